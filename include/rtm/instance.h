@@ -1,0 +1,214 @@
+// rtm/instance.h — rtm::Instance: one route table manager instance.
+//
+// Usage (the RTMv2 handle discipline in C++):
+//
+//   rtm::Instance rtm;                                  // instance id 0
+//   rtm::EntityHandle bgp;
+//   rtm.register_entity({0, rtm::Family::ipv4, /*proto*/ 8, /*inst*/ 1}, {}, &bgp);
+//   rtm::RouteInfo ri;  ri.pref = {10, 20};
+//   rtm::RouteChangeFlags ch = 0;
+//   rtm.add_route(bgp, nullptr, *rtm::NetAddress::parse("192.0.2.0/24"), ri,
+//                 rtm::kInfinite, &ch);
+//   rtm::DestInfo di;
+//   if (rtm.get_most_specific_destination(bgp, *rtm::NetAddress::parse("192.0.2.7"),
+//                                         rtm::kBestProtocol, rtm::kViewMaskUnicast,
+//                                         &di) == rtm::errc::ok) {
+//     ... di.views[0].route is the best route, referenced ...
+//     rtm.release_dest_info(bgp, di);                   // every Get has its Release
+//   }
+//   rtm.deregister_entity(bgp);
+//
+// Guarantees
+// - Every call that returns handles adds exactly one reference per handle it
+//   returns, owned by the calling entity; every release drops exactly one.
+//   An object is freed when its last reference (the caller's or the
+//   table's own) goes, never earlier: a handle still held never dangles.
+// - Misuse is an error, not corruption: a null/stale/forged/wrong-kind or
+//   other-instance handle gives errc::invalid_handle; releasing a reference
+//   the entity does not hold (including a double release) gives
+//   errc::invalid_parameter. Counts are untouched in both cases.
+// - Readers (lookups, get-info) never wait for writers and take no lock.
+//   Writers to different destinations share no lock; writers to the same
+//   destination are serialised by a per-destination lock.
+//
+// Thread-safety: every member function may be called from any thread
+// concurrently, except the destructor. A calling thread never needs to
+// initialise anything: the library attaches threads to its memory
+// reclamation itself and detaches them when they exit.
+//
+// Costs: a lookup is a hash-map probe per candidate prefix length (longest
+// first, only lengths present in the table), with hazard-pointer
+// protection; a reference is an atomic update on the object plus one on the
+// entity's hold record for it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <rtm/address.h>
+#include <rtm/error.h>
+#include <rtm/info.h>
+#include <rtm/types.h>
+
+namespace rtm {
+
+namespace detail {
+class Core;
+}
+
+struct InstanceOptions {
+  std::uint16_t instance_id = 0;
+  // Views the instance supports (bit i = view i); default unicast+multicast.
+  ViewSet views_supported = kViewMaskUnicast | kViewMaskMulticast;
+};
+
+class Instance {
+ public:
+  Instance() : Instance(InstanceOptions{}) {}
+  explicit Instance(const InstanceOptions& options);
+  // Tears the instance down: every entity is deregistered and every object
+  // freed, whatever references are still out (handles of this instance
+  // become invalid). No other thread may be calling into it.
+  ~Instance();
+
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  std::uint16_t instance_id() const noexcept;
+
+  // ---- entities --------------------------------------------------------------
+
+  // Registers an entity. info.rtm_instance_id must equal instance_id().
+  // Fails with already_exists if (family, protocol id, protocol instance) is
+  // registered; invalid_parameter for a bad family or profile request.
+  // On success *out holds the entity's handle: the caller's registration,
+  // not a reference (it is given back with deregister_entity). The other
+  // entities of the same family get EventType::entity_registered.
+  errc register_entity(const EntityInfo& info, const EntityConfig& config, EntityHandle* out,
+                       RegnProfile* profile = nullptr);
+
+  // Deregisters: the entity's routes and next hops are deleted, the other
+  // entities get entity_deregistered, and references the entity still holds
+  // are dropped on its behalf. If `still_held` is non-null it receives how
+  // many references were outstanding (0 for a clean client).
+  errc deregister_entity(EntityHandle caller, std::int64_t* still_held = nullptr);
+
+  // Handles of the registered entities of the caller's family (each
+  // referenced; give back with release_entities) and, if `infos` is
+  // non-null, their infos. *count: in = capacity, out = number returned (or
+  // needed, with insufficient_buffer, in which case nothing is referenced).
+  errc get_registered_entities(EntityHandle caller, std::uint32_t* count, EntityHandle* handles,
+                               EntityInfo* infos);
+  errc release_entities(EntityHandle caller, std::span<const EntityHandle> handles);
+  errc get_entity_info(EntityHandle caller, EntityHandle entity, EntityInfo* info);
+  errc get_profile(EntityHandle caller, RegnProfile* profile);
+
+  // The references `caller` holds, by kind.
+  errc outstanding(EntityHandle caller, Outstanding* out) const;
+
+  // ---- next hops ---------------------------------------------------------------
+
+  // Adds or updates the caller's next hop keyed by (address, interface).
+  // *handle (optional): in = a next hop to update; out = its handle,
+  // referenced. *changed gets kNextHopChangeNew when one was created.
+  errc add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHopHandle* handle,
+                    NextHopChangeFlags* changed);
+  // Finds the caller's next hop by (info.address, info.interface_index).
+  errc find_next_hop(EntityHandle caller, const NextHopInfo& info, NextHopHandle* handle);
+  // Deletes by handle (if non-null) or by key. Only the owner may delete.
+  errc delete_next_hop(EntityHandle caller, NextHopHandle handle, const NextHopInfo* key);
+  errc get_next_hop_info(EntityHandle caller, NextHopHandle handle, NextHopInfo* info);
+  errc release_next_hop_info(EntityHandle caller, const NextHopInfo& info);
+  errc release_next_hops(EntityHandle caller, std::span<const NextHopHandle> handles);
+
+  // ---- routes --------------------------------------------------------------------
+
+  // Adds or updates a route of `caller` to `dest` (created on demand).
+  // Identity: (destination, owner, info.neighbour). With *handle non-null
+  // the call updates that route; otherwise the matching route, or creates
+  // one — always creates when kRouteChangeNew is set in *change_flags on
+  // input. Whenever `handle` is non-null, on success *handle is the route's
+  // handle with one reference owned by the caller. *change_flags out:
+  // kRouteChangeFirst / New / Best. info.next_hops are caller-held next-hop
+  // handles (at most the profile's max); info.dest/owner/state are ignored.
+  errc add_route(EntityHandle caller, RouteHandle* handle, const NetAddress& dest,
+                 const RouteInfo& info, std::uint32_t time_to_live,
+                 RouteChangeFlags* change_flags);
+  // Deletes a route; only its owner may. The destination goes when its last
+  // route goes. The handle stays valid (State deleted) until released.
+  errc delete_route(EntityHandle caller, RouteHandle route, RouteChangeFlags* change_flags);
+  // Fills *info (optional) and *dest_address (optional).
+  errc get_route_info(EntityHandle caller, RouteHandle route, RouteInfo* info,
+                      NetAddress* dest_address);
+  errc release_route_info(EntityHandle caller, const RouteInfo& info);
+  errc release_routes(EntityHandle caller, std::span<const RouteHandle> handles);
+  // In which views (of the caller's profile) is `route` the best route.
+  errc is_best_route(EntityHandle caller, RouteHandle route, ViewSet* best_in_views);
+
+  // ---- destinations and lookups ---------------------------------------------------
+
+  // protocol: kBestProtocol, kThisProtocol or a protocol id restricting the
+  // best route to that protocol's routes. target_views: kViewMaskAny (all of
+  // the caller's views) or a subset of the caller's profile.
+  errc get_dest_info(EntityHandle caller, DestHandle dest, std::uint32_t protocol,
+                     ViewSet target_views, DestInfo* info);
+  errc release_dest_info(EntityHandle caller, const DestInfo& info);
+  errc release_dests(EntityHandle caller, std::span<const DestInfo> infos);
+
+  errc get_exact_match_destination(EntityHandle caller, const NetAddress& address,
+                                   std::uint32_t protocol, ViewSet target_views,
+                                   DestInfo* info);
+  // Longest prefix covering `address` that has a route in the target views.
+  errc get_most_specific_destination(EntityHandle caller, const NetAddress& address,
+                                     std::uint32_t protocol, ViewSet target_views,
+                                     DestInfo* info);
+  // The next shorter destination covering `dest` with a route in the views.
+  errc get_less_specific_destination(EntityHandle caller, DestHandle dest,
+                                     std::uint32_t protocol, ViewSet target_views,
+                                     DestInfo* info);
+  // The best route on `address` matching `criteria` on the fields selected
+  // by `flags` (owner, neighbour, pref, next hop, interface). On success
+  // *route is referenced, and *criteria is overwritten with the route's info
+  // (referenced too; give back with release_route_info) when
+  // `fill_info` is true.
+  errc get_exact_match_route(EntityHandle caller, const NetAddress& address, MatchFlags flags,
+                             RouteInfo* criteria, std::uint32_t interface_index,
+                             ViewSet target_views, RouteHandle* route, bool fill_info = true);
+
+  // ---- reference counting ------------------------------------------------------------
+
+  // Adds one reference, owned by the caller, to each handle (any kind). All
+  // handles are validated first: on error no count changes. The caller must
+  // hold a reference on each handle already.
+  errc reference_handles(EntityHandle caller, std::span<const AnyHandle> handles);
+  // Drops one reference from each handle (any kind); all-or-nothing as above.
+  errc dereference_handles(EntityHandle caller, std::span<const AnyHandle> handles);
+
+  // ---- introspection -----------------------------------------------------------------
+
+  // Number of destinations currently in the table of `family`.
+  std::size_t dest_count(Family family) const;
+
+  detail::Core& core() noexcept { return *core_; }
+
+ private:
+  detail::Core* core_;
+};
+
+// Process-wide counters of objects allocated and freed by the library, by
+// kind (for tests and stress runs: after every instance is destroyed and
+// reclaim_all() has run, allocated == freed).
+struct ObjectCounters {
+  std::int64_t allocated[8] = {};
+  std::int64_t freed[8] = {};
+};
+ObjectCounters object_counters() noexcept;
+
+// Frees every retired object the calling thread can free now (a hazard
+// pointer scan, including the retired lists of threads that have exited).
+// Tests call it before comparing object_counters().
+void reclaim_all();
+
+}  // namespace rtm

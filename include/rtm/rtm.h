@@ -1,0 +1,8 @@
+// rtm/rtm.h — umbrella header of the rtm C++ API.
+#pragma once
+
+#include <rtm/address.h>
+#include <rtm/error.h>
+#include <rtm/info.h>
+#include <rtm/instance.h>
+#include <rtm/types.h>

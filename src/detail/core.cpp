@@ -1,0 +1,205 @@
+#include "detail/core.h"
+
+#include <cstring>
+#include <new>
+
+namespace rtm::detail {
+
+std::atomic<std::int64_t> g_allocated[8] = {};
+std::atomic<std::int64_t> g_freed[8] = {};
+
+// ---- HoldList -------------------------------------------------------------------
+
+HoldList::~HoldList() {
+  Hold* h = head_.load(std::memory_order_relaxed);
+  while (h != nullptr) {
+    Hold* next = h->next;
+    delete h;
+    h = next;
+  }
+}
+
+Hold* HoldList::find(std::uint64_t entity) const noexcept {
+  for (Hold* h = head_.load(std::memory_order_acquire); h != nullptr; h = h->next)
+    if (h->entity == entity) return h;
+  return nullptr;
+}
+
+Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
+  Hold* head = head_.load(std::memory_order_acquire);
+  for (Hold* h = head; h != nullptr; h = h->next)
+    if (h->entity == entity) return h;
+  Hold* mine = new (std::nothrow) Hold(entity);
+  if (mine == nullptr) return nullptr;
+  Hold* seen = head;  // records at and below `seen` were searched already
+  for (;;) {
+    mine->next = head;
+    // release: publishes *mine; acquire on failure: we walk the new records.
+    if (head_.compare_exchange_weak(head, mine, std::memory_order_acq_rel,
+                                    std::memory_order_acquire))
+      return mine;
+    for (Hold* h = head; h != seen; h = h->next) {
+      if (h->entity == entity) {
+        delete mine;
+        return h;
+      }
+    }
+    seen = head;
+  }
+}
+
+// ---- objects ----------------------------------------------------------------------
+
+Object::Object(Core* c, HandleKind k, std::uint64_t internal) noexcept
+    : core(c), kind(k), counts(0, internal) {
+  c->ref();
+  g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Object::destroy() noexcept {
+  release_children();
+  Core* c = core;
+  const int k = kind_index(kind);
+  delete this;
+  g_freed[k].fetch_add(1, std::memory_order_relaxed);
+  c->unref();
+}
+
+void kill(Object* o) noexcept {
+  if (o->handle != 0) o->core->handles.free(o->handle);
+  retire(o);
+}
+
+void unref_internal(Object* o) noexcept {
+  if (o != nullptr && o->counts.drop_internal()) kill(o);
+}
+
+Entity::Entity(Core* c, const EntityInfo& i, const RegnProfile& p, EventCallback cb,
+               bool opaque) noexcept
+    : Object(c, HandleKind::entity, 1), info(i), profile(p), callback(std::move(cb)),
+      reserve_opaque(opaque) {}
+
+NextHop::NextHop(Core* c, Entity* o, const NetAddress& a, std::uint32_t ifindex) noexcept
+    : Object(c, HandleKind::next_hop, 1), owner(o), address(a), interface_index(ifindex) {}
+
+void NextHop::release_children() noexcept { unref_internal(owner); }
+
+RouteData* RouteData::create(std::uint16_t hop_count) noexcept {
+  const std::size_t n = hop_count == 0 ? 1 : hop_count;
+  void* mem = ::operator new(sizeof(RouteData) + (n - 1) * sizeof(NextHop*), std::nothrow);
+  if (mem == nullptr) return nullptr;
+  RouteData* d = new (mem) RouteData();
+  d->hop_count = hop_count;
+  for (std::size_t i = 0; i < n; ++i) d->hops[i] = nullptr;
+  return d;
+}
+
+void RouteData::destroy() noexcept {
+  for (std::uint16_t i = 0; i < hop_count; ++i) unref_internal(hops[i]);
+  this->~RouteData();
+  ::operator delete(this);
+}
+
+Route::Route(Core* c, Dest* d, Entity* o, NextHop* n, RouteData* rd) noexcept
+    : Object(c, HandleKind::route, 0), dest(d), owner(o), neighbour(n), data(rd) {}
+
+void Route::release_children() noexcept {
+  // A reader may still hold a hazard on the data it protected through this
+  // route, so the data goes through retirement too.
+  if (RouteData* d = data.load(std::memory_order_acquire)) retire(d);
+  unref_internal(neighbour);
+  unref_internal(owner);
+  unref_internal(dest);
+}
+
+RouteSet* RouteSet::create(std::uint32_t n) noexcept {
+  const std::size_t cap = n == 0 ? 1 : n;
+  void* mem = ::operator new(sizeof(RouteSet) + (cap - 1) * sizeof(Route*), std::nothrow);
+  if (mem == nullptr) return nullptr;
+  RouteSet* s = new (mem) RouteSet();
+  s->size = n;
+  for (std::size_t i = 0; i < cap; ++i) s->routes[i] = nullptr;
+  return s;
+}
+
+void RouteSet::destroy() noexcept {
+  for (std::uint32_t i = 0; i < size; ++i) unref_internal(routes[i]);
+  this->~RouteSet();
+  ::operator delete(this);
+}
+
+Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
+    : Object(c, HandleKind::dest, 1), table(t), address(a), routes(empty) {}
+
+void Dest::release_children() noexcept {
+  if (RouteSet* s = routes.load(std::memory_order_acquire)) retire(s);
+}
+
+// ---- keys ---------------------------------------------------------------------------
+
+namespace {
+inline std::uint64_t mix(std::uint64_t x) noexcept {
+  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+inline std::uint64_t load64(const std::uint8_t* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+}  // namespace
+
+bool operator<(const DestKey& a, const DestKey& b) noexcept {
+  if (a.length != b.length) return a.length < b.length;
+  return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) < 0;
+}
+
+std::size_t DestKeyHash::operator()(const DestKey& k) const noexcept {
+  return mix(load64(k.bytes) ^ mix(load64(k.bytes + 8) + k.length));
+}
+
+DestKey dest_key(const NetAddress& a) noexcept {
+  DestKey k;
+  k.length = static_cast<std::uint8_t>(a.length());
+  std::memcpy(k.bytes, a.bytes(), sizeof k.bytes);
+  return k;
+}
+
+bool operator<(const NextHopKey& a, const NextHopKey& b) noexcept {
+  if (a.owner != b.owner) return a.owner < b.owner;
+  if (a.interface_index != b.interface_index) return a.interface_index < b.interface_index;
+  if (a.family != b.family) return a.family < b.family;
+  if (a.length != b.length) return a.length < b.length;
+  return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) < 0;
+}
+
+std::size_t NextHopKeyHash::operator()(const NextHopKey& k) const noexcept {
+  return mix(k.owner ^ mix(load64(k.bytes) ^ mix(load64(k.bytes + 8) + k.interface_index +
+                                                 (std::uint64_t{k.length} << 32))));
+}
+
+// ---- core -----------------------------------------------------------------------------
+
+Core::Core(const InstanceOptions& o, std::uint8_t tag)
+    : options(o), handles(tag), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
+      ipv4_(new Table(Family::ipv4)), ipv6_(new Table(Family::ipv6)) {}
+
+void Core::destroy_tables() noexcept {
+  // Maps hold no references of their own beyond the cells, which are empty
+  // once every entity is deregistered; deleting them retires their nodes,
+  // so this runs in API context (never inside a disposer).
+  delete ipv4_;
+  delete ipv6_;
+  delete next_hops;
+  ipv4_ = ipv6_ = nullptr;
+  next_hops = nullptr;
+}
+
+Core::~Core() = default;
+
+}  // namespace rtm::detail

@@ -1,0 +1,289 @@
+// detail/core.h — the objects of an instance and the machinery they share.
+//
+// Object graph (arrows are internal references, counted in SplitCount::internal):
+//
+//   map cell ──> Dest <── Route ──> Entity (owner)
+//                 │        │  └───> NextHop (neighbour) ──> Entity (owner)
+//                 │        └──> RouteData (current version) ──> NextHop...
+//                 └──> RouteSet (current) ──> Route...
+//
+// - A Dest is in its table's map from creation until its last route is
+//   deleted; membership is one internal reference.
+// - A RouteSet is an immutable snapshot of a destination's routes, replaced
+//   copy-on-write under the destination's lock and retired through hazard
+//   pointers; it holds one internal reference on each of its routes, dropped
+//   when the set is destroyed — i.e. after every reader that could still
+//   see the set has let go of it. That is what makes "take a reference on a
+//   route found in a set" safe without re-validation.
+// - A RouteData is an immutable version of a route's attributes, replaced
+//   under the destination lock and retired through hazard pointers.
+// - Every handle the library gives out is one external reference plus one
+//   count on the receiving entity's Hold record on that object, so a
+//   release by an entity that holds nothing is detected (Hold count 0) and
+//   refused with no count touched.
+// - When an object's counts both reach zero it is killed: its handle is
+//   invalidated (HandleTable::free) and it is retired; destroy() then drops
+//   its own internal references (which may kill more objects).
+// - Every object holds one reference on its Core, so the Core (handle table)
+//   outlives objects still waiting in some thread's retired array after the
+//   Instance is gone.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <rtm/instance.h>
+
+#include "detail/handle_table.h"
+#include "detail/object_map.h"
+#include "detail/reclaim.h"
+#include "detail/refcount.h"
+#include "detail/tiny_mutex.h"
+
+namespace rtm::detail {
+
+class Core;
+class Entity;
+class Dest;
+class Route;
+class NextHop;
+
+// ---- per-entity hold records ------------------------------------------------
+
+// How many references one entity holds on one object.
+struct Hold {
+  explicit Hold(std::uint64_t e) noexcept : entity(e) {}
+  const std::uint64_t entity;  // the entity's handle value
+  std::atomic<std::int64_t> count{0};
+  Hold* next = nullptr;
+};
+
+// A push-only lock-free list of Hold records, freed with the object. The
+// object is always protected (reference or hazard) while its list is read.
+// Orders: push is a release CAS (publishes the record's fields), walks load
+// the head with acquire.
+class HoldList {
+ public:
+  HoldList() = default;
+  HoldList(const HoldList&) = delete;
+  HoldList& operator=(const HoldList&) = delete;
+  ~HoldList();
+
+  Hold* find(std::uint64_t entity) const noexcept;
+  // The record for `entity`, created if absent; null only on allocation failure.
+  Hold* find_or_add(std::uint64_t entity) noexcept;
+
+  template <typename F>
+  void for_each(F&& f) const {
+    for (Hold* h = head_.load(std::memory_order_acquire); h != nullptr; h = h->next) f(*h);
+  }
+
+ private:
+  std::atomic<Hold*> head_{nullptr};
+};
+
+// ---- objects ----------------------------------------------------------------
+
+// Index of a handle kind in per-kind counter arrays.
+constexpr int kind_index(HandleKind k) noexcept { return static_cast<int>(k); }
+
+class Object : public Reclaimable {
+ public:
+  Object(Core* core, HandleKind kind, std::uint64_t internal) noexcept;
+  ~Object() override = default;
+
+  void destroy() noexcept final;
+
+  Core* const core;
+  const HandleKind kind;
+  std::uint64_t handle = 0;  // set once, before the object is published
+  SplitCount counts;
+  HoldList holds;
+
+ protected:
+  // Drops the object's internal references on others.
+  virtual void release_children() noexcept {}
+};
+
+// Drops one internal reference on o; kills it if that was the last.
+void unref_internal(Object* o) noexcept;
+// Kills an object whose counts just became dead: invalidates its handle
+// and retires it.
+void kill(Object* o) noexcept;
+
+class Entity final : public Object {
+ public:
+  Entity(Core* core, const EntityInfo& info, const RegnProfile& profile, EventCallback cb,
+         bool reserve_opaque) noexcept;
+
+  const EntityInfo info;
+  const RegnProfile profile;
+  const EventCallback callback;
+  const bool reserve_opaque;
+  std::atomic<bool> registered{true};
+  // References this entity holds, by HandleKind index.
+  std::atomic<std::int64_t> held[8] = {};
+};
+
+class NextHop final : public Object {
+ public:
+  NextHop(Core* core, Entity* owner, const NetAddress& address, std::uint32_t ifindex) noexcept;
+
+  Entity* const owner;  // internal reference
+  const NetAddress address;
+  const std::uint32_t interface_index;
+
+  // Mutable attributes, written under `lock` inside a seqlock section
+  // (seq odd while writing); readers retry until they read an even,
+  // unchanged seq around their loads. All fields are atomics, so a torn
+  // read is a retry, never a data race.
+  TinyMutex lock;
+  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::uint16_t> state{kNextHopStateCreated};
+  std::atomic<std::uint16_t> flags{0};
+  std::atomic<void*> entity_specific_info{nullptr};
+
+ private:
+  void release_children() noexcept override;
+};
+
+// An immutable version of a route's attributes.
+class RouteData final : public Reclaimable {
+ public:
+  static RouteData* create(std::uint16_t hop_count) noexcept;  // null on OOM
+  void destroy() noexcept override;
+
+  PrefInfo pref;
+  ViewSet views = 0;
+  std::uint8_t flags1 = 0;
+  std::uint16_t flags = 0;
+  void* entity_specific_info = nullptr;
+  std::uint16_t hop_count = 0;
+  NextHop* hops[1];  // hop_count entries, each an internal reference
+
+ private:
+  RouteData() = default;
+};
+
+class Route final : public Object {
+ public:
+  Route(Core* core, Dest* dest, Entity* owner, NextHop* neighbour, RouteData* data) noexcept;
+
+  Dest* const dest;          // internal reference
+  Entity* const owner;       // internal reference
+  NextHop* const neighbour;  // internal reference or null
+  std::atomic<RouteData*> data;
+  std::atomic<std::uint8_t> state{kRouteStateCreated};
+
+ private:
+  void release_children() noexcept override;
+};
+
+// An immutable snapshot of a destination's routes.
+class RouteSet final : public Reclaimable {
+ public:
+  static RouteSet* create(std::uint32_t n) noexcept;  // null on OOM
+  void destroy() noexcept override;
+
+  std::uint32_t size = 0;
+  Route* routes[1];  // `size` entries, each an internal reference
+
+ private:
+  RouteSet() = default;
+};
+
+class Table;
+
+class Dest final : public Object {
+ public:
+  Dest(Core* core, Table* table, const NetAddress& address, RouteSet* empty) noexcept;
+
+  Table* const table;
+  const NetAddress address;
+  TinyMutex lock;          // writers of this destination
+  bool removed = false;    // out of the map; under `lock`
+  std::atomic<RouteSet*> routes;
+  std::atomic<std::uint64_t> last_changed{0};
+
+ private:
+  void release_children() noexcept override;
+};
+
+// ---- tables -------------------------------------------------------------------
+
+struct DestKey {
+  std::uint8_t length;
+  std::uint8_t bytes[16];
+  friend bool operator<(const DestKey& a, const DestKey& b) noexcept;
+};
+struct DestKeyHash {
+  std::size_t operator()(const DestKey& k) const noexcept;
+};
+DestKey dest_key(const NetAddress& a) noexcept;
+
+class Table {
+ public:
+  explicit Table(Family f) noexcept : family(f) {}
+  const Family family;
+  ObjectMap<DestKey, DestKeyHash, Dest> map;
+  // Destinations per prefix length: a longest-prefix search probes only
+  // lengths with a non-zero count. Relaxed: a stale count can only make a
+  // search probe a length in vain, or miss a destination whose insertion
+  // had not completed — both linearize.
+  std::atomic<std::int64_t> per_length[129] = {};
+  std::atomic<std::int64_t> dests{0};
+};
+
+struct NextHopKey {
+  std::uint64_t owner;
+  std::uint32_t interface_index;
+  std::uint16_t family;
+  std::uint8_t length;
+  std::uint8_t bytes[16];
+  friend bool operator<(const NextHopKey& a, const NextHopKey& b) noexcept;
+};
+struct NextHopKeyHash {
+  std::size_t operator()(const NextHopKey& k) const noexcept;
+};
+
+// ---- the core -----------------------------------------------------------------
+
+class Core {
+ public:
+  explicit Core(const InstanceOptions& options, std::uint8_t tag);
+
+  void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  // Deletes the core on the last reference. acq_rel: as for object counts.
+  void unref() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  Table& table(Family f) noexcept { return f == Family::ipv4 ? *ipv4_ : *ipv6_; }
+  Table* table_or_null(Family f) noexcept {
+    return f == Family::ipv4 ? ipv4_ : f == Family::ipv6 ? ipv6_ : nullptr;
+  }
+  void destroy_tables() noexcept;
+
+  const InstanceOptions options;
+  HandleTable handles;
+  ObjectMap<NextHopKey, NextHopKeyHash, NextHop>* next_hops;
+
+  // Registration is a slow path: one mutex, never held while calling out.
+  std::mutex registry_mu;
+  std::vector<Entity*> entities;  // registered; each holds its registration reference
+  bool tearing_down = false;
+
+ private:
+  ~Core();
+  std::atomic<std::int64_t> refs_{1};
+  Table* ipv4_;
+  Table* ipv6_;
+};
+
+// Process-wide object counters (see rtm::object_counters()).
+extern std::atomic<std::int64_t> g_allocated[8];
+extern std::atomic<std::int64_t> g_freed[8];
+
+}  // namespace rtm::detail

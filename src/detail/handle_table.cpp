@@ -1,0 +1,128 @@
+#include "detail/handle_table.h"
+
+#include <bit>
+#include <new>
+
+namespace rtm::detail {
+namespace {
+
+// Segment s holds indices [2^(s+10) - 2^10, 2^(s+11) - 2^10): sizes double.
+inline void locate(std::uint32_t index, unsigned* seg, std::uint64_t* offset) noexcept {
+  const std::uint64_t biased = std::uint64_t{index} + (1u << 10);
+  const unsigned top = 63 - std::countl_zero(biased);
+  *seg = top - 10;
+  *offset = biased - (std::uint64_t{1} << top);
+}
+inline std::uint64_t segment_size(unsigned seg) noexcept { return std::uint64_t{1} << (seg + 10); }
+
+constexpr std::uint64_t kIndexMask = 0xFFFFFFFFull;
+constexpr std::uint32_t kGenMask = 0xFFFFF;
+
+}  // namespace
+
+HandleTable::~HandleTable() {
+  for (auto& s : segments_) delete[] s.load(std::memory_order_relaxed);
+}
+
+HandleTable::Slot* HandleTable::slot(std::uint32_t index) const noexcept {
+  unsigned seg;
+  std::uint64_t off;
+  locate(index, &seg, &off);
+  if (seg >= kSegments) return nullptr;
+  // acquire: pairs with the release CAS that published the segment.
+  Slot* base = segments_[seg].load(std::memory_order_acquire);
+  return base == nullptr ? nullptr : base + off;
+}
+
+HandleTable::Slot* HandleTable::slot_or_grow(std::uint32_t index) noexcept {
+  unsigned seg;
+  std::uint64_t off;
+  locate(index, &seg, &off);
+  if (seg >= kSegments) return nullptr;
+  Slot* base = segments_[seg].load(std::memory_order_acquire);
+  if (base == nullptr) {
+    Slot* fresh = new (std::nothrow) Slot[segment_size(seg)];
+    if (fresh == nullptr) return nullptr;
+    if (segments_[seg].compare_exchange_strong(base, fresh, std::memory_order_acq_rel,
+                                               std::memory_order_acquire)) {
+      base = fresh;
+    } else {
+      delete[] fresh;  // another thread published the segment first
+    }
+  }
+  return base + off;
+}
+
+std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
+  std::uint32_t index = 0;
+  Slot* s = nullptr;
+  // Pop a recycled slot. acquire on the head load pairs with the release
+  // CAS of free(), so next_free of the popped slot is visible.
+  std::uint64_t head = free_head_.load(std::memory_order_acquire);
+  while ((head & kIndexMask) != 0) {
+    const std::uint32_t top = static_cast<std::uint32_t>(head & kIndexMask) - 1;
+    Slot* ts = slot(top);
+    const std::uint64_t next_word =
+        ((head >> 32) + 1) << 32 | ts->next_free.load(std::memory_order_relaxed);
+    if (free_head_.compare_exchange_weak(head, next_word, std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+      index = top;
+      s = ts;
+      break;
+    }
+  }
+  if (s == nullptr) {
+    index = next_unused_.load(std::memory_order_relaxed);
+    do {
+      if (index == 0xFFFFFFFFu) return 0;
+    } while (!next_unused_.compare_exchange_weak(index, index + 1, std::memory_order_relaxed));
+    s = slot_or_grow(index);
+    if (s == nullptr) return 0;  // the index is lost; only on allocation failure
+  }
+  const std::uint64_t h = std::uint64_t{tag_} << 56 |
+                          std::uint64_t{static_cast<std::uint8_t>(kind) & 0xFu} << 52 |
+                          std::uint64_t{s->generation & kGenMask} << 32 | index;
+  s->object.store(obj, std::memory_order_relaxed);
+  // release: the object's construction and slot.object happen-before any
+  // lookup that sees h.
+  s->handle.store(h, std::memory_order_release);
+  return h;
+}
+
+Object* HandleTable::lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept {
+  if (h == 0 || handle_instance_tag(h) != tag_) return nullptr;
+  if (kind != HandleKind::none && handle_kind(h) != kind) return nullptr;
+  const Slot* s = slot(static_cast<std::uint32_t>(h & kIndexMask));
+  if (s == nullptr) return nullptr;
+  if (s->handle.load(std::memory_order_acquire) != h) return nullptr;
+  Object* p = guard.protect(s->object);
+  // seq_cst re-check after the hazard is published (see the header).
+  if (p == nullptr || s->handle.load(std::memory_order_seq_cst) != h) {
+    guard.clear();
+    return nullptr;
+  }
+  return p;
+}
+
+void HandleTable::free(std::uint64_t h) noexcept {
+  const std::uint32_t index = static_cast<std::uint32_t>(h & kIndexMask);
+  Slot* s = slot(index);
+  if (s == nullptr) return;
+  std::uint64_t expect = h;
+  // seq_cst: ordered before the retirement that follows (see the header).
+  if (!s->handle.compare_exchange_strong(expect, 0, std::memory_order_seq_cst)) return;
+  s->object.store(nullptr, std::memory_order_seq_cst);
+  s->generation = (s->generation + 1) & kGenMask;
+  std::uint64_t head = free_head_.load(std::memory_order_relaxed);
+  for (;;) {
+    s->next_free.store(static_cast<std::uint32_t>(head & kIndexMask), std::memory_order_relaxed);
+    const std::uint64_t next_word = ((head >> 32) + 1) << 32 | (std::uint64_t{index} + 1);
+    // release: publishes next_free and generation to the popper.
+    if (free_head_.compare_exchange_weak(head, next_word, std::memory_order_release,
+                                         std::memory_order_relaxed))
+      break;
+  }
+}
+
+}  // namespace rtm::detail
+

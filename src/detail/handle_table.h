@@ -1,0 +1,100 @@
+// detail/handle_table.h — handles as (instance tag, kind, generation, index),
+// validated against a slot table without locks.
+//
+// Encoding of a 64-bit handle value:
+//   bits  0..31  slot index
+//   bits 32..51  slot generation (20 bits; bumped each time the slot is freed)
+//   bits 52..55  HandleKind (never 0, so a live handle is never 0)
+//   bits 56..63  instance tag (which Instance issued it)
+//
+// State per slot: `handle` — the value currently valid for the slot (0 when
+// free) — and `object`, the pointer it names. Slots live in segments that
+// are allocated on demand and never freed before the table, so reading a
+// slot named by any 32-bit index is always safe (an index beyond the
+// allocated segments is rejected before any read).
+//
+// lookup(h): if slot.handle == h, protect slot.object with a hazard pointer,
+// then re-check slot.handle == h. Publication order on release: free()
+// stores handle = 0 before the object is retired (seq_cst), so a lookup
+// whose re-check (after its hazard is published, seq_cst) still sees h ran
+// before the retirement, and the HP scan that would free the object sees the
+// hazard. A stale handle (generation moved on), a forged one (no such slot or
+// wrong value), a wrong kind or another instance's tag all fail the compare.
+// Generations wrap after 2^20 reuses of one slot; a handle kept that long
+// after its release could then alias a new object of the same kind: this is
+// the one misuse not detected.
+//
+// Free slots: a Treiber stack threaded through slot.next_free, its head a
+// 64-bit word {ABA tag:32, index+1:32} so a pop that raced a pop+push of the
+// same index fails its CAS. Fresh indices come from a bump counter.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rtm/types.h>
+
+#include "detail/reclaim.h"
+
+namespace rtm::detail {
+
+class Object;
+
+constexpr HandleKind handle_kind(std::uint64_t h) noexcept {
+  return static_cast<HandleKind>((h >> 52) & 0xF);
+}
+constexpr std::uint8_t handle_instance_tag(std::uint64_t h) noexcept {
+  return static_cast<std::uint8_t>(h >> 56);
+}
+
+class HandleTable {
+ public:
+  explicit HandleTable(std::uint8_t instance_tag) noexcept : tag_(instance_tag) {}
+  ~HandleTable();
+  HandleTable(const HandleTable&) = delete;
+  HandleTable& operator=(const HandleTable&) = delete;
+
+  // A new handle naming `obj`; 0 when out of memory or indices.
+  std::uint64_t allocate(HandleKind kind, Object* obj) noexcept;
+
+  // The object named by h if h is currently valid and of kind `kind`
+  // (HandleKind::none accepts any kind), protected by `guard`; else null.
+  Object* lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept;
+
+  // Invalidates h and recycles its slot. Call before retiring the object.
+  void free(std::uint64_t h) noexcept;
+
+  // Calls f(handle) for every handle valid at some point during the walk.
+  template <typename F>
+  void for_each_handle(F&& f) const {
+    const std::uint32_t n = next_unused_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const Slot* s = slot(i);
+      if (s == nullptr) continue;
+      const std::uint64_t h = s->handle.load(std::memory_order_acquire);
+      if (h != 0) f(h);
+    }
+  }
+
+  std::uint8_t instance_tag() const noexcept { return tag_; }
+
+ private:
+  struct Slot {
+    std::atomic<std::uint64_t> handle{0};
+    std::atomic<Object*> object{nullptr};
+    std::atomic<std::uint32_t> next_free{0};
+    std::uint32_t generation = 0;  // owned by whoever holds the slot
+  };
+  static constexpr unsigned kFirstSegmentBits = 10;
+  static constexpr unsigned kSegments = 32 - kFirstSegmentBits + 1;
+
+  Slot* slot(std::uint32_t index) const noexcept;
+  Slot* slot_or_grow(std::uint32_t index) noexcept;
+
+  std::uint8_t tag_;
+  mutable std::atomic<Slot*> segments_[kSegments] = {};
+  std::atomic<std::uint64_t> free_head_{0};
+  std::atomic<std::uint32_t> next_unused_{0};
+};
+
+}  // namespace rtm::detail

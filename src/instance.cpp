@@ -1,0 +1,1355 @@
+// rtm::Instance: the API over the core objects (src/detail/core.h).
+//
+// Fast path (readers: lookups, get-info): hazard-protected map probes and
+// route-set snapshots, reference counts taken with CAS; no lock.
+// Slow path (writers: add/delete route, next hops, registration): the
+// destination's TinyMutex, copy-on-write route sets, retire the old set.
+#include <rtm/instance.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <thread>
+
+#include "detail/core.h"
+
+namespace rtm {
+
+using detail::Core;
+using detail::Dest;
+using detail::Entity;
+using detail::Guard;
+using detail::Hold;
+using detail::NextHop;
+using detail::Object;
+using detail::Route;
+using detail::RouteData;
+using detail::RouteSet;
+using detail::Table;
+using detail::ThreadScope;
+
+namespace {
+
+// ---- instance tags ------------------------------------------------------------
+
+std::mutex g_tags_mu;
+bool g_tag_used[256] = {};
+unsigned g_next_tag = 1;
+
+std::uint8_t take_tag() {
+  std::lock_guard lock(g_tags_mu);
+  for (unsigned i = 0; i < 256; ++i) {
+    const unsigned t = (g_next_tag + i) & 0xFF;
+    if (!g_tag_used[t]) {
+      g_tag_used[t] = true;
+      g_next_tag = t + 1;
+      return static_cast<std::uint8_t>(t);
+    }
+  }
+  throw std::length_error("rtm: more than 256 live instances");
+}
+
+void give_tag(std::uint8_t t) {
+  std::lock_guard lock(g_tags_mu);
+  g_tag_used[t] = false;
+}
+
+std::uint64_t filetime_now() noexcept {
+  using namespace std::chrono;
+  const auto ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  return static_cast<std::uint64_t>(ns / 100) + 116444736000000000ull;
+}
+
+// ---- callers and references ------------------------------------------------------
+
+// Resolves the calling entity's handle; it must be registered.
+errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept {
+  Object* o = core.handles.lookup(h.value, HandleKind::entity, g);
+  if (o == nullptr) return errc::invalid_handle;
+  auto* e = static_cast<Entity*>(o);
+  if (!e->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+  *out = e;
+  return errc::ok;
+}
+
+template <typename T>
+T* lookup_as(Core& core, std::uint64_t h, Guard& g) noexcept {
+  constexpr HandleKind k = std::is_same_v<T, Dest>      ? HandleKind::dest
+                           : std::is_same_v<T, Route>   ? HandleKind::route
+                           : std::is_same_v<T, NextHop> ? HandleKind::next_hop
+                                                        : HandleKind::entity;
+  return static_cast<T*>(core.handles.lookup(h, k, g));
+}
+
+// Adds one external reference on `o` owned by `e`. `o` must be protected.
+// Fails with not_found if `o` died meanwhile, not_enough_memory if its hold
+// record could not be allocated; no count changes on failure.
+errc add_ref(Entity* e, Object* o) noexcept {
+  Hold* h = o->holds.find_or_add(e->handle);
+  if (h == nullptr) return errc::not_enough_memory;
+  if (!o->counts.try_add_external()) return errc::not_found;
+  h->count.fetch_add(1, std::memory_order_relaxed);
+  e->held[detail::kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
+  return errc::ok;
+}
+
+// Phase 1 of a release: takes one count off e's hold record for handle h.
+// invalid_handle if h names nothing (of `kind`, when not none);
+// invalid_parameter if e holds no reference on it. Nothing changes on error.
+errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind) noexcept {
+  Guard g;
+  Object* o = core.handles.lookup(h, kind, g);
+  if (o == nullptr) return errc::invalid_handle;
+  Hold* rec = o->holds.find(e->handle);
+  if (rec == nullptr) return errc::invalid_parameter;
+  std::int64_t c = rec->count.load(std::memory_order_relaxed);
+  do {
+    if (c <= 0) return errc::invalid_parameter;
+  } while (!rec->count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
+  return errc::ok;
+}
+
+// Undoes take_hold (the object is alive: its external count still has ours).
+void give_hold_back(Core& core, Entity* e, std::uint64_t h) noexcept {
+  Guard g;
+  Object* o = core.handles.lookup(h, HandleKind::none, g);
+  if (o == nullptr) return;
+  if (Hold* rec = o->holds.find(e->handle)) rec->count.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Phase 2 of a release: drops the object count taken by a hold.
+void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
+  Guard g;
+  Object* o = core.handles.lookup(h, HandleKind::none, g);
+  if (o == nullptr) return;
+  e->held[detail::kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+  if (o->counts.drop_external()) detail::kill(o);
+}
+
+// Releases one reference per handle (zeros skipped), all or nothing: every
+// hold is taken first, and given back if any one fails.
+errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                     HandleKind kind) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (hs[i] == 0) continue;
+    if (errc r = take_hold(core, e, hs[i], kind); r != errc::ok) {
+      for (std::size_t j = 0; j < i; ++j)
+        if (hs[j] != 0) give_hold_back(core, e, hs[j]);
+      return r;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (hs[i] != 0) drop_count(core, e, hs[i]);
+  return errc::ok;
+}
+
+// References taken while filling one answer; rolled back unless committed.
+class RefBatch {
+ public:
+  RefBatch(Core& core, Entity* e) noexcept : core_(core), e_(e) {}
+  ~RefBatch() {
+    if (!committed_) release_handles(core_, e_, hs_, n_, HandleKind::none);
+  }
+  // Adds a reference on protected `o`; returns its handle value, or 0 with
+  // *err set.
+  std::uint64_t add(Object* o, errc* err) noexcept {
+    if (n_ == kCap) {
+      *err = errc::not_enough_memory;
+      return 0;
+    }
+    if (errc r = add_ref(e_, o); r != errc::ok) {
+      *err = r;
+      return 0;
+    }
+    hs_[n_++] = o->handle;
+    return o->handle;
+  }
+  void commit() noexcept { committed_ = true; }
+
+ private:
+  static constexpr std::size_t kCap = 4 + 3 * kMaxViews + kMaxNextHopsPerRoute;
+  Core& core_;
+  Entity* e_;
+  std::uint64_t hs_[kCap];
+  std::size_t n_ = 0;
+  bool committed_ = false;
+};
+
+// ---- route sets -----------------------------------------------------------------
+
+// A route's attributes as seen by one reader.
+struct RouteView {
+  Route* route;
+  PrefInfo pref;
+  ViewSet views;
+  std::uint32_t protocol;
+};
+
+// Copies the live routes of snapshot `s` (protected by the caller) into
+// `out` (capacity `cap`); returns how many there are (may exceed cap).
+std::size_t gather(const RouteSet* s, RouteView* out, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  Guard gd;
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    Route* r = s->routes[i];
+    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    const RouteData* d = gd.protect(r->data);
+    if (n < cap) out[n] = RouteView{r, d->pref, d->views, r->owner->info.protocol_id};
+    ++n;
+  }
+  return n;
+}
+
+constexpr std::size_t kGatherCap = 64;
+
+// Best route in view bit `v` among rv[0..n) for protocol filter `proto`
+// (kBestProtocol: any); ties go to the earlier route. -1 if none.
+int best_of(const RouteView* rv, std::size_t n, ViewSet v, std::uint32_t proto) noexcept {
+  int best = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if ((rv[i].views & v) == 0) continue;
+    if (proto != kBestProtocol && rv[i].protocol != proto) continue;
+    if (best < 0 || compare_pref(rv[i].pref, rv[best].pref) < 0) best = static_cast<int>(i);
+  }
+  return best;
+}
+
+// Best route per view (for every supported view) of a destination's
+// current routes; used by writers (under the destination lock) to report
+// kRouteChangeBest.
+void best_per_view(const RouteSet* s, ViewSet views, Route** out) noexcept {
+  RouteView rv[kGatherCap];
+  std::size_t n = std::min(gather(s, rv, kGatherCap), kGatherCap);
+  for (int v = 0; v < kMaxViews; ++v) {
+    out[v] = nullptr;
+    if ((views & (1u << v)) == 0) continue;
+    int b = best_of(rv, n, 1u << v, kBestProtocol);
+    if (b >= 0) out[v] = rv[b].route;
+  }
+}
+
+bool has_route_in(const Dest* d, ViewSet views) noexcept {
+  Guard gs, gd;
+  const RouteSet* s = gs.protect(d->routes);
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    Route* r = s->routes[i];
+    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    if (gd.protect(r->data)->views & views) return true;
+  }
+  return false;
+}
+
+std::uint32_t protocol_filter(const Entity* e, std::uint32_t protocol) noexcept {
+  return protocol == kThisProtocol ? e->info.protocol_id : protocol;
+}
+
+// Resolves a target view set against the caller's profile.
+errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
+  if (views == kViewMaskAny) {
+    *out = e->profile.views_supported;
+    return errc::ok;
+  }
+  if ((views & ~e->profile.views_supported) != 0) return errc::invalid_parameter;
+  *out = views;
+  return errc::ok;
+}
+
+// Fills *info from destination `d` (protected by the caller) with references
+// for `e`. Nothing is referenced on error.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info) noexcept {
+  RefBatch batch(core, e);
+  errc err = errc::ok;
+  DestInfo out;
+  out.dest.value = batch.add(d, &err);
+  if (err != errc::ok) return err;
+  out.address = d->address;
+  out.last_changed = d->last_changed.load(std::memory_order_relaxed);
+  Guard gs;
+  const RouteSet* s = gs.protect(d->routes);
+  RouteView rv[kGatherCap];
+  std::size_t n = gather(s, rv, kGatherCap);
+  std::vector<RouteView> big;
+  const RouteView* routes = rv;
+  if (n > kGatherCap) {  // a destination with many routes: gather again, unbounded
+    try {
+      big.resize(n + s->size);
+    } catch (...) {
+      return errc::not_enough_memory;
+    }
+    n = std::min(gather(s, big.data(), big.size()), big.size());
+    routes = big.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
+  const std::uint32_t proto = protocol_filter(e, protocol);
+  for (int v = 0; v < kMaxViews; ++v) {
+    const ViewSet bit = 1u << v;
+    if ((views & bit) == 0) continue;
+    DestViewInfo& vi = out.views[out.number_of_views++];
+    vi.view_id = v;
+    for (std::size_t i = 0; i < n; ++i)
+      if (routes[i].views & bit) ++vi.num_routes;
+    int b = best_of(routes, n, bit, proto);
+    if (b < 0) continue;
+    // The route is alive: the snapshot holds a reference on it; its owner
+    // is alive: the route holds one.
+    vi.route.value = batch.add(routes[b].route, &err);
+    if (err != errc::ok) return err;
+    vi.owner.value = batch.add(routes[b].route->owner, &err);
+    if (err != errc::ok) return err;
+  }
+  batch.commit();
+  *info = out;
+  return errc::ok;
+}
+
+void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n) {
+  hs[(*n)++] = info.dest.value;
+  const std::uint32_t nv = std::min<std::uint32_t>(info.number_of_views, kMaxViews);
+  for (std::uint32_t i = 0; i < nv; ++i) {
+    hs[(*n)++] = info.views[i].route.value;
+    hs[(*n)++] = info.views[i].owner.value;
+    hs[(*n)++] = info.views[i].hold_route.value;
+  }
+}
+
+// Longest-prefix search: the longest destination covering `a` (length at
+// most max_len) with a route in `views`, protected by g. Each probe is a
+// linearizable map lookup; the search as a whole returns a destination that
+// was in the table, with a route in the views, during the call.
+Dest* longest_match(Table& t, const NetAddress& a, int max_len, ViewSet views, Guard& g) {
+  for (int len = max_len; len >= 0; --len) {
+    if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
+    Dest* d = t.map.find(detail::dest_key(a.truncated(static_cast<unsigned>(len))), g);
+    if (d != nullptr && has_route_in(d, views)) return d;
+  }
+  g.clear();
+  return nullptr;
+}
+
+// ---- writers -------------------------------------------------------------------
+
+// Finds or creates the destination for `a` and returns it locked (and not
+// removed). Null on allocation failure.
+Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) {
+  const detail::DestKey key = detail::dest_key(a);
+  for (;;) {
+    Dest* d = t.map.find(key, g);
+    if (d != nullptr) {
+      d->lock.lock();
+      if (!d->removed) return d;
+      d->lock.unlock();
+      std::this_thread::yield();  // its remover is erasing the node
+      continue;
+    }
+    RouteSet* empty = RouteSet::create(0);
+    if (empty == nullptr) return nullptr;
+    Dest* nd = new (std::nothrow) Dest(&core, &t, a, empty);
+    if (nd == nullptr) {
+      empty->destroy();
+      return nullptr;
+    }
+    nd->handle = core.handles.allocate(HandleKind::dest, nd);
+    if (nd->handle == 0) {
+      unref_internal(nd);
+      return nullptr;
+    }
+    nd->lock.lock();
+    nd->last_changed.store(filetime_now(), std::memory_order_relaxed);
+    bool inserted = false;
+    try {
+      inserted = t.map.insert(key, nd);
+    } catch (...) {
+      inserted = false;
+    }
+    if (inserted) {
+      t.per_length[a.length()].fetch_add(1, std::memory_order_relaxed);
+      t.dests.fetch_add(1, std::memory_order_relaxed);
+      g.assign(nd);  // alive: the map's reference, removable only under its lock
+      return nd;
+    }
+    nd->lock.unlock();
+    unref_internal(nd);  // never published: dies here
+  }
+}
+
+// Removes a destination with no routes left from its map. Under d->lock.
+void remove_empty_dest(Dest* d) {
+  d->removed = true;
+  Table& t = *d->table;
+  t.map.remove(detail::dest_key(d->address), d);
+  t.per_length[d->address.length()].fetch_sub(1, std::memory_order_relaxed);
+  t.dests.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Publishes `next` as d's route set and retires the old one. Under d->lock.
+// release: the new set and every route it points to are fully built before
+// a reader's protect() (acquire) can see it.
+void publish_routes(Dest* d, RouteSet* next) noexcept {
+  RouteSet* old = d->routes.exchange(next, std::memory_order_acq_rel);
+  d->last_changed.store(filetime_now(), std::memory_order_relaxed);
+  detail::retire(old);
+}
+
+// Deletes route r (owned by whoever calls); d = r->dest. Returns change flags.
+errc delete_route_locked(Route* r, RouteChangeFlags* flags) {
+  Dest* d = r->dest;
+  std::lock_guard lock(d->lock);
+  if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated) return errc::invalid_handle;
+  RouteSet* s = d->routes.load(std::memory_order_relaxed);
+  RouteSet* next = RouteSet::create(s->size - 1);
+  if (next == nullptr) return errc::not_enough_memory;
+  Route* before[kMaxViews];
+  Route* after[kMaxViews];
+  const ViewSet all = kViewMaskAll;
+  best_per_view(s, all, before);
+  std::uint32_t j = 0;
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    if (s->routes[i] == r) continue;
+    // Alive: the current set holds a reference.
+    s->routes[i]->counts.try_add_internal();
+    next->routes[j++] = s->routes[i];
+  }
+  next->size = j;
+  r->state.store(kRouteStateDeleted, std::memory_order_release);
+  publish_routes(d, next);
+  best_per_view(next, all, after);
+  RouteChangeFlags out = 0;
+  if (!std::equal(before, before + kMaxViews, after)) out |= kRouteChangeBest;
+  if (next->size == 0) {
+    remove_empty_dest(d);
+    unref_internal(d);  // the map's reference; our caller still protects d
+  }
+  if (flags) *flags = out;
+  return errc::ok;
+}
+
+// Deletes a next hop (state deleted, out of the map). Routes that use it
+// keep it alive and readable.
+errc delete_next_hop_obj(Core& core, NextHop* nh) {
+  std::lock_guard lock(nh->lock);
+  if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) return errc::not_found;
+  nh->seq.fetch_add(1, std::memory_order_acq_rel);
+  nh->state.store(kNextHopStateDeleted, std::memory_order_relaxed);
+  nh->seq.fetch_add(1, std::memory_order_release);
+  detail::NextHopKey key{};
+  key.owner = nh->owner->handle;
+  key.interface_index = nh->interface_index;
+  key.family = static_cast<std::uint16_t>(nh->address.family());
+  key.length = static_cast<std::uint8_t>(nh->address.length());
+  std::memcpy(key.bytes, nh->address.bytes(), 16);
+  core.next_hops->remove(key, nh);
+  unref_internal(nh);  // the map's reference; our caller still protects nh
+  return errc::ok;
+}
+
+detail::NextHopKey next_hop_key(const Entity* owner, const NetAddress& a, std::uint32_t ifindex) {
+  detail::NextHopKey key{};
+  key.owner = owner->handle;
+  key.interface_index = ifindex;
+  key.family = static_cast<std::uint16_t>(a.family());
+  key.length = static_cast<std::uint8_t>(a.length());
+  std::memcpy(key.bytes, a.bytes(), 16);
+  return key;
+}
+
+bool valid_address_for(const Entity* e, const NetAddress& a) {
+  NetAddress check;
+  return a.family() == e->info.family &&
+         NetAddress::make(a.family(), a.bytes(), a.length(), &check) == errc::ok;
+}
+
+// Writes a next hop's mutable attributes (seqlock writer; under nh->lock).
+void write_next_hop(NextHop* nh, const NextHopInfo& info) {
+  // acq_rel on the first increment keeps the field stores after it; the
+  // release increment publishes them.
+  nh->seq.fetch_add(1, std::memory_order_acq_rel);
+  nh->flags.store(info.flags, std::memory_order_relaxed);
+  nh->entity_specific_info.store(info.entity_specific_info, std::memory_order_relaxed);
+  nh->state.store(kNextHopStateCreated, std::memory_order_relaxed);
+  nh->seq.fetch_add(1, std::memory_order_release);
+}
+
+// Deregisters `e` (already out of the registry). Returns references dropped.
+std::int64_t deregister_impl(Core& core, Entity* e) {
+  // Its routes and next hops, found through the handle table.
+  core.handles.for_each_handle([&](std::uint64_t h) {
+    const HandleKind k = detail::handle_kind(h);
+    Guard g;
+    if (k == HandleKind::route) {
+      if (Route* r = lookup_as<Route>(core, h, g); r != nullptr && r->owner == e)
+        delete_route_locked(r, nullptr);
+    } else if (k == HandleKind::next_hop) {
+      if (NextHop* nh = lookup_as<NextHop>(core, h, g); nh != nullptr && nh->owner == e)
+        delete_next_hop_obj(core, nh);
+    }
+  });
+  // References it still holds, dropped on its behalf.
+  std::int64_t dropped = 0;
+  core.handles.for_each_handle([&](std::uint64_t h) {
+    Guard g;
+    Object* o = core.handles.lookup(h, HandleKind::none, g);
+    if (o == nullptr) return;
+    Hold* rec = o->holds.find(e->handle);
+    if (rec == nullptr) return;
+    const std::int64_t n = rec->count.exchange(0, std::memory_order_relaxed);
+    if (n <= 0) return;
+    dropped += n;
+    e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
+    if (o->counts.drop_external(static_cast<std::uint64_t>(n))) detail::kill(o);
+  });
+  return dropped;
+}
+
+// Calls each entity's callback (outside every lock), then drops the
+// internal references the caller took to keep them alive.
+void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subject) {
+  for (Entity* t : targets) {
+    if (t->callback)
+      t->callback(EntityHandle{t->handle}, type,
+                  reinterpret_cast<void*>(static_cast<std::uintptr_t>(subject->handle)),
+                  const_cast<EntityInfo*>(&subject->info));
+    unref_internal(t);
+  }
+}
+
+}  // namespace
+
+// ---- instance ------------------------------------------------------------------
+
+Instance::Instance(const InstanceOptions& options) {
+  if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
+  ThreadScope scope;
+  const std::uint8_t tag = take_tag();
+  try {
+    core_ = new Core(options, tag);
+  } catch (...) {
+    give_tag(tag);
+    throw;
+  }
+}
+
+Instance::~Instance() {
+  ThreadScope scope;
+  std::vector<Entity*> all;
+  {
+    std::lock_guard lock(core_->registry_mu);
+    core_->tearing_down = true;
+    all.swap(core_->entities);
+  }
+  for (Entity* e : all) {
+    e->registered.store(false, std::memory_order_release);
+    deregister_impl(*core_, e);
+    unref_internal(e);
+  }
+  detail::reclaim_all_now();
+  core_->destroy_tables();
+  detail::reclaim_all_now();
+  give_tag(core_->handles.instance_tag());
+  core_->unref();
+}
+
+std::uint16_t Instance::instance_id() const noexcept { return core_->options.instance_id; }
+
+std::size_t Instance::dest_count(Family family) const {
+  Table* t = core_->table_or_null(family);
+  return t == nullptr ? 0 : static_cast<std::size_t>(t->dests.load(std::memory_order_relaxed));
+}
+
+// ---- entities -------------------------------------------------------------------
+
+errc Instance::register_entity(const EntityInfo& info, const EntityConfig& config,
+                               EntityHandle* out, RegnProfile* profile) {
+  ThreadScope scope;
+  if (out == nullptr) return errc::invalid_parameter;
+  if (info.rtm_instance_id != core_->options.instance_id) return errc::invalid_parameter;
+  if (family_bits(info.family) == 0) return errc::invalid_parameter;
+  if (config.max_next_hops_in_route > kMaxNextHopsPerRoute) return errc::invalid_parameter;
+  RegnProfile p;
+  p.max_next_hops_in_route = config.max_next_hops_in_route ? config.max_next_hops_in_route : 8;
+  p.max_handles_in_enum = config.max_handles_in_enum ? config.max_handles_in_enum : 100;
+  p.views_supported = core_->options.views_supported;
+  p.number_of_views = static_cast<std::uint32_t>(std::popcount(p.views_supported));
+
+  Entity* e = new (std::nothrow) Entity(core_, info, p, config.callback,
+                                        config.reserve_opaque_pointer);
+  if (e == nullptr) return errc::not_enough_memory;
+  std::vector<Entity*> others;
+  {
+    std::lock_guard lock(core_->registry_mu);
+    for (Entity* x : core_->entities) {
+      if (x->info.family == info.family && x->info.protocol_id == info.protocol_id &&
+          x->info.protocol_instance_id == info.protocol_instance_id) {
+        unref_internal(e);
+        return errc::already_exists;
+      }
+    }
+    e->handle = core_->handles.allocate(HandleKind::entity, e);
+    if (e->handle == 0) {
+      unref_internal(e);
+      return errc::not_enough_memory;
+    }
+    try {
+      core_->entities.push_back(e);
+      for (Entity* x : core_->entities)
+        if (x != e && x->info.family == info.family && x->counts.try_add_internal())
+          others.push_back(x);
+    } catch (...) {
+      std::erase(core_->entities, e);
+      for (Entity* x : others) unref_internal(x);
+      unref_internal(e);
+      return errc::not_enough_memory;
+    }
+  }
+  out->value = e->handle;
+  if (profile) *profile = p;
+  notify_entities(others, EventType::entity_registered, e);
+  return errc::ok;
+}
+
+errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  std::vector<Entity*> others;
+  bool notify = false;
+  {
+    std::lock_guard lock(core_->registry_mu);
+    auto it = std::find(core_->entities.begin(), core_->entities.end(), e);
+    if (it == core_->entities.end()) return errc::invalid_handle;  // a racing deregistration
+    core_->entities.erase(it);
+    e->registered.store(false, std::memory_order_release);
+    notify = !core_->tearing_down;
+    try {
+      for (Entity* x : core_->entities)
+        if (x->info.family == e->info.family && x->counts.try_add_internal()) others.push_back(x);
+    } catch (...) {
+      for (Entity* x : others) unref_internal(x);
+      others.clear();
+    }
+  }
+  const std::int64_t dropped = deregister_impl(*core_, e);
+  if (notify)
+    notify_entities(others, EventType::entity_deregistered, e);
+  else
+    for (Entity* x : others) unref_internal(x);
+  unref_internal(e);  // the registration; g still protects e
+  if (still_held) *still_held = dropped;
+  return errc::ok;
+}
+
+errc Instance::get_registered_entities(EntityHandle caller, std::uint32_t* count,
+                                       EntityHandle* handles, EntityInfo* infos) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || (handles == nullptr && *count > 0)) return errc::invalid_parameter;
+  std::lock_guard lock(core_->registry_mu);
+  std::uint32_t n = 0;
+  for (Entity* x : core_->entities)
+    if (x->info.family == e->info.family) ++n;
+  if (*count < n) {
+    *count = n;
+    return errc::insufficient_buffer;
+  }
+  std::uint32_t i = 0;
+  for (Entity* x : core_->entities) {
+    if (x->info.family != e->info.family) continue;
+    if (errc r = add_ref(e, x); r != errc::ok) {
+      for (std::uint32_t j = 0; j < i; ++j) {
+        take_hold(*core_, e, handles[j].value, HandleKind::entity);
+        drop_count(*core_, e, handles[j].value);
+      }
+      return r;
+    }
+    handles[i].value = x->handle;
+    if (infos) infos[i] = x->info;
+    ++i;
+  }
+  *count = i;
+  return errc::ok;
+}
+
+errc Instance::release_entities(EntityHandle caller, std::span<const EntityHandle> handles) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handles.empty()) return errc::invalid_parameter;
+  return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
+                         handles.size(), HandleKind::entity);
+}
+
+errc Instance::get_entity_info(EntityHandle caller, EntityHandle entity, EntityInfo* info) {
+  ThreadScope scope;
+  Guard g, g2;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (info == nullptr) return errc::invalid_parameter;
+  Entity* x = lookup_as<Entity>(*core_, entity.value, g2);
+  if (x == nullptr) return errc::invalid_handle;
+  *info = x->info;
+  return errc::ok;
+}
+
+errc Instance::get_profile(EntityHandle caller, RegnProfile* profile) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (profile == nullptr) return errc::invalid_parameter;
+  *profile = e->profile;
+  return errc::ok;
+}
+
+errc Instance::outstanding(EntityHandle caller, Outstanding* out) const {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  out->entities = e->held[detail::kind_index(HandleKind::entity)].load(std::memory_order_relaxed);
+  out->dests = e->held[detail::kind_index(HandleKind::dest)].load(std::memory_order_relaxed);
+  out->routes = e->held[detail::kind_index(HandleKind::route)].load(std::memory_order_relaxed);
+  out->next_hops =
+      e->held[detail::kind_index(HandleKind::next_hop)].load(std::memory_order_relaxed);
+  return errc::ok;
+}
+
+// ---- next hops ----------------------------------------------------------------
+
+errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHopHandle* handle,
+                            NextHopChangeFlags* changed) {
+  ThreadScope scope;
+  Guard g, gn;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (!valid_address_for(e, info.address)) return errc::invalid_parameter;
+  if (changed) *changed = 0;
+  if (handle != nullptr && handle->value != 0) {  // update by handle
+    NextHop* nh = lookup_as<NextHop>(*core_, handle->value, gn);
+    if (nh == nullptr) return errc::invalid_handle;
+    if (nh->owner != e) return errc::access_denied;
+    std::lock_guard lock(nh->lock);
+    if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted)
+      return errc::invalid_handle;
+    write_next_hop(nh, info);
+    return errc::ok;
+  }
+  const detail::NextHopKey key = next_hop_key(e, info.address, info.interface_index);
+  for (;;) {
+    if (NextHop* nh = core_->next_hops->find(key, gn)) {
+      {
+        std::lock_guard lock(nh->lock);
+        if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) {
+          gn.clear();
+          std::this_thread::yield();
+          continue;
+        }
+        write_next_hop(nh, info);
+      }
+      if (handle != nullptr) {
+        errc err = errc::ok;
+        if ((err = add_ref(e, nh)) != errc::ok) return err;
+        handle->value = nh->handle;
+      }
+      return errc::ok;
+    }
+    if (!e->counts.try_add_internal()) return errc::invalid_handle;
+    NextHop* nh = new (std::nothrow) NextHop(core_, e, info.address, info.interface_index);
+    if (nh == nullptr) {
+      unref_internal(e);
+      return errc::not_enough_memory;
+    }
+    write_next_hop(nh, info);
+    nh->handle = core_->handles.allocate(HandleKind::next_hop, nh);
+    bool inserted = false;
+    if (nh->handle != 0) {
+      try {
+        inserted = core_->next_hops->insert(key, nh);
+      } catch (...) {
+      }
+    }
+    if (!inserted) {
+      const bool oom = nh->handle == 0;
+      unref_internal(nh);
+      if (oom) return errc::not_enough_memory;
+      continue;  // another thread of this entity created it first
+    }
+    gn.assign(nh);
+    if (changed) *changed = kNextHopChangeNew;
+    if (handle != nullptr) {
+      if (errc err = add_ref(e, nh); err != errc::ok) return err;
+      handle->value = nh->handle;
+    }
+    return errc::ok;
+  }
+}
+
+errc Instance::find_next_hop(EntityHandle caller, const NextHopInfo& info, NextHopHandle* handle) {
+  ThreadScope scope;
+  Guard g, go, gn;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handle == nullptr || !valid_address_for(e, info.address)) return errc::invalid_parameter;
+  Entity* owner = e;
+  if (info.owner) {
+    owner = lookup_as<Entity>(*core_, info.owner.value, go);
+    if (owner == nullptr) return errc::invalid_handle;
+  }
+  NextHop* nh = core_->next_hops->find(next_hop_key(owner, info.address, info.interface_index), gn);
+  if (nh == nullptr) return errc::not_found;
+  if (errc r = add_ref(e, nh); r != errc::ok) return r == errc::not_found ? errc::not_found : r;
+  handle->value = nh->handle;
+  return errc::ok;
+}
+
+errc Instance::delete_next_hop(EntityHandle caller, NextHopHandle handle, const NextHopInfo* key) {
+  ThreadScope scope;
+  Guard g, gn;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  NextHop* nh = nullptr;
+  if (handle) {
+    nh = lookup_as<NextHop>(*core_, handle.value, gn);
+    if (nh == nullptr) return errc::invalid_handle;
+  } else {
+    if (key == nullptr || !valid_address_for(e, key->address)) return errc::invalid_parameter;
+    nh = core_->next_hops->find(next_hop_key(e, key->address, key->interface_index), gn);
+    if (nh == nullptr) return errc::not_found;
+  }
+  if (nh->owner != e) return errc::access_denied;
+  return delete_next_hop_obj(*core_, nh);
+}
+
+errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, NextHopInfo* info) {
+  ThreadScope scope;
+  Guard g, gn, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (info == nullptr) return errc::invalid_parameter;
+  NextHop* nh = lookup_as<NextHop>(*core_, handle.value, gn);
+  if (nh == nullptr) return errc::invalid_handle;
+  NextHopInfo out;
+  out.address = nh->address;
+  out.interface_index = nh->interface_index;
+  for (;;) {  // seqlock reader: acquire on the first load pairs with the writer's release
+    const std::uint32_t s1 = nh->seq.load(std::memory_order_acquire);
+    if (s1 & 1) {
+      std::this_thread::yield();
+      continue;
+    }
+    out.state = nh->state.load(std::memory_order_relaxed);
+    out.flags = nh->flags.load(std::memory_order_relaxed);
+    out.entity_specific_info = nh->entity_specific_info.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (nh->seq.load(std::memory_order_relaxed) == s1) break;
+  }
+  RefBatch batch(*core_, e);
+  errc err = errc::ok;
+  out.owner.value = batch.add(nh->owner, &err);  // alive: nh holds it
+  if (err != errc::ok) return err;
+  if (nh->interface_index == 0) {
+    Table& t = core_->table(nh->address.family());
+    if (Dest* d = longest_match(t, nh->address, static_cast<int>(nh->address.length()),
+                                kViewMaskAll, gd)) {
+      out.remote_next_hop.value = batch.add(d, &err);
+      if (err == errc::not_found) err = errc::ok;  // died meanwhile: no remote dest
+      if (err != errc::ok) return err;
+    }
+  }
+  out.address = nh->address;
+  batch.commit();
+  *info = out;
+  return errc::ok;
+}
+
+errc Instance::release_next_hop_info(EntityHandle caller, const NextHopInfo& info) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  const std::uint64_t hs[2] = {info.owner.value, info.remote_next_hop.value};
+  return release_handles(*core_, e, hs, 2, HandleKind::none);
+}
+
+errc Instance::release_next_hops(EntityHandle caller, std::span<const NextHopHandle> handles) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handles.empty()) return errc::invalid_parameter;
+  return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
+                         handles.size(), HandleKind::next_hop);
+}
+
+// ---- routes -------------------------------------------------------------------
+
+errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddress& dest,
+                         const RouteInfo& info, std::uint32_t time_to_live,
+                         RouteChangeFlags* change_flags) {
+  (void)time_to_live;  // route expiry: see the status table in README
+  ThreadScope scope;
+  Guard g, gr, gd, gn;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (change_flags == nullptr) return errc::invalid_parameter;
+  if (!valid_address_for(e, dest)) return errc::invalid_parameter;
+  if (info.views == 0 || (info.views & ~e->profile.views_supported) != 0)
+    return errc::invalid_parameter;
+  if (info.next_hops.count > e->profile.max_next_hops_in_route) return errc::invalid_parameter;
+  const bool force_new = (*change_flags & kRouteChangeNew) != 0;
+
+  // The route to update, when given by handle.
+  Route* target = nullptr;
+  if (handle != nullptr && handle->value != 0) {
+    target = lookup_as<Route>(*core_, handle->value, gr);
+    if (target == nullptr) return errc::invalid_handle;
+    if (target->owner != e) return errc::access_denied;
+    if (!(target->dest->address == dest)) return errc::invalid_parameter;
+  }
+  NextHop* neighbour = nullptr;
+  if (info.neighbour) {
+    neighbour = lookup_as<NextHop>(*core_, info.neighbour.value, gn);
+    if (neighbour == nullptr) return errc::invalid_handle;
+  }
+
+  // The new attribute version, with internal references on its next hops.
+  RouteData* data = RouteData::create(info.next_hops.count);
+  if (data == nullptr) return errc::not_enough_memory;
+  data->pref = info.pref;
+  data->views = info.views;
+  data->flags1 = info.flags1;
+  data->flags = info.flags;
+  data->entity_specific_info = info.entity_specific_info;
+  for (std::uint16_t i = 0; i < info.next_hops.count; ++i) {
+    Guard gh;
+    NextHop* nh = lookup_as<NextHop>(*core_, info.next_hops.hops[i].value, gh);
+    if (nh == nullptr || nh->owner != e || !nh->counts.try_add_internal()) {
+      data->hop_count = i;  // only the references taken so far
+      data->destroy();
+      return nh == nullptr ? errc::invalid_handle : nh->owner != e ? errc::access_denied
+                                                                   : errc::invalid_handle;
+    }
+    data->hops[i] = nh;
+  }
+
+  Table& t = core_->table(dest.family());
+  Dest* d = target ? target->dest : lock_dest_for_update(*core_, t, dest, gd);
+  if (d == nullptr) {
+    data->destroy();
+    return errc::not_enough_memory;
+  }
+  if (target) d->lock.lock();
+  std::unique_lock lock(d->lock, std::adopt_lock);
+
+  RouteSet* s = d->routes.load(std::memory_order_relaxed);
+  Route* route = target;
+  if (route != nullptr && route->state.load(std::memory_order_relaxed) != kRouteStateCreated) {
+    data->destroy();
+    return errc::invalid_handle;  // deleted meanwhile
+  }
+  if (route == nullptr && !force_new) {
+    const std::uint64_t nb = neighbour ? neighbour->handle : 0;
+    for (std::uint32_t i = 0; i < s->size; ++i) {
+      Route* r = s->routes[i];
+      if (r->owner == e && (r->neighbour ? r->neighbour->handle : 0) == nb) {
+        route = r;
+        break;
+      }
+    }
+  }
+  Route* before[kMaxViews];
+  Route* after[kMaxViews];
+  best_per_view(s, kViewMaskAll, before);
+  RouteChangeFlags out = 0;
+  if (route != nullptr) {
+    RouteData* old = route->data.exchange(data, std::memory_order_acq_rel);
+    detail::retire(old);
+    d->last_changed.store(filetime_now(), std::memory_order_relaxed);
+    gr.assign(route);  // alive: the current set holds it (we are under the lock)
+  } else {
+    RouteSet* next = RouteSet::create(s->size + 1);
+    if (next == nullptr) {
+      data->destroy();
+      if (s->size == 0) {
+        remove_empty_dest(d);
+        unref_internal(d);
+      }
+      return errc::not_enough_memory;
+    }
+    d->counts.try_add_internal();  // the route's reference on its destination
+    e->counts.try_add_internal();  // ... on its owner
+    if (neighbour) neighbour->counts.try_add_internal();
+    route = new (std::nothrow) Route(core_, d, e, neighbour, data);
+    if (route != nullptr) route->handle = core_->handles.allocate(HandleKind::route, route);
+    if (route == nullptr || route->handle == 0) {
+      if (route != nullptr) {
+        route->counts.try_add_internal();
+        unref_internal(route);  // destroy() drops data and the three references
+      } else {
+        data->destroy();
+        unref_internal(neighbour);
+        unref_internal(e);
+        unref_internal(d);
+      }
+      next->size = 0;
+      next->destroy();
+      if (s->size == 0) {
+        remove_empty_dest(d);
+        unref_internal(d);
+      }
+      return errc::not_enough_memory;
+    }
+    for (std::uint32_t i = 0; i < s->size; ++i) {
+      s->routes[i]->counts.try_add_internal();
+      next->routes[i] = s->routes[i];
+    }
+    route->counts.try_add_internal();  // the new set's reference
+    next->routes[s->size] = route;
+    out |= kRouteChangeNew;
+    if (s->size == 0) out |= kRouteChangeFirst;
+    gr.assign(route);  // alive: the new set holds it
+    publish_routes(d, next);
+    s = next;
+  }
+  best_per_view(d->routes.load(std::memory_order_relaxed), kViewMaskAll, after);
+  if (!std::equal(before, before + kMaxViews, after)) out |= kRouteChangeBest;
+  lock.unlock();
+  *change_flags = out;
+  if (handle != nullptr && handle->value == 0) {
+    // gr protects the route; it may have been deleted since we unlocked,
+    // in which case it may be dead and add_ref reports not_found: the route
+    // is gone, and the handle is not returned.
+    if (errc r = add_ref(e, route); r != errc::ok) return r;
+    handle->value = route->handle;
+  }
+  return errc::ok;
+}
+
+errc Instance::delete_route(EntityHandle caller, RouteHandle handle,
+                            RouteChangeFlags* change_flags) {
+  ThreadScope scope;
+  Guard g, gr;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  Route* r = lookup_as<Route>(*core_, handle.value, gr);
+  if (r == nullptr) return errc::invalid_handle;
+  if (r->owner != e) return errc::access_denied;
+  return delete_route_locked(r, change_flags);
+}
+
+namespace {
+
+// Fills a RouteInfo for route r (protected) with references for e.
+errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
+  RefBatch batch(core, e);
+  errc err = errc::ok;
+  RouteInfo out;
+  Guard gd;
+  const RouteData* d = gd.protect(r->data);
+  // All alive: r holds its destination, owner and neighbour; d its hops.
+  out.dest.value = batch.add(r->dest, &err);
+  if (err != errc::ok) return err;
+  out.owner.value = batch.add(r->owner, &err);
+  if (err != errc::ok) return err;
+  if (r->neighbour) {
+    out.neighbour.value = batch.add(r->neighbour, &err);
+    if (err != errc::ok) return err;
+  }
+  out.state = r->state.load(std::memory_order_acquire);
+  out.flags1 = d->flags1;
+  out.flags = d->flags;
+  out.pref = d->pref;
+  out.views = d->views;
+  out.entity_specific_info = d->entity_specific_info;
+  out.next_hops.count = d->hop_count;
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) {
+    out.next_hops.hops[i].value = batch.add(d->hops[i], &err);
+    if (err != errc::ok) return err;
+  }
+  batch.commit();
+  *info = out;
+  return errc::ok;
+}
+
+void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n) {
+  hs[(*n)++] = info.dest.value;
+  hs[(*n)++] = info.owner.value;
+  hs[(*n)++] = info.neighbour.value;
+  const unsigned c = std::min<unsigned>(info.next_hops.count, kMaxNextHopsPerRoute);
+  for (unsigned i = 0; i < c; ++i) hs[(*n)++] = info.next_hops.hops[i].value;
+}
+
+}  // namespace
+
+errc Instance::get_route_info(EntityHandle caller, RouteHandle handle, RouteInfo* info,
+                              NetAddress* dest_address) {
+  ThreadScope scope;
+  Guard g, gr;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (info == nullptr && dest_address == nullptr) return errc::invalid_parameter;
+  Route* r = lookup_as<Route>(*core_, handle.value, gr);
+  if (r == nullptr) return errc::invalid_handle;
+  if (info != nullptr) {
+    if (errc err = fill_route_info(*core_, e, r, info); err != errc::ok) return err;
+  }
+  if (dest_address != nullptr) *dest_address = r->dest->address;
+  return errc::ok;
+}
+
+errc Instance::release_route_info(EntityHandle caller, const RouteInfo& info) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (info.next_hops.count > kMaxNextHopsPerRoute) return errc::invalid_parameter;
+  std::uint64_t hs[3 + kMaxNextHopsPerRoute];
+  std::size_t n = 0;
+  collect_route_info_handles(info, hs, &n);
+  return release_handles(*core_, e, hs, n, HandleKind::none);
+}
+
+errc Instance::release_routes(EntityHandle caller, std::span<const RouteHandle> handles) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handles.empty()) return errc::invalid_parameter;
+  return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
+                         handles.size(), HandleKind::route);
+}
+
+errc Instance::is_best_route(EntityHandle caller, RouteHandle handle, ViewSet* best_in_views) {
+  ThreadScope scope;
+  Guard g, gr, gs;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (best_in_views == nullptr) return errc::invalid_parameter;
+  Route* r = lookup_as<Route>(*core_, handle.value, gr);
+  if (r == nullptr) return errc::invalid_handle;
+  Route* best[kMaxViews];
+  best_per_view(gs.protect(r->dest->routes), e->profile.views_supported, best);
+  ViewSet out = 0;
+  for (int v = 0; v < kMaxViews; ++v)
+    if (best[v] == r) out |= 1u << v;
+  *best_in_views = out;
+  return errc::ok;
+}
+
+// ---- destinations ----------------------------------------------------------------
+
+errc Instance::get_dest_info(EntityHandle caller, DestHandle dest, std::uint32_t protocol,
+                             ViewSet views, DestInfo* info) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (info == nullptr || target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
+  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  errc r = fill_dest_info(*core_, e, d, protocol, tv, info);
+  return r == errc::not_found ? errc::invalid_handle : r;
+}
+
+errc Instance::release_dest_info(EntityHandle caller, const DestInfo& info) {
+  return release_dests(caller, std::span<const DestInfo>(&info, 1));
+}
+
+errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> infos) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (infos.empty()) return errc::invalid_parameter;
+  std::vector<std::uint64_t> hs;
+  try {
+    hs.resize(infos.size() * (1 + 3 * kMaxViews));
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  std::size_t n = 0;
+  for (const DestInfo& i : infos) {
+    if (i.number_of_views > kMaxViews) return errc::invalid_parameter;
+    collect_dest_info_handles(i, hs.data(), &n);
+  }
+  return release_handles(*core_, e, hs.data(), n, HandleKind::none);
+}
+
+errc Instance::get_exact_match_destination(EntityHandle caller, const NetAddress& address,
+                                           std::uint32_t protocol, ViewSet views,
+                                           DestInfo* info) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (info == nullptr || !valid_address_for(e, address) ||
+      target_views(e, views, &tv) != errc::ok)
+    return errc::invalid_parameter;
+  Table& t = core_->table(address.family());
+  Dest* d = t.map.find(detail::dest_key(address), gd);
+  if (d == nullptr || !has_route_in(d, tv)) return errc::not_found;
+  return fill_dest_info(*core_, e, d, protocol, tv, info);
+}
+
+errc Instance::get_most_specific_destination(EntityHandle caller, const NetAddress& address,
+                                             std::uint32_t protocol, ViewSet views,
+                                             DestInfo* info) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (info == nullptr || !valid_address_for(e, address) ||
+      target_views(e, views, &tv) != errc::ok)
+    return errc::invalid_parameter;
+  Table& t = core_->table(address.family());
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Dest* d = longest_match(t, address, static_cast<int>(address.length()), tv, gd);
+    if (d == nullptr) return errc::not_found;
+    errc r = fill_dest_info(*core_, e, d, protocol, tv, info);
+    if (r != errc::not_found) return r;  // not_found: it died under us; search again
+  }
+  return errc::not_found;
+}
+
+errc Instance::get_less_specific_destination(EntityHandle caller, DestHandle dest,
+                                             std::uint32_t protocol, ViewSet views,
+                                             DestInfo* info) {
+  ThreadScope scope;
+  Guard g, gd, gl;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (info == nullptr || target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
+  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  if (d->address.family() != e->info.family) return errc::invalid_parameter;
+  const NetAddress a = d->address;
+  Table& t = core_->table(a.family());
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Dest* l = longest_match(t, a, static_cast<int>(a.length()) - 1, tv, gl);
+    if (l == nullptr) return errc::not_found;
+    errc r = fill_dest_info(*core_, e, l, protocol, tv, info);
+    if (r != errc::not_found) return r;
+  }
+  return errc::not_found;
+}
+
+errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& address,
+                                     MatchFlags flags, RouteInfo* criteria,
+                                     std::uint32_t interface_index, ViewSet views,
+                                     RouteHandle* route, bool fill_info) {
+  ThreadScope scope;
+  Guard g, gd, gs, gx, gr;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (route == nullptr || !valid_address_for(e, address) ||
+      target_views(e, views, &tv) != errc::ok)
+    return errc::invalid_parameter;
+  if ((flags & ~kMatchInterface & kMatchFull) != 0 && criteria == nullptr)
+    return errc::invalid_parameter;
+  Table& t = core_->table(address.family());
+  Dest* d = t.map.find(detail::dest_key(address), gd);
+  if (d == nullptr) return errc::not_found;
+  const RouteSet* s = gs.protect(d->routes);
+  Route* best = nullptr;
+  PrefInfo best_pref;
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    Route* r = s->routes[i];
+    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    const RouteData* rd = gx.protect(r->data);
+    if ((rd->views & tv) == 0) continue;
+    if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) continue;
+    if ((flags & kMatchNeighbour) &&
+        (r->neighbour ? r->neighbour->handle : 0) != criteria->neighbour.value)
+      continue;
+    if ((flags & kMatchPref) && compare_pref(rd->pref, criteria->pref) != 0) continue;
+    if (flags & kMatchNextHop) {
+      if (criteria->next_hops.count == 0) return errc::invalid_parameter;
+      bool found = false;
+      for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+        found |= rd->hops[h]->handle == criteria->next_hops.hops[0].value;
+      if (!found) continue;
+    }
+    if (flags & kMatchInterface) {
+      bool found = false;
+      for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+        found |= rd->hops[h]->interface_index == interface_index;
+      if (!found) continue;
+    }
+    if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
+      best = r;
+      best_pref = rd->pref;
+    }
+  }
+  if (best == nullptr) return errc::not_found;
+  gr.assign(best);  // alive: s holds it, and gs still protects s
+  RouteInfo filled;
+  if (fill_info && criteria != nullptr) {
+    if (errc err = fill_route_info(*core_, e, best, &filled); err != errc::ok) return err;
+  }
+  if (errc err = add_ref(e, best); err != errc::ok) {
+    if (fill_info && criteria != nullptr) release_route_info(caller, filled);
+    return err;
+  }
+  route->value = best->handle;
+  if (fill_info && criteria != nullptr) *criteria = filled;
+  return errc::ok;
+}
+
+// ---- reference counting --------------------------------------------------------------
+
+errc Instance::reference_handles(EntityHandle caller, std::span<const AnyHandle> handles) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handles.empty()) return errc::invalid_parameter;
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    Guard go;
+    Object* o = core_->handles.lookup(handles[i], HandleKind::none, go);
+    errc r = o == nullptr ? errc::invalid_handle : add_ref(e, o);
+    if (r == errc::not_found) r = errc::invalid_handle;
+    if (r != errc::ok) {
+      release_handles(*core_, e, handles.data(), i, HandleKind::none);
+      return r;
+    }
+  }
+  return errc::ok;
+}
+
+errc Instance::dereference_handles(EntityHandle caller, std::span<const AnyHandle> handles) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (handles.empty()) return errc::invalid_parameter;
+  for (AnyHandle h : handles)
+    if (h == 0) return errc::invalid_handle;
+  return release_handles(*core_, e, handles.data(), handles.size(), HandleKind::none);
+}
+
+// ---- process-wide ---------------------------------------------------------------------
+
+ObjectCounters object_counters() noexcept {
+  ObjectCounters c;
+  for (int i = 0; i < 8; ++i) {
+    c.allocated[i] = detail::g_allocated[i].load(std::memory_order_relaxed);
+    c.freed[i] = detail::g_freed[i].load(std::memory_order_relaxed);
+  }
+  return c;
+}
+
+void reclaim_all() { detail::reclaim_all_now(); }
+
+}  // namespace rtm
