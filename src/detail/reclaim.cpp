@@ -4,6 +4,7 @@
 #include <cds/threading/model.h>
 
 #include <mutex>
+#include <new>
 
 namespace rtm::detail {
 namespace {
@@ -14,6 +15,8 @@ constexpr std::size_t kHazardsPerThread = 16;
 constexpr std::size_t kMaxThreads = 256;
 
 std::once_flag g_gc_once;
+// The HP object lives in static storage and is never destroyed (see reclaim.h).
+alignas(Gc) unsigned char g_gc_storage[sizeof(Gc)];
 
 // Objects retired from inside a disposer, waiting to be handed to libcds.
 // Treiber stack with push and pop-all only (no pop of a single node), so it
@@ -21,6 +24,18 @@ std::once_flag g_gc_once;
 // Orders: push CAS is release (publishes pending_next_), pop-all exchange is
 // acquire (pairs with it).
 std::atomic<Reclaimable*> g_pending{nullptr};
+// Objects whose disposal must run in API context (see
+// Reclaimable::destroy_needs_api_context): already unreachable and free of
+// hazards, waiting for destroy(). Same push / pop-all discipline.
+std::atomic<Reclaimable*> g_finalize{nullptr};
+
+void push(std::atomic<Reclaimable*>& stack, Reclaimable* p, Reclaimable** link) noexcept {
+  Reclaimable* head = stack.load(std::memory_order_relaxed);
+  do {
+    *link = head;
+  } while (!stack.compare_exchange_weak(head, p, std::memory_order_release,
+                                        std::memory_order_relaxed));
+}
 
 thread_local bool t_in_disposer = false;
 
@@ -36,20 +51,30 @@ struct ThreadAttachment {
 };
 thread_local ThreadAttachment t_attachment;
 
-void dispose(void* p) {
+}  // namespace
+
+void dispose_trampoline(void* p) noexcept {
+  hp_annotate_acquire(p);  // pairs with the releases in Guard and retire()
+  auto* r = static_cast<Reclaimable*>(p);
+  if (r->destroy_needs_api_context()) {
+    push(g_finalize, r, &r->pending_next_);
+    return;
+  }
   bool outer = t_in_disposer;
   t_in_disposer = true;
-  static_cast<Reclaimable*>(p)->destroy();
+  r->destroy();
   t_in_disposer = outer;
 }
 
+namespace {
+void dispose(void* p) { dispose_trampoline(p); }
 }  // namespace
 
 void ensure_gc() noexcept {
   std::call_once(g_gc_once, [] {
     cds::Initialize();
     // Never destroyed: see reclaim.h.
-    new Gc(kHazardsPerThread, kMaxThreads);
+    new (g_gc_storage) Gc(kHazardsPerThread, kMaxThreads);
   });
 }
 
@@ -59,18 +84,17 @@ ThreadScope::ThreadScope() noexcept {
     cds::threading::Manager::attachThread();
     t_attachment.attached = true;
   }
-  if (g_pending.load(std::memory_order_relaxed) != nullptr) reclaim_pending();
+  if (g_pending.load(std::memory_order_relaxed) != nullptr ||
+      g_finalize.load(std::memory_order_relaxed) != nullptr)
+    reclaim_pending();
 }
 
 bool in_disposer() noexcept { return t_in_disposer; }
 
 void retire(Reclaimable* p) noexcept {
+  hp_annotate_release(p);
   if (t_in_disposer) {
-    Reclaimable* head = g_pending.load(std::memory_order_relaxed);
-    do {
-      p->pending_next_ = head;
-    } while (!g_pending.compare_exchange_weak(head, p, std::memory_order_release,
-                                              std::memory_order_relaxed));
+    push(g_pending, p, &p->pending_next_);
     return;
   }
   Gc::retire(p, &dispose);
@@ -78,10 +102,17 @@ void retire(Reclaimable* p) noexcept {
 
 void reclaim_pending() noexcept {
   if (t_in_disposer) return;
+  // acquire: pairs with the release push, making the objects' state visible.
   Reclaimable* p = g_pending.exchange(nullptr, std::memory_order_acquire);
   while (p != nullptr) {
     Reclaimable* next = p->pending_next_;
     Gc::retire(p, &dispose);
+    p = next;
+  }
+  p = g_finalize.exchange(nullptr, std::memory_order_acquire);
+  while (p != nullptr) {
+    Reclaimable* next = p->pending_next_;
+    p->destroy();
     p = next;
   }
 }
@@ -95,7 +126,9 @@ void reclaim_all_now() noexcept {
     reclaim_pending();
     Gc::scan();
     cds::gc::hp::smr::instance().help_scan(cds::gc::hp::smr::tls());
-    if (g_pending.load(std::memory_order_acquire) == nullptr && round >= 3) break;
+    if (g_pending.load(std::memory_order_acquire) == nullptr &&
+        g_finalize.load(std::memory_order_acquire) == nullptr && round >= 3)
+      break;
   }
 }
 
