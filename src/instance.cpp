@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "detail/core.h"
+#include "detail/notify_reg.h"
+#include "detail/ops.h"
 
 namespace rtm {
 
@@ -29,9 +31,24 @@ using detail::Route;
 using detail::RouteData;
 using detail::RouteSet;
 using detail::Table;
+using detail::NotifyReg;
+using detail::deregister_notification;
+using detail::handle_kind;
+using detail::ChangeSummary;
 using detail::ThreadScope;
+using detail::RefBatch;
+using detail::lookup_as;
+using detail::resolve_caller;
+using detail::add_ref;
+using detail::take_hold;
+using detail::drop_count;
+using detail::release_handles;
+using detail::fill_dest_info;
+using detail::target_views;
+using detail::filetime_now;
+using detail::collect_dest_info_handles;
 
-namespace {
+namespace detail {
 
 // ---- instance tags ------------------------------------------------------------
 
@@ -75,69 +92,54 @@ errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept
   return errc::ok;
 }
 
-template <typename T>
-T* lookup_as(Core& core, std::uint64_t h, Guard& g) noexcept {
-  constexpr HandleKind k = std::is_same_v<T, Dest>      ? HandleKind::dest
-                           : std::is_same_v<T, Route>   ? HandleKind::route
-                           : std::is_same_v<T, NextHop> ? HandleKind::next_hop
-                                                        : HandleKind::entity;
-  return static_cast<T*>(core.handles.lookup(h, k, g));
-}
-
 // Adds one external reference on `o` owned by `e`. `o` must be protected.
-// Fails with not_found if `o` died meanwhile, not_enough_memory if its hold
-// record could not be allocated; no count changes on failure.
-errc add_ref(Entity* e, Object* o) noexcept {
+errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   Hold* h = o->holds.find_or_add(e->handle);
   if (h == nullptr) return errc::not_enough_memory;
   if (!o->counts.try_add_external()) return errc::not_found;
-  h->count.fetch_add(1, std::memory_order_relaxed);
-  e->held[detail::kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
+  (changed ? h->changed : h->count).fetch_add(1, std::memory_order_relaxed);
+  e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
   return errc::ok;
 }
 
-// Phase 1 of a release: takes one count off e's hold record for handle h.
-// invalid_handle if h names nothing (of `kind`, when not none);
-// invalid_parameter if e holds no reference on it. Nothing changes on error.
-errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind) noexcept {
+errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed) noexcept {
   Guard g;
   Object* o = core.handles.lookup(h, kind, g);
   if (o == nullptr) return errc::invalid_handle;
   Hold* rec = o->holds.find(e->handle);
   if (rec == nullptr) return errc::invalid_parameter;
-  std::int64_t c = rec->count.load(std::memory_order_relaxed);
+  std::atomic<std::int64_t>& counter = changed ? rec->changed : rec->count;
+  std::int64_t c = counter.load(std::memory_order_relaxed);
   do {
     if (c <= 0) return errc::invalid_parameter;
-  } while (!rec->count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
+  } while (!counter.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
   return errc::ok;
 }
 
 // Undoes take_hold (the object is alive: its external count still has ours).
-void give_hold_back(Core& core, Entity* e, std::uint64_t h) noexcept {
+static void give_hold_back(Core& core, Entity* e, std::uint64_t h, bool changed) noexcept {
   Guard g;
   Object* o = core.handles.lookup(h, HandleKind::none, g);
   if (o == nullptr) return;
-  if (Hold* rec = o->holds.find(e->handle)) rec->count.fetch_add(1, std::memory_order_relaxed);
+  if (Hold* rec = o->holds.find(e->handle))
+    (changed ? rec->changed : rec->count).fetch_add(1, std::memory_order_relaxed);
 }
 
-// Phase 2 of a release: drops the object count taken by a hold.
 void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   Guard g;
   Object* o = core.handles.lookup(h, HandleKind::none, g);
   if (o == nullptr) return;
-  e->held[detail::kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
-  if (o->counts.drop_external()) detail::kill(o);
+  e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+  if (o->counts.drop_external()) kill(o);
 }
 
-// Releases one reference per handle (zeros skipped), all or nothing: every
-// hold is taken first, and given back if any one fails.
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
-                     HandleKind kind) noexcept {
+                     HandleKind kind, bool changed) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     if (hs[i] == 0) continue;
-    if (errc r = take_hold(core, e, hs[i], kind); r != errc::ok) {
+    if (errc r = take_hold(core, e, hs[i], kind, changed); r != errc::ok) {
       for (std::size_t j = 0; j < i; ++j)
-        if (hs[j] != 0) give_hold_back(core, e, hs[j]);
+        if (hs[j] != 0) give_hold_back(core, e, hs[j], changed);
       return r;
     }
   }
@@ -145,38 +147,6 @@ errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
     if (hs[i] != 0) drop_count(core, e, hs[i]);
   return errc::ok;
 }
-
-// References taken while filling one answer; rolled back unless committed.
-class RefBatch {
- public:
-  RefBatch(Core& core, Entity* e) noexcept : core_(core), e_(e) {}
-  ~RefBatch() {
-    if (!committed_) release_handles(core_, e_, hs_, n_, HandleKind::none);
-  }
-  // Adds a reference on protected `o`; returns its handle value, or 0 with
-  // *err set.
-  std::uint64_t add(Object* o, errc* err) noexcept {
-    if (n_ == kCap) {
-      *err = errc::not_enough_memory;
-      return 0;
-    }
-    if (errc r = add_ref(e_, o); r != errc::ok) {
-      *err = r;
-      return 0;
-    }
-    hs_[n_++] = o->handle;
-    return o->handle;
-  }
-  void commit() noexcept { committed_ = true; }
-
- private:
-  static constexpr std::size_t kCap = 4 + 3 * kMaxViews + kMaxNextHopsPerRoute;
-  Core& core_;
-  Entity* e_;
-  std::uint64_t hs_[kCap];
-  std::size_t n_ = 0;
-  bool committed_ = false;
-};
 
 // ---- route sets -----------------------------------------------------------------
 
@@ -186,7 +156,16 @@ struct RouteView {
   PrefInfo pref;
   ViewSet views;
   std::uint32_t protocol;
+  std::uint64_t fwd;  // forwarding signature: next hops and forwarding flags
 };
+
+// A value that changes when a route's forwarding changes (its next hops or
+// its forwarding flags); never 0, so "no best route" (0) differs from any.
+std::uint64_t forwarding_signature(const RouteData* d) noexcept {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (d->flags & kRouteFlagsForwarding);
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) h = (h ^ d->hops[i]->handle) * 0x100000001b3ull;
+  return h | 1;
+}
 
 // Copies the live routes of snapshot `s` (protected by the caller) into
 // `out` (capacity `cap`); returns how many there are (may exceed cap).
@@ -197,7 +176,8 @@ std::size_t gather(const RouteSet* s, RouteView* out, std::size_t cap) noexcept 
     Route* r = s->routes[i];
     if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
     const RouteData* d = gd.protect(r->data);
-    if (n < cap) out[n] = RouteView{r, d->pref, d->views, r->owner->info.protocol_id};
+    if (n < cap)
+      out[n] = RouteView{r, d->pref, d->views, r->owner->info.protocol_id, forwarding_signature(d)};
     ++n;
   }
   return n;
@@ -217,18 +197,54 @@ int best_of(const RouteView* rv, std::size_t n, ViewSet v, std::uint32_t proto) 
   return best;
 }
 
-// Best route per view (for every supported view) of a destination's
-// current routes; used by writers (under the destination lock) to report
-// kRouteChangeBest.
-void best_per_view(const RouteSet* s, ViewSet views, Route** out) noexcept {
+// The best route (any protocol) and its forwarding signature per view, of
+// a destination's current routes. Writers compute it under the
+// destination lock before and after a change to derive kRouteChangeBest
+// and the change-notification summary; is_best_route uses it lock-free.
+struct BestState {
+  Route* route[kMaxViews];
+  std::uint64_t fwd[kMaxViews];
+};
+
+void best_state(const RouteSet* s, BestState* out) noexcept {
   RouteView rv[kGatherCap];
-  std::size_t n = std::min(gather(s, rv, kGatherCap), kGatherCap);
-  for (int v = 0; v < kMaxViews; ++v) {
-    out[v] = nullptr;
-    if ((views & (1u << v)) == 0) continue;
-    int b = best_of(rv, n, 1u << v, kBestProtocol);
-    if (b >= 0) out[v] = rv[b].route;
+  std::vector<RouteView> big;
+  const RouteView* routes = rv;
+  std::size_t n = gather(s, rv, kGatherCap);
+  if (n > kGatherCap) {
+    try {
+      big.resize(n);
+      n = std::min(gather(s, big.data(), big.size()), big.size());
+      routes = big.data();
+    } catch (...) {
+      n = kGatherCap;  // out of memory: judge by the first kGatherCap routes
+    }
   }
+  for (int v = 0; v < kMaxViews; ++v) {
+    const int b = best_of(routes, n, 1u << v, kBestProtocol);
+    out->route[v] = b >= 0 ? routes[b].route : nullptr;
+    out->fwd[v] = b >= 0 ? routes[b].fwd : 0;
+  }
+}
+
+// What changed between two best states, for a write that touched `route`
+// (whose old and new views are `touched`). Sets kRouteChangeBest in *flags
+// when the best route of some view is another route now.
+ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet touched,
+                        const Route* route, RouteChangeFlags* flags) noexcept {
+  ChangeSummary c;
+  for (int v = 0; v < kMaxViews; ++v) {
+    const ViewSet bit = 1u << v;
+    if (before.route[v] != after.route[v]) {
+      c.best |= bit;
+      *flags |= kRouteChangeBest;
+    } else if (after.route[v] != nullptr && after.route[v] == route) {
+      c.best |= bit;  // the best route itself was updated
+    }
+    if (before.fwd[v] != after.fwd[v]) c.fwd |= bit;
+  }
+  c.all = touched | c.best | c.fwd;
+  return c;
 }
 
 bool has_route_in(const Dest* d, ViewSet views) noexcept {
@@ -260,8 +276,8 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
 // Fills *info from destination `d` (protected by the caller) with references
 // for `e`. Nothing is referenced on error.
 errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
-                    DestInfo* info) noexcept {
-  RefBatch batch(core, e);
+                    DestInfo* info, bool changed) noexcept {
+  RefBatch batch(core, e, changed);
   errc err = errc::ok;
   DestInfo out;
   out.dest.value = batch.add(d, &err);
@@ -394,35 +410,44 @@ void publish_routes(Dest* d, RouteSet* next) noexcept {
   detail::retire(old);
 }
 
-// Deletes route r (owned by whoever calls); d = r->dest. Returns change flags.
-errc delete_route_locked(Route* r, RouteChangeFlags* flags) {
-  Dest* d = r->dest;
-  std::lock_guard lock(d->lock);
-  if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated) return errc::invalid_handle;
-  RouteSet* s = d->routes.load(std::memory_order_relaxed);
-  RouteSet* next = RouteSet::create(s->size - 1);
-  if (next == nullptr) return errc::not_enough_memory;
-  Route* before[kMaxViews];
-  Route* after[kMaxViews];
-  const ViewSet all = kViewMaskAll;
-  best_per_view(s, all, before);
-  std::uint32_t j = 0;
-  for (std::uint32_t i = 0; i < s->size; ++i) {
-    if (s->routes[i] == r) continue;
-    // Alive: the current set holds a reference.
-    s->routes[i]->counts.try_add_internal();
-    next->routes[j++] = s->routes[i];
-  }
-  next->size = j;
-  r->state.store(kRouteStateDeleted, std::memory_order_release);
-  publish_routes(d, next);
-  best_per_view(next, all, after);
+// Deletes route r, publishes the change to notification registrations
+// and, when it was the destination's last route, takes the destination out
+// of its map. The caller protects r.
+errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
+  Dest* d = r->dest;  // alive: r (protected, not destroyed) holds it
+  ChangeSummary change;
   RouteChangeFlags out = 0;
-  if (!std::equal(before, before + kMaxViews, after)) out |= kRouteChangeBest;
-  if (next->size == 0) {
-    remove_empty_dest(d);
-    unref_internal(d);  // the map's reference; our caller still protects d
+  bool removed = false;
+  {
+    std::lock_guard lock(d->lock);
+    if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated)
+      return errc::invalid_handle;
+    RouteSet* s = d->routes.load(std::memory_order_relaxed);
+    RouteSet* next = RouteSet::create(s->size - 1);
+    if (next == nullptr) return errc::not_enough_memory;
+    BestState before, after;
+    best_state(s, &before);
+    std::uint32_t j = 0;
+    for (std::uint32_t i = 0; i < s->size; ++i) {
+      if (s->routes[i] == r) continue;
+      s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
+      next->routes[j++] = s->routes[i];
+    }
+    next->size = j;
+    const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
+    r->state.store(kRouteStateDeleted, std::memory_order_release);
+    publish_routes(d, next);
+    best_state(next, &after);
+    change = summarize(before, after, views, nullptr, &out);
+    if (next->size == 0) {
+      remove_empty_dest(d);
+      removed = true;
+    }
   }
+  // The map's reference keeps d alive until the change is queued, so a
+  // registration learns of the destination's deletion too.
+  publish_change(core, d, change);
+  if (removed) unref_internal(d);
   if (flags) *flags = out;
   return errc::ok;
 }
@@ -481,11 +506,18 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     Guard g;
     if (k == HandleKind::route) {
       if (Route* r = lookup_as<Route>(core, h, g); r != nullptr && r->owner == e)
-        delete_route_locked(r, nullptr);
+        delete_route_obj(core, r, nullptr);
     } else if (k == HandleKind::next_hop) {
       if (NextHop* nh = lookup_as<NextHop>(core, h, g); nh != nullptr && nh->owner == e)
         delete_next_hop_obj(core, nh);
     }
+  });
+  // Its change-notification registrations.
+  core.handles.for_each_handle([&](std::uint64_t h) {
+    if (handle_kind(h) != HandleKind::notify) return;
+    Guard g;
+    auto* r = static_cast<NotifyReg*>(core.handles.lookup(h, HandleKind::notify, g));
+    if (r != nullptr && r->owner == e) deregister_notification(r);
   });
   // References it still holds, dropped on its behalf.
   std::int64_t dropped = 0;
@@ -495,7 +527,8 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     if (o == nullptr) return;
     Hold* rec = o->holds.find(e->handle);
     if (rec == nullptr) return;
-    const std::int64_t n = rec->count.exchange(0, std::memory_order_relaxed);
+    const std::int64_t n = rec->count.exchange(0, std::memory_order_relaxed) +
+                           rec->changed.exchange(0, std::memory_order_relaxed);
     if (n <= 0) return;
     dropped += n;
     e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
@@ -516,18 +549,18 @@ void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subj
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 // ---- instance ------------------------------------------------------------------
 
 Instance::Instance(const InstanceOptions& options) {
   if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
   ThreadScope scope;
-  const std::uint8_t tag = take_tag();
+  const std::uint8_t tag = detail::take_tag();
   try {
     core_ = new Core(options, tag);
   } catch (...) {
-    give_tag(tag);
+    detail::give_tag(tag);
     throw;
   }
 }
@@ -548,7 +581,7 @@ Instance::~Instance() {
   detail::reclaim_all_now();
   core_->destroy_tables();
   detail::reclaim_all_now();
-  give_tag(core_->handles.instance_tag());
+  detail::give_tag(core_->handles.instance_tag());
   core_->unref();
 }
 
@@ -964,12 +997,15 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
       }
     }
   }
-  Route* before[kMaxViews];
-  Route* after[kMaxViews];
-  best_per_view(s, kViewMaskAll, before);
+  detail::BestState before, after;
+  best_state(s, &before);
   RouteChangeFlags out = 0;
+  ViewSet touched = data->views;
   if (route != nullptr) {
+    // release: the new version is fully built before a reader's protect()
+    // (acquire) can see it.
     RouteData* old = route->data.exchange(data, std::memory_order_acq_rel);
+    touched |= old->views;
     detail::retire(old);
     d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     gr.assign(route);  // alive: the current set holds it (we are under the lock)
@@ -1018,9 +1054,13 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     publish_routes(d, next);
     s = next;
   }
-  best_per_view(d->routes.load(std::memory_order_relaxed), kViewMaskAll, after);
-  if (!std::equal(before, before + kMaxViews, after)) out |= kRouteChangeBest;
+  best_state(d->routes.load(std::memory_order_relaxed), &after);
+  const ChangeSummary change = summarize(before, after, touched, route, &out);
   lock.unlock();
+  // d is protected (gd, or gr through the route that holds it). If a
+  // concurrent delete already took it out and it died, publish_change finds
+  // it dead and skips it: that deleter published the later change itself.
+  publish_change(*core_, d, change);
   *change_flags = out;
   if (handle != nullptr && handle->value == 0) {
     // gr protects the route; it may have been deleted since we unlocked,
@@ -1041,7 +1081,7 @@ errc Instance::delete_route(EntityHandle caller, RouteHandle handle,
   Route* r = lookup_as<Route>(*core_, handle.value, gr);
   if (r == nullptr) return errc::invalid_handle;
   if (r->owner != e) return errc::access_denied;
-  return delete_route_locked(r, change_flags);
+  return delete_route_obj(*core_, r, change_flags);
 }
 
 namespace {
@@ -1134,11 +1174,11 @@ errc Instance::is_best_route(EntityHandle caller, RouteHandle handle, ViewSet* b
   if (best_in_views == nullptr) return errc::invalid_parameter;
   Route* r = lookup_as<Route>(*core_, handle.value, gr);
   if (r == nullptr) return errc::invalid_handle;
-  Route* best[kMaxViews];
-  best_per_view(gs.protect(r->dest->routes), e->profile.views_supported, best);
+  detail::BestState best;
+  best_state(gs.protect(r->dest->routes), &best);
   ViewSet out = 0;
   for (int v = 0; v < kMaxViews; ++v)
-    if (best[v] == r) out |= 1u << v;
+    if (best.route[v] == r && (e->profile.views_supported & (1u << v))) out |= 1u << v;
   *best_in_views = out;
   return errc::ok;
 }
@@ -1177,7 +1217,8 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   }
   std::size_t n = 0;
   for (const DestInfo& i : infos) {
-    if (i.number_of_views > kMaxViews) return errc::invalid_parameter;
+    // Infos from get_changed_dests go back only through release_changed_dests.
+    if (i.number_of_views > kMaxViews || i.changed_by) return errc::invalid_parameter;
     collect_dest_info_handles(i, hs.data(), &n);
   }
   return release_handles(*core_, e, hs.data(), n, HandleKind::none);

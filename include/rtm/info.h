@@ -109,6 +109,10 @@ struct DestInfo {
   ViewSet belongs_to_views = 0;    // union of the views of its routes
   std::uint32_t number_of_views = 0;  // entries used in `views`
   std::array<DestViewInfo, kMaxViews> views{};
+  // Set when the info came from get_changed_dests: the registration whose
+  // queue it came from. Such an info is released only with
+  // release_changed_dests; release_dest_info / release_dests refuse it.
+  NotifyHandle changed_by;
 };
 
 // Per-entity count of references the entity holds, by kind.

@@ -177,6 +177,51 @@ class Instance {
                              RouteInfo* criteria, std::uint32_t interface_index,
                              ViewSet target_views, RouteHandle* route, bool fill_info = true);
 
+  // ---- change notification ----------------------------------------------------------
+  //
+  // A registration has a queue of changed destinations. A destination that
+  // changes in a way the registration's filter matches (change types
+  // kChangeTypeAll / Best / Forwarding in its target views; only marked
+  // destinations with kNotifyOnlyMarkedDests) is queued once: a later change
+  // to a destination still queued is not queued again, and the consumer
+  // reads the destination's latest state. When a queue goes from empty to
+  // non-empty, the registering entity's callback gets
+  // EventType::change_notification (ctx1 = the notify handle value, ctx2 =
+  // the registration's context) — a signal, not the data, called with no
+  // library lock held. Any thread may consume.
+
+  // At most kMaxNotifyRegistrations per instance and family
+  // (no_system_resources beyond). flags: change types, optionally
+  // kNotifyOnlyMarkedDests; at least one change type. *out is the
+  // registration (not a reference), given back with
+  // deregister_from_change_notification.
+  errc register_for_change_notification(EntityHandle caller, ViewSet target_views,
+                                        NotifyFlags flags, void* context, NotifyHandle* out);
+  // Drops the queued entries (and their references). Infos already handed
+  // out stay valid and are still released with release_changed_dests.
+  errc deregister_from_change_notification(EntityHandle caller, NotifyHandle notify);
+  // Dequeues up to *count (in: capacity > 0; out: number returned)
+  // destinations, each as an info holding the queue entry's reference:
+  // pre-referenced, released only with release_changed_dests. Returns ok
+  // while more remain, no_more_items when this call emptied the queue (the
+  // batch may still be non-empty).
+  errc get_changed_dests(EntityHandle caller, NotifyHandle notify, std::uint32_t* count,
+                         DestInfo* infos);
+  // The only release of infos from get_changed_dests. All or nothing.
+  errc release_changed_dests(EntityHandle caller, NotifyHandle notify,
+                             std::span<const DestInfo> infos);
+  // Drops the pending changes of these destinations from the queue.
+  errc ignore_changed_dests(EntityHandle caller, NotifyHandle notify,
+                            std::span<const DestHandle> dests);
+  // Is a change of `dest` pending in the queue.
+  errc get_change_status(EntityHandle caller, NotifyHandle notify, DestHandle dest,
+                         bool* pending);
+  // Marks / unmarks `dest` for a kNotifyOnlyMarkedDests registration.
+  errc mark_dest_for_change_notification(EntityHandle caller, NotifyHandle notify,
+                                         DestHandle dest, bool mark);
+  errc is_marked_for_change_notification(EntityHandle caller, NotifyHandle notify,
+                                         DestHandle dest, bool* marked);
+
   // ---- reference counting ------------------------------------------------------------
 
   // Adds one reference, owned by the caller, to each handle (any kind). All

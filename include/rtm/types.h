@@ -46,6 +46,7 @@ using EntityHandle = Handle<HandleKind::entity>;
 using DestHandle = Handle<HandleKind::dest>;
 using RouteHandle = Handle<HandleKind::route>;
 using NextHopHandle = Handle<HandleKind::next_hop>;
+using NotifyHandle = Handle<HandleKind::notify>;
 
 // An untyped handle value, for reference_handles / dereference_handles which
 // accept handles of any kind.
@@ -94,6 +95,14 @@ inline constexpr RouteChangeFlags kRouteChangeBest = 0x00010000;  // out: a best
 // Next-hop change flags (out of add_next_hop).
 using NextHopChangeFlags = std::uint32_t;
 inline constexpr NextHopChangeFlags kNextHopChangeNew = 0x01;
+
+// Change notification: change types and flags (RTMv2 values).
+using NotifyFlags = std::uint32_t;
+inline constexpr NotifyFlags kChangeTypeAll = 0x1;         // any change in the target views
+inline constexpr NotifyFlags kChangeTypeBest = 0x2;        // best route or its attributes
+inline constexpr NotifyFlags kChangeTypeForwarding = 0x4;  // best route's next hops / fwd flags
+inline constexpr NotifyFlags kNotifyOnlyMarkedDests = 0x00010000;
+inline constexpr int kMaxNotifyRegistrations = 32;  // per instance and family
 
 // Route states and flags (RTMv2 values).
 inline constexpr std::uint8_t kRouteStateCreated = 0;

@@ -56,7 +56,8 @@ class NextHop;
 struct Hold {
   explicit Hold(std::uint64_t e) noexcept : entity(e) {}
   const std::uint64_t entity;  // the entity's handle value
-  std::atomic<std::int64_t> count{0};
+  std::atomic<std::int64_t> count{0};    // ordinary references
+  std::atomic<std::int64_t> changed{0};  // references inside changed-destination infos
   Hold* next = nullptr;
 };
 
@@ -206,6 +207,14 @@ class Dest final : public Object {
   bool removed = false;    // out of the map; under `lock`
   std::atomic<RouteSet*> routes;
   std::atomic<std::uint64_t> last_changed{0};
+  // Change notification, one bit per registration slot of the table:
+  // queued — the destination is in that registration's queue (coalescing);
+  // ignored — IgnoreChangedDests dropped the pending change (the consumer
+  //           skips the entry); marked — marked for an ONLY_MARKED_DESTS
+  //           registration. See src/notify.cpp for the protocol.
+  std::atomic<std::uint32_t> queued{0};
+  std::atomic<std::uint32_t> ignored{0};
+  std::atomic<std::uint32_t> marked{0};
 
  private:
   void release_children() noexcept override;
@@ -223,10 +232,22 @@ struct DestKeyHash {
 };
 DestKey dest_key(const NetAddress& a) noexcept;
 
+class NotifyReg;
+
+// At most this many change-notification registrations per table (RTMv2's limit).
+inline constexpr int kMaxRegistrations = 32;
+
 class Table {
  public:
   explicit Table(Family f) noexcept : family(f) {}
   const Family family;
+  // Registration slots: `regs[i]` is the active registration of slot i (or
+  // null); `slots_taken` has bit i set from registration until the
+  // registration object is destroyed (its queue drained and the queued bits
+  // of its destinations cleared), so a slot is never shared by two
+  // registrations whose queues could both hold a destination.
+  std::atomic<NotifyReg*> regs[kMaxRegistrations] = {};
+  std::atomic<std::uint32_t> slots_taken{0};
   ObjectMap<DestKey, DestKeyHash, Dest> map;
   // Destinations per prefix length: a longest-prefix search probes only
   // lengths with a non-zero count. Relaxed: a stale count can only make a

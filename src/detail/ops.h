@@ -1,0 +1,109 @@
+// detail/ops.h — operations shared by the API files (instance.cpp, notify.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <rtm/info.h>
+
+#include "detail/core.h"
+
+namespace rtm::detail {
+
+// FILETIME now (100 ns ticks since 1601-01-01 UTC).
+std::uint64_t filetime_now() noexcept;
+
+// Resolves the calling entity's handle; it must be registered.
+errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept;
+
+template <typename T>
+constexpr HandleKind kind_of() noexcept;
+template <> constexpr HandleKind kind_of<Entity>() noexcept { return HandleKind::entity; }
+template <> constexpr HandleKind kind_of<Dest>() noexcept { return HandleKind::dest; }
+template <> constexpr HandleKind kind_of<Route>() noexcept { return HandleKind::route; }
+template <> constexpr HandleKind kind_of<NextHop>() noexcept { return HandleKind::next_hop; }
+
+// The object of kind T named by h, protected by g; null if h is not valid.
+template <typename T>
+T* lookup_as(Core& core, std::uint64_t h, Guard& g) noexcept {
+  return static_cast<T*>(core.handles.lookup(h, kind_of<T>(), g));
+}
+
+// Adds one external reference on protected `o`, owned by `e` (counted as a
+// changed-destination reference when `changed`). not_found if `o` died
+// meanwhile, not_enough_memory if its hold record could not be allocated;
+// nothing changes on failure.
+errc add_ref(Entity* e, Object* o, bool changed = false) noexcept;
+
+// Phase 1 of a release: takes one count off e's hold record (ordinary or
+// changed) for handle h. invalid_handle if h names nothing (of `kind`
+// unless none); invalid_parameter if e holds no such reference.
+errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind,
+               bool changed = false) noexcept;
+// Phase 2: drops the object count a taken hold stood for.
+void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept;
+// Releases one reference per handle (zeros skipped), all or nothing.
+errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                     HandleKind kind, bool changed = false) noexcept;
+
+// References taken while building one answer; rolled back unless committed.
+class RefBatch {
+ public:
+  RefBatch(Core& core, Entity* e, bool changed = false) noexcept
+      : core_(core), e_(e), changed_(changed) {}
+  ~RefBatch() {
+    if (!committed_) release_handles(core_, e_, hs_, n_, HandleKind::none, changed_);
+  }
+  RefBatch(const RefBatch&) = delete;
+  RefBatch& operator=(const RefBatch&) = delete;
+
+  // References protected `o`; returns its handle value, or 0 with *err set.
+  std::uint64_t add(Object* o, errc* err) noexcept {
+    if (n_ == kCap) {
+      *err = errc::not_enough_memory;
+      return 0;
+    }
+    if (errc r = add_ref(e_, o, changed_); r != errc::ok) {
+      *err = r;
+      return 0;
+    }
+    hs_[n_++] = o->handle;
+    return o->handle;
+  }
+  void commit() noexcept { committed_ = true; }
+
+ private:
+  static constexpr std::size_t kCap = 4 + 3 * kMaxViews + kMaxNextHopsPerRoute;
+  Core& core_;
+  Entity* e_;
+  const bool changed_;
+  std::uint64_t hs_[kCap];
+  std::size_t n_ = 0;
+  bool committed_ = false;
+};
+
+// Resolves a target view set against the caller's profile.
+errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept;
+
+// Fills *info from destination `d` (protected by the caller) with
+// references for `e` (changed-destination references when `changed`).
+// Nothing is referenced on error.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info, bool changed = false) noexcept;
+
+// Appends the handle values of a DestInfo to hs (at most 1 + 3 * kMaxViews).
+void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n);
+
+// What one write changed, per view set (for change notification).
+struct ChangeSummary {
+  ViewSet all = 0;   // any change to the destination in these views
+  ViewSet best = 0;  // the best route, or its attributes, changed
+  ViewSet fwd = 0;   // forwarding changed: best route's next hops or forwarding flags
+};
+
+// Queues `d` for every registration of its table whose filter matches `c`
+// and signals the registrations whose queue went from empty to non-empty.
+// Call after the destination lock is released, with d alive.
+void publish_change(Core& core, Dest* d, const ChangeSummary& c);
+
+}  // namespace rtm::detail
