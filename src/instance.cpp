@@ -587,6 +587,8 @@ Instance::~Instance() {
 
 std::uint16_t Instance::instance_id() const noexcept { return core_->options.instance_id; }
 
+std::uint8_t Instance::handle_tag() const noexcept { return core_->handles.instance_tag(); }
+
 std::size_t Instance::dest_count(Family family) const {
   Table* t = core_->table_or_null(family);
   return t == nullptr ? 0 : static_cast<std::size_t>(t->dests.load(std::memory_order_relaxed));

@@ -77,6 +77,9 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   std::uint16_t instance_id() const noexcept;
+  // The tag this instance's handles carry in their top byte (for the C API,
+  // which finds an instance from a handle).
+  std::uint8_t handle_tag() const noexcept;
 
   // ---- entities --------------------------------------------------------------
 

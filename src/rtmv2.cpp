@@ -1,0 +1,767 @@
+// The RTMv2 C API: a thin mapping onto rtm::Instance.
+//
+// Each function converts its C arguments to the C++ types, calls the one
+// C++ implementation, converts the results back and maps rtm::errc to the
+// Windows code (rtm::to_win32, src/error.cpp). No rule is implemented twice.
+//
+// Instances: RTMv2 names an instance by RTM_ENTITY_INFO::RtmInstanceId and
+// creates it implicitly. Here the first RtmRegisterEntity for an id creates
+// an rtm::Instance that lives until the process exits (an instance destroyed
+// while another thread still used one of its stale handles could not be
+// made safe). A handle's instance is found from the tag in the handle.
+#include <rtmv2/rtmv2.h>
+
+#include <rtm/rtm.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace {
+
+using rtm::errc;
+
+DWORD code(errc e) { return rtm::to_win32(e); }
+
+// ---- instances --------------------------------------------------------------
+
+std::mutex g_mu;
+rtm::Instance* g_by_id[65536] = {};  // created on demand, never destroyed
+rtm::Instance* g_by_tag[256] = {};   // the same instances, by handle tag
+
+rtm::Instance* instance_for_id(std::uint16_t id) {
+  std::lock_guard lock(g_mu);
+  if (g_by_id[id] == nullptr) {
+    rtm::InstanceOptions o;
+    o.instance_id = id;
+    auto* inst = new (std::nothrow) rtm::Instance(o);
+    if (inst == nullptr) return nullptr;
+    g_by_id[id] = inst;
+    g_by_tag[inst->handle_tag()] = inst;
+  }
+  return g_by_id[id];
+}
+
+// The instance a handle belongs to, or null.
+rtm::Instance* instance_of(HANDLE h) {
+  const auto v = reinterpret_cast<std::uintptr_t>(h);
+  if (v == 0) return nullptr;
+  std::lock_guard lock(g_mu);
+  return g_by_tag[static_cast<std::uint8_t>(v >> 56)];
+}
+
+std::uint64_t hv(HANDLE h) { return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(h)); }
+HANDLE hp(std::uint64_t v) { return reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(v)); }
+rtm::EntityHandle eh(HANDLE h) { return rtm::EntityHandle{hv(h)}; }
+rtm::DestHandle dh(HANDLE h) { return rtm::DestHandle{hv(h)}; }
+rtm::RouteHandle rh(HANDLE h) { return rtm::RouteHandle{hv(h)}; }
+rtm::NextHopHandle nh(HANDLE h) { return rtm::NextHopHandle{hv(h)}; }
+rtm::NotifyHandle ch(HANDLE h) { return rtm::NotifyHandle{hv(h)}; }
+
+// Resolves the caller's instance; the C++ call validates the handle itself.
+#define RTM_CALLER(inst, reg)                                   \
+  rtm::Instance* inst = instance_of(reg);                       \
+  if (inst == nullptr) return ERROR_INVALID_HANDLE
+
+// ---- conversions ------------------------------------------------------------
+
+bool to_addr(const RTM_NET_ADDRESS* a, rtm::NetAddress* out) {
+  if (a == nullptr) return false;
+  rtm::Family f;
+  if (a->AddressFamily == AF_INET)
+    f = rtm::Family::ipv4;
+  else if (a->AddressFamily == AF_INET6)
+    f = rtm::Family::ipv6;
+  else
+    return false;
+  return rtm::NetAddress::make(f, a->AddrBits, a->NumBits, out) == errc::ok;
+}
+
+void from_addr(const rtm::NetAddress& a, RTM_NET_ADDRESS* out) {
+  out->AddressFamily = static_cast<USHORT>(a.family());
+  out->NumBits = static_cast<USHORT>(a.length());
+  std::memcpy(out->AddrBits, a.bytes(), RTM_MAX_ADDRESS_SIZE);
+}
+
+bool to_family(USHORT af, rtm::Family* f) {
+  if (af == AF_INET) *f = rtm::Family::ipv4;
+  else if (af == AF_INET6) *f = rtm::Family::ipv6;
+  else return false;
+  return true;
+}
+
+void from_entity_info(const rtm::EntityInfo& i, RTM_ENTITY_INFO* out) {
+  out->RtmInstanceId = i.rtm_instance_id;
+  out->AddressFamily = static_cast<USHORT>(i.family);
+  out->EntityId.EntityProtocolId = i.protocol_id;
+  out->EntityId.EntityInstanceId = i.protocol_instance_id;
+}
+
+void from_filetime(std::uint64_t t, FILETIME* out) {
+  out->dwLowDateTime = static_cast<DWORD>(t);
+  out->dwHighDateTime = static_cast<DWORD>(t >> 32);
+}
+
+// Stride of arrays of RTM_DEST_INFO for an entity: sized by its profile.
+std::size_t dest_info_stride(rtm::Instance* inst, RTM_ENTITY_HANDLE reg) {
+  rtm::RegnProfile p;
+  if (inst->get_profile(eh(reg), &p) != errc::ok) return 0;
+  return RTM_SIZE_OF_DEST_INFO(p.number_of_views);
+}
+
+RTM_DEST_INFO* dest_at(PRTM_DEST_INFO base, std::size_t stride, std::size_t i) {
+  return reinterpret_cast<RTM_DEST_INFO*>(reinterpret_cast<unsigned char*>(base) + i * stride);
+}
+
+void from_dest_info(const rtm::DestInfo& d, RTM_DEST_INFO* out) {
+  out->DestHandle = hp(d.dest.value);
+  from_addr(d.address, &out->DestAddress);
+  from_filetime(d.last_changed, &out->LastChanged);
+  out->BelongsToViews = d.belongs_to_views;
+  out->NumberOfViews = d.number_of_views;
+  for (std::uint32_t i = 0; i < d.number_of_views; ++i) {
+    out->ViewInfo[i].ViewId = d.views[i].view_id;
+    out->ViewInfo[i].NumRoutes = d.views[i].num_routes;
+    out->ViewInfo[i].Route = hp(d.views[i].route.value);
+    out->ViewInfo[i].Owner = hp(d.views[i].owner.value);
+    out->ViewInfo[i].DestFlags = d.views[i].dest_flags;
+    out->ViewInfo[i].HoldRoute = hp(d.views[i].hold_route.value);
+  }
+}
+
+// The handles of a C info, for release. false if NumberOfViews is out of range.
+bool to_dest_info(const RTM_DEST_INFO* in, rtm::DestInfo* out) {
+  if (in->NumberOfViews > RTM_MAX_VIEWS) return false;
+  out->dest = dh(in->DestHandle);
+  out->number_of_views = in->NumberOfViews;
+  for (UINT i = 0; i < in->NumberOfViews; ++i) {
+    out->views[i].route = rh(in->ViewInfo[i].Route);
+    out->views[i].owner = eh(in->ViewInfo[i].Owner);
+    out->views[i].hold_route = rh(in->ViewInfo[i].HoldRoute);
+  }
+  return true;
+}
+
+void from_route_info(const rtm::RouteInfo& r, RTM_ROUTE_INFO* out) {
+  out->DestHandle = hp(r.dest.value);
+  out->RouteOwner = hp(r.owner.value);
+  out->Neighbour = hp(r.neighbour.value);
+  out->State = r.state;
+  out->Flags1 = r.flags1;
+  out->Flags = r.flags;
+  out->PrefInfo.Metric = r.pref.metric;
+  out->PrefInfo.Preference = r.pref.preference;
+  out->BelongsToViews = r.views;
+  out->EntitySpecificInfo = r.entity_specific_info;
+  out->NextHopsList.NumNextHops = r.next_hops.count;
+  for (unsigned i = 0; i < r.next_hops.count; ++i)
+    out->NextHopsList.NextHops[i] = hp(r.next_hops.hops[i].value);
+}
+
+bool to_route_info(const RTM_ROUTE_INFO* in, rtm::RouteInfo* out) {
+  if (in->NextHopsList.NumNextHops > rtm::kMaxNextHopsPerRoute) return false;
+  out->dest = dh(in->DestHandle);
+  out->owner = eh(in->RouteOwner);
+  out->neighbour = nh(in->Neighbour);
+  out->state = in->State;
+  out->flags1 = in->Flags1;
+  out->flags = in->Flags;
+  out->pref = {in->PrefInfo.Metric, in->PrefInfo.Preference};
+  out->views = in->BelongsToViews;
+  out->entity_specific_info = in->EntitySpecificInfo;
+  out->next_hops.count = in->NextHopsList.NumNextHops;
+  for (unsigned i = 0; i < out->next_hops.count; ++i)
+    out->next_hops.hops[i] = nh(in->NextHopsList.NextHops[i]);
+  return true;
+}
+
+bool to_next_hop_info(const RTM_NEXTHOP_INFO* in, rtm::NextHopInfo* out) {
+  if (!to_addr(&in->NextHopAddress, &out->address)) return false;
+  out->owner = eh(in->NextHopOwner);
+  out->interface_index = in->InterfaceIndex;
+  out->state = in->State;
+  out->flags = in->Flags;
+  out->entity_specific_info = in->EntitySpecificInfo;
+  out->remote_next_hop = dh(in->RemoteNextHop);
+  return true;
+}
+
+void from_next_hop_info(const rtm::NextHopInfo& n, RTM_NEXTHOP_INFO* out) {
+  from_addr(n.address, &out->NextHopAddress);
+  out->NextHopOwner = hp(n.owner.value);
+  out->InterfaceIndex = n.interface_index;
+  out->State = n.state;
+  out->Flags = n.flags;
+  out->EntitySpecificInfo = n.entity_specific_info;
+  out->RemoteNextHop = hp(n.remote_next_hop.value);
+}
+
+// Releases a C array of dest infos (changed-dest infos when notify non-null).
+DWORD release_c_dests(RTM_ENTITY_HANDLE reg, UINT n, PRTM_DEST_INFO infos, HANDLE notify) {
+  RTM_CALLER(inst, reg);
+  if (n == 0 || infos == nullptr) return ERROR_INVALID_PARAMETER;
+  const std::size_t stride = dest_info_stride(inst, reg);
+  if (stride == 0) return ERROR_INVALID_HANDLE;
+  std::vector<rtm::DestInfo> v;
+  try {
+    v.resize(n);
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  for (UINT i = 0; i < n; ++i) {
+    if (!to_dest_info(dest_at(infos, stride, i), &v[i])) return ERROR_INVALID_PARAMETER;
+    v[i].changed_by = ch(notify);
+  }
+  if (notify != nullptr) return code(inst->release_changed_dests(eh(reg), ch(notify), v));
+  return code(inst->release_dests(eh(reg), v));
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- registration ------------------------------------------------------------------
+
+DWORD WINAPI RtmRegisterEntity(PRTM_ENTITY_INFO RtmEntityInfo,
+                               PRTM_ENTITY_EXPORT_METHODS ExportMethods,
+                               RTM_EVENT_CALLBACK EventCallback, BOOL ReserveOpaquePointer,
+                               PRTM_REGN_PROFILE RtmRegProfile, PRTM_ENTITY_HANDLE RtmRegHandle) {
+  if (RtmEntityInfo == nullptr || RtmRegProfile == nullptr || RtmRegHandle == nullptr)
+    return ERROR_INVALID_PARAMETER;
+  if (ExportMethods != nullptr) return ERROR_NOT_SUPPORTED;  // entity methods: see README
+  rtm::EntityInfo info;
+  info.rtm_instance_id = RtmEntityInfo->RtmInstanceId;
+  if (!to_family(RtmEntityInfo->AddressFamily, &info.family)) return ERROR_INVALID_PARAMETER;
+  info.protocol_id = RtmEntityInfo->EntityId.EntityProtocolId;
+  info.protocol_instance_id = RtmEntityInfo->EntityId.EntityInstanceId;
+  rtm::Instance* inst = instance_for_id(info.rtm_instance_id);
+  if (inst == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
+  rtm::EntityConfig cfg;
+  cfg.reserve_opaque_pointer = ReserveOpaquePointer != 0;
+  if (EventCallback != nullptr) {
+    cfg.callback = [EventCallback](rtm::EntityHandle self, rtm::EventType type, void* c1,
+                                   void* c2) -> std::uint32_t {
+      RTM_ENTITY_INFO ci;
+      if (type == rtm::EventType::entity_registered ||
+          type == rtm::EventType::entity_deregistered) {
+        from_entity_info(*static_cast<const rtm::EntityInfo*>(c2), &ci);
+        c2 = &ci;
+      }
+      return EventCallback(hp(self.value), static_cast<RTM_EVENT_TYPE>(type), c1, c2);
+    };
+  }
+  rtm::EntityHandle h;
+  rtm::RegnProfile p;
+  errc r = inst->register_entity(info, cfg, &h, &p);
+  if (r != errc::ok) return code(r);
+  RtmRegProfile->MaxNextHopsInRoute = p.max_next_hops_in_route;
+  RtmRegProfile->MaxHandlesInEnum = p.max_handles_in_enum;
+  RtmRegProfile->ViewsSupported = p.views_supported;
+  RtmRegProfile->NumberOfViews = p.number_of_views;
+  *RtmRegHandle = hp(h.value);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmDeregisterEntity(RTM_ENTITY_HANDLE RtmRegHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->deregister_entity(eh(RtmRegHandle)));
+}
+
+DWORD WINAPI RtmGetRegisteredEntities(RTM_ENTITY_HANDLE RtmRegHandle, PUINT NumEntities,
+                                      PRTM_ENTITY_HANDLE EntityHandles,
+                                      PRTM_ENTITY_INFO EntityInfos) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumEntities == nullptr) return ERROR_INVALID_PARAMETER;
+  std::uint32_t n = *NumEntities;
+  std::vector<rtm::EntityHandle> hs;
+  std::vector<rtm::EntityInfo> is;
+  try {
+    hs.resize(n);
+    is.resize(n);
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  if (n > 0 && EntityHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  errc r = inst->get_registered_entities(eh(RtmRegHandle), &n, hs.data(), is.data());
+  *NumEntities = n;
+  if (r != errc::ok) return code(r);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    EntityHandles[i] = hp(hs[i].value);
+    if (EntityInfos) from_entity_info(is[i], &EntityInfos[i]);
+  }
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmReleaseEntities(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumEntities,
+                                PRTM_ENTITY_HANDLE EntityHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumEntities == 0 || EntityHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::EntityHandle> hs(NumEntities);
+  for (UINT i = 0; i < NumEntities; ++i) hs[i] = eh(EntityHandles[i]);
+  return code(inst->release_entities(eh(RtmRegHandle), hs));
+}
+
+DWORD WINAPI RtmLockDestination(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, BOOL, BOOL) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetOpaqueInformationPointer(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, PVOID*) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetEntityMethods(RTM_ENTITY_HANDLE, RTM_ENTITY_HANDLE, PUINT,
+                                 PRTM_ENTITY_EXPORT_METHOD) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE, RTM_ENTITY_HANDLE, PRTM_ENTITY_METHOD_INPUT, PUINT,
+                             PRTM_ENTITY_METHOD_OUTPUT) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmBlockMethods(RTM_ENTITY_HANDLE, HANDLE, UCHAR, DWORD) {
+  return ERROR_NOT_SUPPORTED;
+}
+
+// ---- information and release -----------------------------------------------------------
+
+DWORD WINAPI RtmGetEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE EntityHandle,
+                              PRTM_ENTITY_INFO EntityInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (EntityInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::EntityInfo i;
+  errc r = inst->get_entity_info(eh(RtmRegHandle), eh(EntityHandle), &i);
+  if (r == errc::ok) from_entity_info(i, EntityInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmReleaseEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ENTITY_INFO EntityInfo) {
+  // RTM_ENTITY_INFO holds no handle: nothing to release beyond validation.
+  RTM_CALLER(inst, RtmRegHandle);
+  if (EntityInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::RegnProfile p;
+  return code(inst->get_profile(eh(RtmRegHandle), &p));
+}
+
+DWORD WINAPI RtmGetDestInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE DestHandle,
+                            ULONG ProtocolId, RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (DestInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::DestInfo d;
+  errc r = inst->get_dest_info(eh(RtmRegHandle), dh(DestHandle), ProtocolId, TargetViews, &d);
+  if (r == errc::ok) from_dest_info(d, DestInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmReleaseDestInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_DEST_INFO DestInfo) {
+  return release_c_dests(RtmRegHandle, 1, DestInfo, nullptr);
+}
+
+DWORD WINAPI RtmGetRouteInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                             PRTM_ROUTE_INFO RouteInfo, PRTM_NET_ADDRESS DestAddress) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::RouteInfo ri;
+  rtm::NetAddress a;
+  errc r = inst->get_route_info(eh(RtmRegHandle), rh(RouteHandle), RouteInfo ? &ri : nullptr,
+                                DestAddress ? &a : nullptr);
+  if (r != errc::ok) return code(r);
+  if (RouteInfo) from_route_info(ri, RouteInfo);
+  if (DestAddress) from_addr(a, DestAddress);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmReleaseRouteInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_INFO RouteInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::RouteInfo ri;
+  if (RouteInfo == nullptr || !to_route_info(RouteInfo, &ri)) return ERROR_INVALID_PARAMETER;
+  return code(inst->release_route_info(eh(RtmRegHandle), ri));
+}
+
+DWORD WINAPI RtmGetNextHopInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
+                               PRTM_NEXTHOP_INFO NextHopInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NextHopInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NextHopInfo n;
+  errc r = inst->get_next_hop_info(eh(RtmRegHandle), nh(NextHopHandle), &n);
+  if (r == errc::ok) from_next_hop_info(n, NextHopInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmReleaseNextHopInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NEXTHOP_INFO NextHopInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NextHopInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NextHopInfo n;
+  n.owner = eh(NextHopInfo->NextHopOwner);
+  n.remote_next_hop = dh(NextHopInfo->RemoteNextHop);
+  return code(inst->release_next_hop_info(eh(RtmRegHandle), n));
+}
+
+DWORD WINAPI RtmReleaseDests(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumDests,
+                             PRTM_DEST_INFO DestInfos) {
+  return release_c_dests(RtmRegHandle, NumDests, DestInfos, nullptr);
+}
+
+DWORD WINAPI RtmReleaseRoutes(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumRoutes,
+                              PRTM_ROUTE_HANDLE RouteHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumRoutes == 0 || RouteHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::RouteHandle> hs(NumRoutes);
+  for (UINT i = 0; i < NumRoutes; ++i) hs[i] = rh(RouteHandles[i]);
+  return code(inst->release_routes(eh(RtmRegHandle), hs));
+}
+
+DWORD WINAPI RtmReleaseNextHops(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumNextHops,
+                                PRTM_NEXTHOP_HANDLE NextHopHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumNextHops == 0 || NextHopHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::NextHopHandle> hs(NumNextHops);
+  for (UINT i = 0; i < NumNextHops; ++i) hs[i] = nh(NextHopHandles[i]);
+  return code(inst->release_next_hops(eh(RtmRegHandle), hs));
+}
+
+DWORD WINAPI RtmReferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandles,
+                                 HANDLE* RtmHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumHandles == 0 || RtmHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::AnyHandle> hs(NumHandles);
+  for (UINT i = 0; i < NumHandles; ++i) hs[i] = hv(RtmHandles[i]);
+  return code(inst->reference_handles(eh(RtmRegHandle), hs));
+}
+
+DWORD WINAPI RtmDereferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandles,
+                                   HANDLE* RtmHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumHandles == 0 || RtmHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::AnyHandle> hs(NumHandles);
+  for (UINT i = 0; i < NumHandles; ++i) hs[i] = hv(RtmHandles[i]);
+  return code(inst->dereference_handles(eh(RtmRegHandle), hs));
+}
+
+// ---- routes ----------------------------------------------------------------------------------
+
+DWORD WINAPI RtmAddRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_HANDLE RouteHandle,
+                               PRTM_NET_ADDRESS DestAddress, PRTM_ROUTE_INFO RouteInfo,
+                               ULONG TimeToLive, RTM_ROUTE_LIST_HANDLE RouteListHandle,
+                               RTM_NOTIFY_FLAGS NotifyType, RTM_NOTIFY_HANDLE NotifyHandle,
+                               PRTM_ROUTE_CHANGE_FLAGS ChangeFlags) {
+  (void)NotifyType;
+  (void)NotifyHandle;  // RTMv2 uses these to skip notifying the caller's own registration
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RouteListHandle != nullptr) return ERROR_NOT_SUPPORTED;  // route lists: see README
+  rtm::NetAddress a;
+  rtm::RouteInfo ri;
+  if (DestAddress == nullptr || RouteInfo == nullptr || ChangeFlags == nullptr ||
+      !to_addr(DestAddress, &a) || !to_route_info(RouteInfo, &ri))
+    return ERROR_INVALID_PARAMETER;
+  rtm::RouteHandle h = RouteHandle ? rh(*RouteHandle) : rtm::RouteHandle{};
+  rtm::RouteChangeFlags f = *ChangeFlags;
+  errc r = inst->add_route(eh(RtmRegHandle), RouteHandle ? &h : nullptr, a, ri, TimeToLive, &f);
+  if (r != errc::ok) return code(r);
+  *ChangeFlags = f;
+  if (RouteHandle) *RouteHandle = hp(h.value);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmDeleteRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                                  PRTM_ROUTE_CHANGE_FLAGS ChangeFlags) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (ChangeFlags == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::RouteChangeFlags f = 0;
+  errc r = inst->delete_route(eh(RtmRegHandle), rh(RouteHandle), &f);
+  if (r == errc::ok) *ChangeFlags = f;
+  return code(r);
+}
+
+DWORD WINAPI RtmHoldDestination(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, RTM_VIEW_SET, ULONG) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetRoutePointer(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, PRTM_ROUTE_INFO*) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmLockRoute(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, BOOL, BOOL, PRTM_ROUTE_INFO*) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmUpdateAndUnlockRoute(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, ULONG,
+                                     RTM_ROUTE_LIST_HANDLE, RTM_NOTIFY_FLAGS, RTM_NOTIFY_HANDLE,
+                                     PRTM_ROUTE_CHANGE_FLAGS) {
+  return ERROR_NOT_SUPPORTED;
+}
+
+// ---- queries -----------------------------------------------------------------------------------
+
+DWORD WINAPI RtmGetExactMatchDestination(RTM_ENTITY_HANDLE RtmRegHandle,
+                                         PRTM_NET_ADDRESS DestAddress, ULONG ProtocolId,
+                                         RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::NetAddress a;
+  if (DestInfo == nullptr || !to_addr(DestAddress, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::DestInfo d;
+  errc r = inst->get_exact_match_destination(eh(RtmRegHandle), a, ProtocolId, TargetViews, &d);
+  if (r == errc::ok) from_dest_info(d, DestInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmGetMostSpecificDestination(RTM_ENTITY_HANDLE RtmRegHandle,
+                                           PRTM_NET_ADDRESS DestAddress, ULONG ProtocolId,
+                                           RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::NetAddress a;
+  if (DestInfo == nullptr || !to_addr(DestAddress, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::DestInfo d;
+  errc r = inst->get_most_specific_destination(eh(RtmRegHandle), a, ProtocolId, TargetViews, &d);
+  if (r == errc::ok) from_dest_info(d, DestInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmGetLessSpecificDestination(RTM_ENTITY_HANDLE RtmRegHandle,
+                                           RTM_DEST_HANDLE DestHandle, ULONG ProtocolId,
+                                           RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (DestInfo == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::DestInfo d;
+  errc r = inst->get_less_specific_destination(eh(RtmRegHandle), dh(DestHandle), ProtocolId,
+                                               TargetViews, &d);
+  if (r == errc::ok) from_dest_info(d, DestInfo);
+  return code(r);
+}
+
+DWORD WINAPI RtmGetExactMatchRoute(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NET_ADDRESS DestAddress,
+                                   RTM_MATCH_FLAGS MatchingFlags, PRTM_ROUTE_INFO RouteInfo,
+                                   ULONG InterfaceIndex, RTM_VIEW_SET TargetViews,
+                                   PRTM_ROUTE_HANDLE RouteHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::NetAddress a;
+  if (RouteHandle == nullptr || !to_addr(DestAddress, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::RouteInfo ri;
+  if (RouteInfo != nullptr && !to_route_info(RouteInfo, &ri)) return ERROR_INVALID_PARAMETER;
+  rtm::RouteHandle h;
+  errc r = inst->get_exact_match_route(eh(RtmRegHandle), a, MatchingFlags,
+                                       RouteInfo ? &ri : nullptr, InterfaceIndex, TargetViews, &h,
+                                       RouteInfo != nullptr);
+  if (r != errc::ok) return code(r);
+  *RouteHandle = hp(h.value);
+  if (RouteInfo) from_route_info(ri, RouteInfo);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmIsBestRoute(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                            PRTM_VIEW_SET BestInViews) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (BestInViews == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::ViewSet v = 0;
+  errc r = inst->is_best_route(eh(RtmRegHandle), rh(RouteHandle), &v);
+  if (r == errc::ok) *BestInViews = v;
+  return code(r);
+}
+
+// ---- next hops ---------------------------------------------------------------------------------
+
+DWORD WINAPI RtmAddNextHop(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NEXTHOP_INFO NextHopInfo,
+                           PRTM_NEXTHOP_HANDLE NextHopHandle,
+                           PRTM_NEXTHOP_CHANGE_FLAGS ChangeFlags) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::NextHopInfo n;
+  if (NextHopInfo == nullptr || ChangeFlags == nullptr || !to_next_hop_info(NextHopInfo, &n))
+    return ERROR_INVALID_PARAMETER;
+  rtm::NextHopHandle h = NextHopHandle ? nh(*NextHopHandle) : rtm::NextHopHandle{};
+  rtm::NextHopChangeFlags f = 0;
+  errc r = inst->add_next_hop(eh(RtmRegHandle), n, NextHopHandle ? &h : nullptr, &f);
+  if (r != errc::ok) return code(r);
+  *ChangeFlags = f;
+  if (NextHopHandle) *NextHopHandle = hp(h.value);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmFindNextHop(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NEXTHOP_INFO NextHopInfo,
+                            PRTM_NEXTHOP_HANDLE NextHopHandle, PRTM_NEXTHOP_INFO* NextHopPointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NextHopPointer != nullptr) return ERROR_NOT_SUPPORTED;  // next-hop pointers: see README
+  rtm::NextHopInfo n;
+  if (NextHopInfo == nullptr || NextHopHandle == nullptr || !to_next_hop_info(NextHopInfo, &n))
+    return ERROR_INVALID_PARAMETER;
+  rtm::NextHopHandle h;
+  errc r = inst->find_next_hop(eh(RtmRegHandle), n, &h);
+  if (r == errc::ok) *NextHopHandle = hp(h.value);
+  return code(r);
+}
+
+DWORD WINAPI RtmDeleteNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
+                              PRTM_NEXTHOP_INFO NextHopInfo) {
+  RTM_CALLER(inst, RtmRegHandle);
+  rtm::NextHopInfo n;
+  if (NextHopHandle == nullptr &&
+      (NextHopInfo == nullptr || !to_next_hop_info(NextHopInfo, &n)))
+    return ERROR_INVALID_PARAMETER;
+  return code(inst->delete_next_hop(eh(RtmRegHandle), nh(NextHopHandle),
+                                    NextHopHandle ? nullptr : &n));
+}
+
+DWORD WINAPI RtmGetNextHopPointer(RTM_ENTITY_HANDLE, RTM_NEXTHOP_HANDLE, PRTM_NEXTHOP_INFO*) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmLockNextHop(RTM_ENTITY_HANDLE, RTM_NEXTHOP_HANDLE, BOOL, BOOL,
+                            PRTM_NEXTHOP_INFO*) {
+  return ERROR_NOT_SUPPORTED;
+}
+
+// ---- enumerations (not yet: see README) ------------------------------------------------------
+
+DWORD WINAPI RtmCreateDestEnum(RTM_ENTITY_HANDLE, RTM_VIEW_SET, RTM_ENUM_FLAGS, PRTM_NET_ADDRESS,
+                               ULONG, PRTM_ENUM_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetEnumDests(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_DEST_INFO) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmCreateRouteEnum(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, RTM_VIEW_SET, RTM_ENUM_FLAGS,
+                                PRTM_NET_ADDRESS, RTM_MATCH_FLAGS, PRTM_ROUTE_INFO, ULONG,
+                                PRTM_ENUM_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetEnumRoutes(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_ROUTE_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmCreateNextHopEnum(RTM_ENTITY_HANDLE, RTM_ENUM_FLAGS, PRTM_NET_ADDRESS,
+                                  PRTM_ENUM_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetEnumNextHops(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_NEXTHOP_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmDeleteEnumHandle(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE) { return ERROR_NOT_SUPPORTED; }
+
+// ---- change notification ---------------------------------------------------------------------
+
+DWORD WINAPI RtmRegisterForChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
+                                              RTM_VIEW_SET TargetViews,
+                                              RTM_NOTIFY_FLAGS NotifyFlags, PVOID NotifyContext,
+                                              PRTM_NOTIFY_HANDLE NotifyHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NotifyHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NotifyHandle h;
+  errc r = inst->register_for_change_notification(eh(RtmRegHandle), TargetViews, NotifyFlags,
+                                                  NotifyContext, &h);
+  if (r == errc::ok) *NotifyHandle = hp(h.value);
+  return code(r);
+}
+
+DWORD WINAPI RtmGetChangedDests(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NOTIFY_HANDLE NotifyHandle,
+                                PUINT NumDests, PRTM_DEST_INFO ChangedDests) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumDests == nullptr || ChangedDests == nullptr || *NumDests == 0)
+    return ERROR_INVALID_PARAMETER;
+  const std::size_t stride = dest_info_stride(inst, RtmRegHandle);
+  if (stride == 0) return ERROR_INVALID_HANDLE;
+  std::vector<rtm::DestInfo> v;
+  try {
+    v.resize(std::min<UINT>(*NumDests, 4096));
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(v.size());
+  errc r = inst->get_changed_dests(eh(RtmRegHandle), ch(NotifyHandle), &n, v.data());
+  if (r != errc::ok && r != errc::no_more_items) {
+    *NumDests = 0;
+    return code(r);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) from_dest_info(v[i], dest_at(ChangedDests, stride, i));
+  *NumDests = n;
+  return code(r);
+}
+
+DWORD WINAPI RtmReleaseChangedDests(RTM_ENTITY_HANDLE RtmRegHandle,
+                                    RTM_NOTIFY_HANDLE NotifyHandle, UINT NumDests,
+                                    PRTM_DEST_INFO ChangedDests) {
+  if (NotifyHandle == nullptr) return ERROR_INVALID_HANDLE;
+  return release_c_dests(RtmRegHandle, NumDests, ChangedDests, NotifyHandle);
+}
+
+DWORD WINAPI RtmIgnoreChangedDests(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NOTIFY_HANDLE NotifyHandle,
+                                   UINT NumDests, PRTM_DEST_HANDLE ChangedDests) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumDests == 0 || ChangedDests == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::DestHandle> hs(NumDests);
+  for (UINT i = 0; i < NumDests; ++i) hs[i] = dh(ChangedDests[i]);
+  return code(inst->ignore_changed_dests(eh(RtmRegHandle), ch(NotifyHandle), hs));
+}
+
+DWORD WINAPI RtmGetChangeStatus(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NOTIFY_HANDLE NotifyHandle,
+                                RTM_DEST_HANDLE DestHandle, PBOOL ChangeStatus) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (ChangeStatus == nullptr) return ERROR_INVALID_PARAMETER;
+  bool b = false;
+  errc r = inst->get_change_status(eh(RtmRegHandle), ch(NotifyHandle), dh(DestHandle), &b);
+  if (r == errc::ok) *ChangeStatus = b ? TRUE : FALSE;
+  return code(r);
+}
+
+DWORD WINAPI RtmMarkDestForChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
+                                              RTM_NOTIFY_HANDLE NotifyHandle,
+                                              RTM_DEST_HANDLE DestHandle, BOOL MarkDest) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->mark_dest_for_change_notification(eh(RtmRegHandle), ch(NotifyHandle),
+                                                      dh(DestHandle), MarkDest != 0));
+}
+
+DWORD WINAPI RtmIsMarkedForChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
+                                              RTM_NOTIFY_HANDLE NotifyHandle,
+                                              RTM_DEST_HANDLE DestHandle, PBOOL DestMarked) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (DestMarked == nullptr) return ERROR_INVALID_PARAMETER;
+  bool b = false;
+  errc r = inst->is_marked_for_change_notification(eh(RtmRegHandle), ch(NotifyHandle),
+                                                   dh(DestHandle), &b);
+  if (r == errc::ok) *DestMarked = b ? TRUE : FALSE;
+  return code(r);
+}
+
+DWORD WINAPI RtmDeregisterFromChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
+                                                 RTM_NOTIFY_HANDLE NotifyHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->deregister_from_change_notification(eh(RtmRegHandle), ch(NotifyHandle)));
+}
+
+// ---- route lists (not yet: see README) ----------------------------------------------------------
+
+DWORD WINAPI RtmCreateRouteList(RTM_ENTITY_HANDLE, PRTM_ROUTE_LIST_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmInsertInRouteList(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE, UINT,
+                                  PRTM_ROUTE_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmCreateRouteListEnum(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE, PRTM_ENUM_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmGetListEnumRoutes(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_ROUTE_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+DWORD WINAPI RtmDeleteRouteList(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE) {
+  return ERROR_NOT_SUPPORTED;
+}
+
+// ---- address helpers ------------------------------------------------------------------------------
+
+DWORD WINAPI RtmConvertNetAddressToIpv6AddressAndLength(PRTM_NET_ADDRESS pNetAddress,
+                                                        IN6_ADDR* pAddress, ULONG* pLength,
+                                                        ULONG dwAddressSize) {
+  if (pNetAddress == nullptr || pAddress == nullptr || pLength == nullptr ||
+      dwAddressSize > sizeof(IN6_ADDR) || pNetAddress->NumBits > dwAddressSize * 8)
+    return ERROR_INVALID_PARAMETER;
+  std::memset(pAddress, 0, sizeof(IN6_ADDR));
+  std::memcpy(pAddress, pNetAddress->AddrBits, dwAddressSize);
+  *pLength = pNetAddress->NumBits;
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmConvertIpv6AddressAndLengthToNetAddress(PRTM_NET_ADDRESS pNetAddress,
+                                                        IN6_ADDR Address, ULONG dwLength,
+                                                        ULONG dwAddressSize) {
+  if (pNetAddress == nullptr || dwAddressSize > sizeof(IN6_ADDR) || dwLength > dwAddressSize * 8)
+    return ERROR_INVALID_PARAMETER;
+  pNetAddress->AddressFamily = AF_INET6;
+  pNetAddress->NumBits = static_cast<USHORT>(dwLength);
+  std::memset(pNetAddress->AddrBits, 0, RTM_MAX_ADDRESS_SIZE);
+  std::memcpy(pNetAddress->AddrBits, &Address, dwAddressSize);
+  return NO_ERROR;
+}
+
+}  // extern "C"
