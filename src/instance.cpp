@@ -457,8 +457,8 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
 errc delete_next_hop_obj(Core& core, NextHop* nh) {
   std::lock_guard lock(nh->lock);
   if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) return errc::not_found;
-  nh->seq.fetch_add(1, std::memory_order_acq_rel);
-  nh->state.store(kNextHopStateDeleted, std::memory_order_relaxed);
+  nh->seq.fetch_add(1, std::memory_order_acq_rel);  // seqlock: see write_next_hop
+  nh->state.store(kNextHopStateDeleted, std::memory_order_release);
   nh->seq.fetch_add(1, std::memory_order_release);
   detail::NextHopKey key{};
   key.owner = nh->owner->handle;
@@ -489,12 +489,15 @@ bool valid_address_for(const Entity* e, const NetAddress& a) {
 
 // Writes a next hop's mutable attributes (seqlock writer; under nh->lock).
 void write_next_hop(NextHop* nh, const NextHopInfo& info) {
-  // acq_rel on the first increment keeps the field stores after it; the
-  // release increment publishes them.
+  // Seqlock writer (under nh->lock). The field stores are release stores:
+  // a reader whose acquire load reads one of them synchronises with it, so
+  // it also sees the odd seq written before it and retries. (A release
+  // store costs nothing extra on x86; this form needs no standalone fence,
+  // which TSan cannot model.) The last increment publishes the section.
   nh->seq.fetch_add(1, std::memory_order_acq_rel);
-  nh->flags.store(info.flags, std::memory_order_relaxed);
-  nh->entity_specific_info.store(info.entity_specific_info, std::memory_order_relaxed);
-  nh->state.store(kNextHopStateCreated, std::memory_order_relaxed);
+  nh->flags.store(info.flags, std::memory_order_release);
+  nh->entity_specific_info.store(info.entity_specific_info, std::memory_order_release);
+  nh->state.store(kNextHopStateCreated, std::memory_order_release);
   nh->seq.fetch_add(1, std::memory_order_release);
 }
 
@@ -873,16 +876,20 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   NextHopInfo out;
   out.address = nh->address;
   out.interface_index = nh->interface_index;
-  for (;;) {  // seqlock reader: acquire on the first load pairs with the writer's release
+  // Seqlock reader (write side: write_next_hop). The first acquire load
+  // pairs with the writer's closing release increment (we see the section
+  // it closed); the field loads are acquire so that reading any store of a
+  // later section makes its odd seq visible to the re-check, and keep the
+  // re-check after them.
+  for (;;) {
     const std::uint32_t s1 = nh->seq.load(std::memory_order_acquire);
     if (s1 & 1) {
       std::this_thread::yield();
       continue;
     }
-    out.state = nh->state.load(std::memory_order_relaxed);
-    out.flags = nh->flags.load(std::memory_order_relaxed);
-    out.entity_specific_info = nh->entity_specific_info.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    out.state = nh->state.load(std::memory_order_acquire);
+    out.flags = nh->flags.load(std::memory_order_acquire);
+    out.entity_specific_info = nh->entity_specific_info.load(std::memory_order_acquire);
     if (nh->seq.load(std::memory_order_relaxed) == s1) break;
   }
   RefBatch batch(*core_, e);
