@@ -633,7 +633,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     try {
       core_->entities.push_back(e);
       for (Entity* x : core_->entities)
-        if (x != e && x->info.family == info.family && x->counts.try_add_internal())
+        if (x != e && x->counts.try_add_internal())
           others.push_back(x);
     } catch (...) {
       std::erase(core_->entities, e);
@@ -664,7 +664,7 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
     notify = !core_->tearing_down;
     try {
       for (Entity* x : core_->entities)
-        if (x->info.family == e->info.family && x->counts.try_add_internal()) others.push_back(x);
+        if (x->counts.try_add_internal()) others.push_back(x);
     } catch (...) {
       for (Entity* x : others) unref_internal(x);
       others.clear();

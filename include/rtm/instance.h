@@ -87,13 +87,13 @@ class Instance {
   // Fails with already_exists if (family, protocol id, protocol instance) is
   // registered; invalid_parameter for a bad family or profile request.
   // On success *out holds the entity's handle: the caller's registration,
-  // not a reference (it is given back with deregister_entity). The other
-  // entities of the same family get EventType::entity_registered.
+  // not a reference (it is given back with deregister_entity). Every other
+  // entity of the instance (either family) gets EventType::entity_registered.
   errc register_entity(const EntityInfo& info, const EntityConfig& config, EntityHandle* out,
                        RegnProfile* profile = nullptr);
 
   // Deregisters: the entity's routes and next hops are deleted, the other
-  // entities get entity_deregistered, and references the entity still holds
+  // entities of the instance get entity_deregistered, and references the entity still holds
   // are dropped on its behalf. If `still_held` is non-null it receives how
   // many references were outstanding (0 for a clean client).
   errc deregister_entity(EntityHandle caller, std::int64_t* still_held = nullptr);
