@@ -228,8 +228,9 @@ class Instance {
   // ---- reference counting ------------------------------------------------------------
 
   // Adds one reference, owned by the caller, to each handle (any kind). All
-  // handles are validated first: on error no count changes. The caller must
-  // hold a reference on each handle already.
+  // handles are validated first: on error no count changes. Any live handle
+  // of the instance may be referenced (the caller need not hold it yet:
+  // handles are validated against the slot table, so this is safe).
   errc reference_handles(EntityHandle caller, std::span<const AnyHandle> handles);
   // Drops one reference from each handle (any kind); all-or-nothing as above.
   errc dereference_handles(EntityHandle caller, std::span<const AnyHandle> handles);
