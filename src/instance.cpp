@@ -283,7 +283,11 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
   out.dest.value = batch.add(d, &err);
   if (err != errc::ok) return err;
   out.address = d->address;
-  out.last_changed = d->last_changed.load(std::memory_order_relaxed);
+  // The lowest bit of last_changed marks infos from get_changed_dests (see
+  // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
+  // both APIs, without touching the destination handle's identity.
+  out.last_changed = (d->last_changed.load(std::memory_order_relaxed) & ~std::uint64_t{1}) |
+                     (changed ? 1u : 0u);
   Guard gs;
   const RouteSet* s = gs.protect(d->routes);
   RouteView rv[kGatherCap];
@@ -1227,7 +1231,8 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   std::size_t n = 0;
   for (const DestInfo& i : infos) {
     // Infos from get_changed_dests go back only through release_changed_dests.
-    if (i.number_of_views > kMaxViews || i.changed_by) return errc::invalid_parameter;
+    if (i.number_of_views > kMaxViews || i.changed_by || detail::is_changed_info(i))
+      return errc::invalid_parameter;
     collect_dest_info_handles(i, hs.data(), &n);
   }
   return release_handles(*core_, e, hs.data(), n, HandleKind::none);

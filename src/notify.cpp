@@ -299,7 +299,8 @@ errc Instance::release_changed_dests(EntityHandle caller, NotifyHandle notify,
   }
   std::size_t n = 0;
   for (const DestInfo& i : infos) {
-    if (i.changed_by != notify || i.number_of_views > kMaxViews) return errc::invalid_parameter;
+    if (i.changed_by != notify || !detail::is_changed_info(i) || i.number_of_views > kMaxViews)
+      return errc::invalid_parameter;
     detail::collect_dest_info_handles(i, hs.data(), &n);
   }
   if (errc x = detail::release_handles(*core_, e, hs.data(), n, HandleKind::none, true);

@@ -135,6 +135,9 @@ void from_dest_info(const rtm::DestInfo& d, RTM_DEST_INFO* out) {
 bool to_dest_info(const RTM_DEST_INFO* in, rtm::DestInfo* out) {
   if (in->NumberOfViews > RTM_MAX_VIEWS) return false;
   out->dest = dh(in->DestHandle);
+  // Its lowest bit marks an info from RtmGetChangedDests (rtm/info.h).
+  out->last_changed = (std::uint64_t{in->LastChanged.dwHighDateTime} << 32) |
+                      in->LastChanged.dwLowDateTime;
   out->number_of_views = in->NumberOfViews;
   for (UINT i = 0; i < in->NumberOfViews; ++i) {
     out->views[i].route = rh(in->ViewInfo[i].Route);

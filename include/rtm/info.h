@@ -105,7 +105,13 @@ struct DestViewInfo {
 struct DestInfo {
   DestHandle dest;  // referenced
   NetAddress address;
-  std::uint64_t last_changed = 0;  // FILETIME ticks (100 ns since 1601-01-01 UTC)
+  // When the destination last changed: FILETIME ticks (100 ns since
+  // 1601-01-01 UTC), at 200 ns precision: the lowest bit is 1 exactly in
+  // infos from get_changed_dests. That bit is how a release checks where an
+  // info came from (in the C API too, whose RTM_DEST_INFO has no other room
+  // for it): release_dest_info / release_dests refuse an info with it set,
+  // release_changed_dests requires it.
+  std::uint64_t last_changed = 0;
   ViewSet belongs_to_views = 0;    // union of the views of its routes
   std::uint32_t number_of_views = 0;  // entries used in `views`
   std::array<DestViewInfo, kMaxViews> views{};

@@ -94,6 +94,9 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
 // Appends the handle values of a DestInfo to hs (at most 1 + 3 * kMaxViews).
 void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n);
 
+// True for an info filled by get_changed_dests (last_changed's lowest bit).
+inline bool is_changed_info(const DestInfo& i) noexcept { return (i.last_changed & 1) != 0; }
+
 // What one write changed, per view set (for change notification).
 struct ChangeSummary {
   ViewSet all = 0;   // any change to the destination in these views
