@@ -95,6 +95,16 @@ errc resolve_reg(Core& core, Entity* e, NotifyHandle h, Guard& g, NotifyReg** ou
   return errc::ok;
 }
 
+// The caller entity and one of its registrations, each protected by its
+// guard. With `active_only`, a deregistered registration is invalid_handle.
+errc resolve_caller_reg(Core& core, EntityHandle caller, NotifyHandle h, Guard& ge, Guard& gr,
+                        Entity** e, NotifyReg** r, bool active_only) {
+  if (errc x = resolve_caller(core, caller, ge, e); x != errc::ok) return x;
+  if (errc x = resolve_reg(core, *e, h, gr, r); x != errc::ok) return x;
+  if (active_only && !(*r)->active.load(std::memory_order_acquire)) return errc::invalid_handle;
+  return errc::ok;
+}
+
 }  // namespace
 
 void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
@@ -178,10 +188,21 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
   if ((flags & types) == 0 || (flags & ~(types | kNotifyOnlyMarkedDests)) != 0)
     return errc::invalid_parameter;
   detail::Table& t = core_->table(e->info.family);
-  // Take a free slot.
+  // Take a free slot. A slot is freed when its deregistered registration is
+  // reclaimed (its queue drained, its bits cleared); when every slot is
+  // taken, reclaim once before giving up, so that a client that deregisters
+  // and registers again is not refused for a registration it already gave
+  // back.
   std::uint32_t taken = t.slots_taken.load(std::memory_order_acquire);
   int slot;
+  bool reclaimed = false;
   for (;;) {
+    if (taken == 0xFFFFFFFFu && !reclaimed) {
+      detail::reclaim_all_now();
+      reclaimed = true;
+      taken = t.slots_taken.load(std::memory_order_acquire);
+      continue;
+    }
     if (taken == 0xFFFFFFFFu) return errc::no_system_resources;
     slot = std::countr_one(taken);
     if (t.slots_taken.compare_exchange_weak(taken, taken | (1u << slot),
@@ -212,13 +233,20 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
 
 errc Instance::deregister_from_change_notification(EntityHandle caller, NotifyHandle notify) {
   ThreadScope scope;
-  Guard g, gr;
-  Entity* e = nullptr;
-  NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
-  if (!r->active.load(std::memory_order_acquire)) return errc::invalid_handle;
-  detail::deregister_notification(r);
+  {
+    Guard g, gr;
+    Entity* e = nullptr;
+    NotifyReg* r = nullptr;
+    if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, true);
+        x != errc::ok)
+      return x;
+    detail::deregister_notification(r);
+  }
+  // With our guards dropped, free the registration now if no producer is
+  // publishing to it (its slot becomes free for the next registration);
+  // otherwise it goes with a later scan. Deregistration is control plane:
+  // the scan's cost is paid here, not on the data path.
+  detail::reclaim_all_now();
   return errc::ok;
 }
 
@@ -228,9 +256,9 @@ errc Instance::get_changed_dests(EntityHandle caller, NotifyHandle notify, std::
   Guard g, gr;
   Entity* e = nullptr;
   NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
-  if (!r->active.load(std::memory_order_acquire)) return errc::invalid_handle;
+  if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, true);
+      x != errc::ok)
+    return x;
   if (count == nullptr || *count == 0 || infos == nullptr) return errc::invalid_parameter;
   const std::uint32_t cap = *count;
   std::uint32_t n = 0;
@@ -315,8 +343,9 @@ errc Instance::ignore_changed_dests(EntityHandle caller, NotifyHandle notify,
   Guard g, gr;
   Entity* e = nullptr;
   NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
+  if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, false);
+      x != errc::ok)
+    return x;
   if (dests.empty()) return errc::invalid_parameter;
   for (DestHandle h : dests) {
     Guard gd;
@@ -340,8 +369,9 @@ errc Instance::get_change_status(EntityHandle caller, NotifyHandle notify, DestH
   Guard g, gr, gd;
   Entity* e = nullptr;
   NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
+  if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, false);
+      x != errc::ok)
+    return x;
   if (pending == nullptr) return errc::invalid_parameter;
   Dest* d = detail::lookup_as<Dest>(*core_, dest.value, gd);
   if (d == nullptr) return errc::invalid_handle;
@@ -357,9 +387,9 @@ errc Instance::mark_dest_for_change_notification(EntityHandle caller, NotifyHand
   Guard g, gr, gd;
   Entity* e = nullptr;
   NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
-  if (!r->active.load(std::memory_order_acquire)) return errc::invalid_handle;
+  if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, true);
+      x != errc::ok)
+    return x;
   if (!(r->flags & kNotifyOnlyMarkedDests)) return errc::invalid_parameter;
   Dest* d = detail::lookup_as<Dest>(*core_, dest.value, gd);
   if (d == nullptr) return errc::invalid_handle;
@@ -376,8 +406,9 @@ errc Instance::is_marked_for_change_notification(EntityHandle caller, NotifyHand
   Guard g, gr, gd;
   Entity* e = nullptr;
   NotifyReg* r = nullptr;
-  if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r); x != errc::ok) return x;
+  if (errc x = detail::resolve_caller_reg(*core_, caller, notify, g, gr, &e, &r, false);
+      x != errc::ok)
+    return x;
   if (marked == nullptr) return errc::invalid_parameter;
   Dest* d = detail::lookup_as<Dest>(*core_, dest.value, gd);
   if (d == nullptr) return errc::invalid_handle;
