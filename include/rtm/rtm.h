@@ -6,3 +6,4 @@
 #include <rtm/info.h>
 #include <rtm/instance.h>
 #include <rtm/types.h>
+#include <rtm/raii.h>
