@@ -8,7 +8,7 @@
 // outstanding. (Change-notification draining into a FIB copy joins it with
 // the notification work.)
 //
-//   rtm_demo data/routeviews-ipv4.txt.xz data/routeviews-ipv6.txt.xz [--seconds S] [--lookup-threads N]
+//   rtm_demo data/routeviews-ipv4.txt.xz data/routeviews-ipv6.txt.xz [--seconds S] [--lookup-threads N] [--limit N]
 #include <rtm/rtm.h>
 
 #include <atomic>
@@ -61,17 +61,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   double seconds = 5;
   unsigned lookup_threads = 2;
+  std::size_t limit = 0;  // 0: the whole table; else the first `limit` prefixes per family
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--seconds" && i + 1 < argc)
       seconds = std::stod(argv[++i]);
     else if (a == "--lookup-threads" && i + 1 < argc)
       lookup_threads = static_cast<unsigned>(std::stoul(argv[++i]));
+    else if (a == "--limit" && i + 1 < argc)
+      limit = std::stoul(argv[++i]);
     else
       files.push_back(a);
   }
   if (files.empty()) {
-    std::fprintf(stderr, "usage: rtm_demo TABLE4 [TABLE6] [--seconds S] [--lookup-threads N]\n");
+    std::fprintf(stderr, "usage: rtm_demo TABLE4 [TABLE6] [--seconds S] [--lookup-threads N] [--limit N]\n");
     return 2;
   }
   std::vector<PrefixEntry> table[2];
@@ -79,6 +82,8 @@ int main(int argc, char** argv) {
     for (auto& e : rtm_examples::read_prefix_file(f))
       table[e.prefix.family() == rtm::Family::ipv4 ? 0 : 1].push_back(e);
   }
+  for (auto& t : table)
+    if (limit != 0 && t.size() > limit) t.resize(limit);
   std::printf("rtm_demo: %zu IPv4 and %zu IPv6 prefixes read; %u hardware threads\n",
               table[0].size(), table[1].size(), std::thread::hardware_concurrency());
 

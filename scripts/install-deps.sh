@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rtm needs to build, test and benchmark.
+# Idempotent: apt-get runs only when a package is missing. Nothing is
+# downloaded from anywhere but the Debian archive, nothing is vendored.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config xz-utils   # toolchain
+  libcds-dev libboost-atomic-dev        # the library's dependencies
+  libgtest-dev googletest               # tests
+  libbenchmark-dev                      # benchmarks
+  gnuplot-nox                           # bench/report.sh plots
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
