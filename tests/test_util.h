@@ -1,0 +1,107 @@
+// tests/test_util.h — fixtures and helpers shared by the unit tests.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <rtm/rtm.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+namespace rtm_test {
+
+inline rtm::NetAddress P(const char* text) {
+  auto a = rtm::NetAddress::parse(text);
+  EXPECT_TRUE(a.has_value()) << text;
+  return a.value_or(rtm::NetAddress{});
+}
+
+// Object counters: live objects by kind since a snapshot.
+struct CounterSnapshot {
+  rtm::ObjectCounters at = rtm::object_counters();
+  // allocated - freed growth since the snapshot, per kind.
+  std::int64_t live_delta(rtm::HandleKind k) const {
+    const auto now = rtm::object_counters();
+    const int i = static_cast<int>(k);
+    return (now.allocated[i] - at.allocated[i]) - (now.freed[i] - at.freed[i]);
+  }
+  std::int64_t allocated_delta(rtm::HandleKind k) const {
+    const int i = static_cast<int>(k);
+    return rtm::object_counters().allocated[i] - at.allocated[i];
+  }
+};
+
+// An instance with two IPv4 entities (a: protocol 14, b: protocol 3) and one
+// IPv6 entity (v6: protocol 14); each test checks at its end that nobody
+// holds a reference (unless it said so) and that, once the instance is gone,
+// every object it allocated was freed.
+class RtmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rtm_ = std::make_unique<rtm::Instance>();
+    ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a_), rtm::errc::ok);
+    ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv4, 3, 1}, {}, &b_), rtm::errc::ok);
+    ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv6, 14, 1}, {}, &v6_), rtm::errc::ok);
+  }
+  void TearDown() override {
+    if (expect_clean_) {
+      EXPECT_EQ(total(a_), 0) << "entity a still holds references";
+      EXPECT_EQ(total(b_), 0) << "entity b still holds references";
+      EXPECT_EQ(total(v6_), 0) << "entity v6 still holds references";
+    }
+    rtm_.reset();
+    rtm::reclaim_all();
+    for (int k = 1; k < 8; ++k)
+      EXPECT_EQ(counters_.live_delta(static_cast<rtm::HandleKind>(k)), 0)
+          << "objects of kind " << k << " not freed";
+  }
+
+  rtm::Instance& rtm() { return *rtm_; }
+
+  std::int64_t total(rtm::EntityHandle e) {
+    rtm::Outstanding o;
+    if (rtm_->outstanding(e, &o) != rtm::errc::ok) return 0;  // deregistered in the test
+    return o.total();
+  }
+  rtm::Outstanding outstanding(rtm::EntityHandle e) {
+    rtm::Outstanding o;
+    EXPECT_EQ(rtm_->outstanding(e, &o), rtm::errc::ok);
+    return o;
+  }
+
+  // Adds (or updates) e's route to `prefix`, returning its referenced handle
+  // in *out when out is non-null.
+  rtm::errc add(rtm::EntityHandle e, const char* prefix, std::uint32_t preference,
+                std::uint32_t metric = 0, rtm::RouteHandle* out = nullptr,
+                rtm::ViewSet views = rtm::kViewMaskUnicast,
+                rtm::RouteChangeFlags* flags = nullptr, rtm::NextHopHandle neighbour = {}) {
+    rtm::RouteInfo ri;
+    ri.pref = {metric, preference};
+    ri.views = views;
+    ri.neighbour = neighbour;
+    rtm::RouteChangeFlags f = 0;
+    return rtm_->add_route(e, out, P(prefix), ri, rtm::kInfinite, flags ? flags : &f);
+  }
+  rtm::RouteHandle add_held(rtm::EntityHandle e, const char* prefix, std::uint32_t preference,
+                            std::uint32_t metric = 0, rtm::ViewSet views = rtm::kViewMaskUnicast) {
+    rtm::RouteHandle h;
+    EXPECT_EQ(add(e, prefix, preference, metric, &h, views), rtm::errc::ok) << prefix;
+    return h;
+  }
+  void release(rtm::EntityHandle e, rtm::RouteHandle h) {
+    EXPECT_EQ(rtm_->release_routes(e, {&h, 1}), rtm::errc::ok);
+  }
+  // Deletes e's route h and releases e's reference on it.
+  void remove(rtm::EntityHandle e, rtm::RouteHandle h) {
+    rtm::RouteChangeFlags f = 0;
+    EXPECT_EQ(rtm_->delete_route(e, h, &f), rtm::errc::ok);
+    release(e, h);
+  }
+
+  CounterSnapshot counters_;  // before the instance exists
+  std::unique_ptr<rtm::Instance> rtm_;
+  rtm::EntityHandle a_, b_, v6_;
+  bool expect_clean_ = true;
+};
+
+}  // namespace rtm_test
