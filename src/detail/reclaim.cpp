@@ -39,17 +39,27 @@ void push(std::atomic<Reclaimable*>& stack, Reclaimable* p, Reclaimable** link) 
 
 thread_local bool t_in_disposer = false;
 
-struct ThreadAttachment {
-  bool attached = false;
-  ~ThreadAttachment() {
-    if (attached) {
+// Per-thread attachment to the HP GC. The flags are trivially destructible
+// thread_locals, so they stay readable after the thread's thread_local
+// destructors have run: that is when static destructors run on the main
+// thread, and an rtm::Instance with static storage duration is destroyed
+// there. Such a late call attaches again and is not detached (the process
+// is exiting; libcds frees its thread records with the GC).
+thread_local bool t_attached = false;
+thread_local bool t_detacher_gone = false;
+
+struct ThreadDetacher {
+  ~ThreadDetacher() {
+    if (t_attached) {
       // Last chance to hand over what this thread left pending.
       reclaim_pending();
       cds::threading::Manager::detachThread();
+      t_attached = false;
     }
+    t_detacher_gone = true;
   }
 };
-thread_local ThreadAttachment t_attachment;
+thread_local ThreadDetacher t_detacher;
 
 }  // namespace
 
@@ -79,10 +89,13 @@ void ensure_gc() noexcept {
 }
 
 ThreadScope::ThreadScope() noexcept {
-  if (!t_attachment.attached) {
+  if (!t_attached) {
     ensure_gc();
     cds::threading::Manager::attachThread();
-    t_attachment.attached = true;
+    t_attached = true;
+    // Construct the detacher (first use), unless this thread is past its
+    // thread_local destructors.
+    if (!t_detacher_gone) static_cast<void>(&t_detacher);
   }
   if (g_pending.load(std::memory_order_relaxed) != nullptr ||
       g_finalize.load(std::memory_order_relaxed) != nullptr)
