@@ -202,6 +202,7 @@ int best_of(const RouteView* rv, std::size_t n, ViewSet v, std::uint32_t proto) 
 // destination lock before and after a change to derive kRouteChangeBest
 // and the change-notification summary; is_best_route uses it lock-free.
 struct BestState {
+  ViewSet present = 0;  // views with a best route; route/fwd are null/0 elsewhere
   Route* route[kMaxViews];
   std::uint64_t fwd[kMaxViews];
 };
@@ -220,11 +221,24 @@ void best_state(const RouteSet* s, BestState* out) noexcept {
       n = kGatherCap;  // out of memory: judge by the first kGatherCap routes
     }
   }
-  for (int v = 0; v < kMaxViews; ++v) {
+  // Only the views some route is in can have a best route (usually one or
+  // two of the 32): the others are null without a search.
+  ViewSet views = 0;
+  for (std::size_t i = 0; i < n; ++i) views |= routes[i].views;
+  out->present = views;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
     const int b = best_of(routes, n, 1u << v, kBestProtocol);
-    out->route[v] = b >= 0 ? routes[b].route : nullptr;
-    out->fwd[v] = b >= 0 ? routes[b].fwd : 0;
+    out->route[v] = routes[b].route;  // b >= 0: some route is in view v
+    out->fwd[v] = routes[b].fwd;
   }
+}
+
+Route* best_route_in(const BestState& s, int v) noexcept {
+  return (s.present >> v) & 1u ? s.route[v] : nullptr;
+}
+std::uint64_t best_fwd_in(const BestState& s, int v) noexcept {
+  return (s.present >> v) & 1u ? s.fwd[v] : 0;
 }
 
 // What changed between two best states, for a write that touched `route`
@@ -233,15 +247,18 @@ void best_state(const RouteSet* s, BestState* out) noexcept {
 ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet touched,
                         const Route* route, RouteChangeFlags* flags) noexcept {
   ChangeSummary c;
-  for (int v = 0; v < kMaxViews; ++v) {
+  for (ViewSet rest = before.present | after.present; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
     const ViewSet bit = 1u << v;
-    if (before.route[v] != after.route[v]) {
+    Route* const b = best_route_in(before, v);
+    Route* const a = best_route_in(after, v);
+    if (b != a) {
       c.best |= bit;
       *flags |= kRouteChangeBest;
-    } else if (after.route[v] != nullptr && after.route[v] == route) {
+    } else if (a != nullptr && a == route) {
       c.best |= bit;  // the best route itself was updated
     }
-    if (before.fwd[v] != after.fwd[v]) c.fwd |= bit;
+    if (best_fwd_in(before, v) != best_fwd_in(after, v)) c.fwd |= bit;
   }
   c.all = touched | c.best | c.fwd;
   return c;
@@ -1191,7 +1208,8 @@ errc Instance::is_best_route(EntityHandle caller, RouteHandle handle, ViewSet* b
   best_state(gs.protect(r->dest->routes), &best);
   ViewSet out = 0;
   for (int v = 0; v < kMaxViews; ++v)
-    if (best.route[v] == r && (e->profile.views_supported & (1u << v))) out |= 1u << v;
+    if (detail::best_route_in(best, v) == r && (e->profile.views_supported & (1u << v)))
+      out |= 1u << v;
   *best_in_views = out;
   return errc::ok;
 }
