@@ -9,7 +9,7 @@ packages=(
   libcds-dev libboost-atomic-dev        # the library's dependencies
   libgtest-dev googletest               # tests
   libbenchmark-dev                      # benchmarks
-  gnuplot-nox                           # bench/report.sh plots
+  gnuplot-nox python3                   # bench/report.sh (table and plots)
 )
 
 missing=()

@@ -1,0 +1,134 @@
+// bench/baselines.h — the route tables a router engineer would otherwise
+// write, measured in the same binary and run as rtm:
+//   (a) one std::mutex around per-length std::unordered_maps of
+//       std::shared_ptr destinations (exact match = one map, longest-prefix
+//       match = probe the lengths present, longest first);
+//   (b) the same under a std::shared_mutex (readers shared).
+// A destination holds its routes (owner, preference, metric); a Get hands
+// out a shared_ptr (the reference) and the best route, a Release drops the
+// shared_ptr. IPv4 only, like the workloads.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace rtm_bench {
+
+struct BRoute {
+  std::uint32_t owner;
+  std::uint32_t preference;
+  std::uint32_t metric;
+};
+
+struct BDest {
+  std::uint32_t addr;
+  std::uint8_t length;
+  std::vector<BRoute> routes;
+  BRoute best() const {
+    BRoute b{0, ~0u, ~0u};
+    for (const auto& r : routes)
+      if (r.preference < b.preference || (r.preference == b.preference && r.metric < b.metric))
+        b = r;
+    return b;
+  }
+};
+
+// What a lookup hands out: the destination (kept alive by the shared_ptr
+// until released) and its best route.
+struct BInfo {
+  std::shared_ptr<BDest> dest;
+  BRoute best;
+};
+
+template <class Mutex, bool kSharedReads>
+class LockedTable {
+ public:
+  bool get_exact(std::uint32_t addr, unsigned len, BInfo* out) {
+    ReadLock l(m_);
+    return find_locked(addr, len, out);
+  }
+  bool get_lpm(std::uint32_t addr, BInfo* out) {
+    ReadLock l(m_);
+    for (int len = 32; len >= 0; --len) {
+      if (count_[len] == 0) continue;
+      if (find_locked(mask(addr, len), static_cast<unsigned>(len), out)) return true;
+    }
+    return false;
+  }
+  // Adds or replaces `owner`'s route; returns true if the destination was created.
+  bool add(std::uint32_t addr, unsigned len, BRoute r) {
+    std::lock_guard<Mutex> l(m_);
+    auto& slot = maps_[len][addr];
+    if (!slot) {
+      slot = std::make_shared<BDest>(BDest{addr, static_cast<std::uint8_t>(len), {}});
+      ++count_[len];
+    } else if (slot.use_count() > 1) {
+      // A reader holds it: copy on write, so readers never see a torn vector.
+      slot = std::make_shared<BDest>(*slot);
+    }
+    for (auto& x : slot->routes)
+      if (x.owner == r.owner) {
+        x = r;
+        return false;
+      }
+    slot->routes.push_back(r);
+    return slot->routes.size() == 1;
+  }
+  bool remove(std::uint32_t addr, unsigned len, std::uint32_t owner) {
+    std::lock_guard<Mutex> l(m_);
+    auto it = maps_[len].find(addr);
+    if (it == maps_[len].end()) return false;
+    if (it->second.use_count() > 1) it->second = std::make_shared<BDest>(*it->second);
+    auto& rs = it->second->routes;
+    for (std::size_t i = 0; i < rs.size(); ++i)
+      if (rs[i].owner == owner) {
+        rs.erase(rs.begin() + static_cast<std::ptrdiff_t>(i));
+        if (rs.empty()) {
+          maps_[len].erase(it);
+          --count_[len];
+        }
+        return true;
+      }
+    return false;
+  }
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto& m : maps_) n += m.size();
+    return n;
+  }
+
+ private:
+  struct ReadLock {
+    explicit ReadLock(Mutex& m) : m_(m) {
+      if constexpr (kSharedReads) m_.lock_shared(); else m_.lock();
+    }
+    ~ReadLock() {
+      if constexpr (kSharedReads) m_.unlock_shared(); else m_.unlock();
+    }
+    Mutex& m_;
+  };
+  static std::uint32_t mask(std::uint32_t a, int len) {
+    return len == 0 ? 0 : a & (0xFFFFFFFFu << (32 - len));
+  }
+  bool find_locked(std::uint32_t addr, unsigned len, BInfo* out) {
+    auto it = maps_[len].find(addr);
+    if (it == maps_[len].end()) return false;
+    out->dest = it->second;  // the reference
+    out->best = it->second->best();
+    return true;
+  }
+  Mutex m_;
+  std::array<std::unordered_map<std::uint32_t, std::shared_ptr<BDest>>, 33> maps_;
+  std::array<std::size_t, 33> count_{};
+};
+
+using MutexTable = LockedTable<std::mutex, false>;
+using SharedMutexTable = LockedTable<std::shared_mutex, true>;
+
+}  // namespace rtm_bench
