@@ -357,7 +357,52 @@ void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::siz
 // most max_len) with a route in `views`, protected by g. Each probe is a
 // linearizable map lookup; the search as a whole returns a destination that
 // was in the table, with a route in the views, during the call.
-Dest* longest_match(Table& t, const NetAddress& a, int max_len, ViewSet views, Guard& g) {
+std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
+  const std::uint8_t* b = a.bytes();
+  return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+}
+
+detail::Lpm4Index::Ref lpm4_ref(const Dest* d) noexcept {
+  detail::Lpm4Index::Ref r;
+  r.none = false;
+  r.slot = static_cast<std::uint32_t>(d->handle);
+  r.gen = static_cast<std::uint32_t>(d->handle >> 32) & ((1u << detail::Lpm4Index::kGenBits) - 1);
+  return r;
+}
+
+// Longest-prefix match: the most specific destination covering `a` with at
+// most `max_len` bits that has a route in `views`, protected by g.
+//
+// Fast path (IPv4 full-address lookups): the DIR-24-8 index names a
+// candidate; it is resolved through the handle table (slot generation
+// checked, hazard pointer, re-check) and accepted only if it is still in
+// the table (`gone` clear, read after the protection: the remover sets it
+// before taking the destination out of the map and the index) and covers
+// `a`. Index updates follow the map (insert after inserting, remove after
+// removing), each under the destination's lock and the index mutex, so an
+// accepted candidate is the most specific destination of the index at the
+// moment its entry was read, and the lookup linearizes there (a
+// destination being inserted is seen once its index update is done). A
+// candidate without a route in `views` continues the search below its
+// length; a stale one falls back to the per-length search.
+Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
+                    Guard& g) {
+  if (t.lpm4 && max_len == 32) {
+    bool usable = false;
+    const detail::Lpm4Index::Ref r = t.lpm4->lookup(ipv4_host_order(a), &usable);
+    if (usable) {
+      if (r.none) {
+        g.clear();
+        return nullptr;
+      }
+      auto* d = static_cast<Dest*>(core.handles.lookup_slot(
+          r.slot, r.gen, detail::Lpm4Index::kGenBits, HandleKind::dest, g));
+      if (d != nullptr && !d->gone.load(std::memory_order_acquire) && d->address.covers(a)) {
+        if (has_route_in(d, views)) return d;
+        max_len = static_cast<int>(d->address.length()) - 1;
+      }
+    }
+  }
   for (int len = max_len; len >= 0; --len) {
     if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
     Dest* d = t.map.find(detail::dest_key(a.truncated(static_cast<unsigned>(len))), g);
@@ -405,6 +450,10 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     if (inserted) {
       t.per_length[a.length()].fetch_add(1, std::memory_order_relaxed);
       t.dests.fetch_add(1, std::memory_order_relaxed);
+      if (t.lpm4) {  // after the map, under nd's lock (see longest_match)
+        std::lock_guard index_lock(t.lpm4->mu);
+        t.lpm4->insert(ipv4_host_order(a), a.length(), lpm4_ref(nd));
+      }
       g.assign(nd);  // alive: the map's reference, removable only under its lock
       return nd;
     }
@@ -416,10 +465,31 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
 // Removes a destination with no routes left from its map. Under d->lock.
 void remove_empty_dest(Dest* d) {
   d->removed = true;
+  d->gone.store(true, std::memory_order_release);
   Table& t = *d->table;
   t.map.remove(detail::dest_key(d->address), d);
   t.per_length[d->address.length()].fetch_sub(1, std::memory_order_relaxed);
   t.dests.fetch_sub(1, std::memory_order_relaxed);
+  if (t.lpm4) {
+    // Hand d's index entries to the most specific destination still in the
+    // map that covers it, found under the index mutex so that removals of
+    // nested destinations apply in a consistent order.
+    std::lock_guard index_lock(t.lpm4->mu);
+    detail::Lpm4Index::Ref covering;
+    unsigned covering_len = 0;
+    Guard gc;
+    for (int len = static_cast<int>(d->address.length()) - 1; len >= 0; --len) {
+      if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
+      Dest* c = t.map.find(detail::dest_key(d->address.truncated(static_cast<unsigned>(len))), gc);
+      if (c != nullptr && !c->gone.load(std::memory_order_acquire)) {
+        covering = lpm4_ref(c);
+        covering_len = static_cast<unsigned>(len);
+        break;
+      }
+    }
+    t.lpm4->remove(ipv4_host_order(d->address), d->address.length(), lpm4_ref(d), covering,
+                   covering_len);
+  }
 }
 
 // Publishes `next` as d's route set and retires the old one. Under d->lock.
@@ -919,7 +989,7 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   if (err != errc::ok) return err;
   if (nh->interface_index == 0) {
     Table& t = core_->table(nh->address.family());
-    if (Dest* d = longest_match(t, nh->address, static_cast<int>(nh->address.length()),
+    if (Dest* d = longest_match(*core_, t, nh->address, static_cast<int>(nh->address.length()),
                                 kViewMaskAll, gd)) {
       out.remote_next_hop.value = batch.add(d, &err);
       if (err == errc::not_found) err = errc::ok;  // died meanwhile: no remote dest
@@ -1286,7 +1356,7 @@ errc Instance::get_most_specific_destination(EntityHandle caller, const NetAddre
     return errc::invalid_parameter;
   Table& t = core_->table(address.family());
   for (int attempt = 0; attempt < 8; ++attempt) {
-    Dest* d = longest_match(t, address, static_cast<int>(address.length()), tv, gd);
+    Dest* d = longest_match(*core_, t, address, static_cast<int>(address.length()), tv, gd);
     if (d == nullptr) return errc::not_found;
     errc r = fill_dest_info(*core_, e, d, protocol, tv, info);
     if (r != errc::not_found) return r;  // not_found: it died under us; search again
@@ -1309,7 +1379,7 @@ errc Instance::get_less_specific_destination(EntityHandle caller, DestHandle des
   const NetAddress a = d->address;
   Table& t = core_->table(a.family());
   for (int attempt = 0; attempt < 8; ++attempt) {
-    Dest* l = longest_match(t, a, static_cast<int>(a.length()) - 1, tv, gl);
+    Dest* l = longest_match(*core_, t, a, static_cast<int>(a.length()) - 1, tv, gl);
     if (l == nullptr) return errc::not_found;
     errc r = fill_dest_info(*core_, e, l, protocol, tv, info);
     if (r != errc::not_found) return r;

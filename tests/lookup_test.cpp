@@ -1,5 +1,8 @@
 // Lookups: exact, most specific (LPM) on nested prefixes in both families,
 // less specific, exact-match route with match flags.
+#include <algorithm>
+#include <random>
+
 #include "test_util.h"
 
 using namespace rtm_test;
@@ -145,4 +148,56 @@ TEST_F(LookupTest, ExactMatchRouteWithMatchFlags) {
             errc::invalid_parameter);
   remove(a_, ra);
   remove(b_, rb);
+}
+
+// The longest-prefix fast path (the IPv4 index) against a brute-force model:
+// random nested prefixes of every length are added and deleted, and after
+// each step random addresses are looked up both ways.
+TEST_F(LookupTest, LongestPrefixMatchAgreesWithABruteForceModelUnderAddsAndDeletes) {
+  std::mt19937 rng(12345);
+  std::vector<rtm::NetAddress> pool;
+  for (int i = 0; i < 64; ++i) {
+    const unsigned len = rng() % 33;
+    // Keep them nested: all under 10.0.0.0/8 most of the time.
+    std::uint32_t addr = (rng() % 4 == 0) ? static_cast<std::uint32_t>(rng())
+                                          : (10u << 24) | (rng() & 0x00FF0FFFu);
+    addr = len == 0 ? 0 : addr & (0xFFFFFFFFu << (32 - len));
+    pool.push_back(rtm::NetAddress::ipv4(addr, len));
+  }
+  std::vector<rtm::RouteHandle> held(pool.size());
+  auto model = [&](const rtm::NetAddress& a) -> std::string {
+    int best = -1;
+    for (std::size_t i = 0; i < pool.size(); ++i)
+      if (held[i] && pool[i].covers(a) &&
+          (best < 0 || pool[i].length() > pool[static_cast<std::size_t>(best)].length()))
+        best = static_cast<int>(i);
+    return best < 0 ? "-" : pool[static_cast<std::size_t>(best)].to_string();
+  };
+  for (int step = 0; step < 400; ++step) {
+    const std::size_t i = rng() % pool.size();
+    if (held[i]) {
+      remove(a_, held[i]);
+      held[i] = {};
+    } else if (std::find_if(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(i),
+                            [&](const rtm::NetAddress& p) { return p == pool[i]; }) ==
+               pool.begin() + static_cast<std::ptrdiff_t>(i)) {  // first copy only
+      rtm::RouteInfo ri;
+      rtm::RouteChangeFlags f = 0;
+      ASSERT_EQ(rtm().add_route(a_, &held[i], pool[i], ri, rtm::kInfinite, &f), errc::ok);
+    }
+    for (int k = 0; k < 20; ++k) {
+      std::uint32_t probe = static_cast<std::uint32_t>(rng());
+      if (k % 2 == 0) {  // near a pool prefix
+        const auto& p = pool[rng() % pool.size()];
+        probe = (static_cast<std::uint32_t>(p.bytes()[0]) << 24 |
+                 static_cast<std::uint32_t>(p.bytes()[1]) << 16 |
+                 static_cast<std::uint32_t>(p.bytes()[2]) << 8 | p.bytes()[3]) ^
+                (static_cast<std::uint32_t>(rng()) & (0xFFFFFFFFu >> p.length()));
+      }
+      const rtm::NetAddress a = rtm::NetAddress::ipv4(probe, 32);
+      ASSERT_EQ(lpm(a_, a.to_string().c_str()), model(a)) << "step " << step << " " << a.to_string();
+    }
+  }
+  for (std::size_t i = 0; i < pool.size(); ++i)
+    if (held[i]) remove(a_, held[i]);
 }

@@ -31,12 +31,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include <rtm/instance.h>
 
 #include "detail/handle_table.h"
+#include "detail/lpm4.h"
 #include "detail/object_map.h"
 #include "detail/reclaim.h"
 #include "detail/refcount.h"
@@ -215,6 +217,9 @@ class Dest final : public Object {
   std::atomic<std::uint32_t> queued{0};
   std::atomic<std::uint32_t> ignored{0};
   std::atomic<std::uint32_t> marked{0};
+  // Set (under `lock`) before the destination leaves the map: a reader that
+  // reached it through the LPM index (a hint) treats it as stale.
+  std::atomic<bool> gone{false};
 
  private:
   void release_children() noexcept override;
@@ -239,7 +244,9 @@ inline constexpr int kMaxRegistrations = 32;
 
 class Table {
  public:
-  explicit Table(Family f) noexcept : family(f) {}
+  explicit Table(Family f) : family(f) {
+    if (f == Family::ipv4) lpm4 = std::make_unique<Lpm4Index>();
+  }
   const Family family;
   // Registration slots: `regs[i]` is the active registration of slot i (or
   // null); `slots_taken` has bit i set from registration until the
@@ -255,6 +262,8 @@ class Table {
   // had not completed — both linearize.
   std::atomic<std::int64_t> per_length[129] = {};
   std::atomic<std::int64_t> dests{0};
+  // IPv4 only: the DIR-24-8 index of the longest-prefix fast path.
+  std::unique_ptr<Lpm4Index> lpm4;
 };
 
 struct NextHopKey {

@@ -104,6 +104,23 @@ Object* HandleTable::lookup(std::uint64_t h, HandleKind kind, Guard& guard) cons
   return p;
 }
 
+Object* HandleTable::lookup_slot(std::uint32_t index, std::uint32_t gen_low, unsigned gen_bits,
+                                 HandleKind kind, Guard& guard) const noexcept {
+  const Slot* s = slot(index);
+  if (s == nullptr) return nullptr;
+  const std::uint64_t h = s->handle.load(std::memory_order_acquire);
+  if (h == 0 || handle_kind(h) != kind ||
+      ((h >> 32) & ((std::uint64_t{1} << gen_bits) - 1)) != gen_low)
+    return nullptr;
+  Object* p = guard.protect(s->object);
+  // seq_cst re-check after the hazard is published, as in lookup().
+  if (p == nullptr || s->handle.load(std::memory_order_seq_cst) != h) {
+    guard.clear();
+    return nullptr;
+  }
+  return p;
+}
+
 void HandleTable::free(std::uint64_t h) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(h & kIndexMask);
   Slot* s = slot(index);

@@ -61,6 +61,13 @@ class HandleTable {
   // (HandleKind::none accepts any kind), protected by `guard`; else null.
   Object* lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept;
 
+  // The object in slot `index` if the slot's current handle is of `kind`
+  // and its generation's low `gen_bits` bits are `gen_low`, protected by
+  // `guard` (with the same re-check as lookup); else null. For indexes that
+  // name objects by slot (detail/lpm4.h).
+  Object* lookup_slot(std::uint32_t index, std::uint32_t gen_low, unsigned gen_bits,
+                      HandleKind kind, Guard& guard) const noexcept;
+
   // Invalidates h and recycles its slot. Call before retiring the object.
   void free(std::uint64_t h) noexcept;
 
