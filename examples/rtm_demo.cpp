@@ -4,15 +4,21 @@
 // table (IPv4 and IPv6) with different preferences; then, for --seconds,
 // one peer churns (withdraws and re-announces prefixes) while lookup
 // threads run longest-prefix matches on random addresses drawn from the
-// table. It prints a one-screen summary and checks that no handle is left
-// outstanding. (Change-notification draining into a FIB copy joins it with
-// the notification work.)
+// table. A forwarding thread registers for best-route changes and drains
+// them (GetChangedDests / ReleaseChangedDests) into its own FIB copy, from
+// the first route loaded to the last update; at the end the FIB copy must
+// equal the table's best routes, prefix by prefix. It prints a one-screen
+// summary and checks that no handle is left outstanding.
 //
 //   rtm_demo data/routeviews-ipv4.txt.xz data/routeviews-ipv6.txt.xz [--seconds S] [--lookup-threads N] [--limit N]
 #include <rtm/rtm.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -55,6 +61,38 @@ rtm::NetAddress random_address(const std::vector<PrefixEntry>& t, std::mt19937_6
   return a;
 }
 
+// The forwarding plane's copy of the table: prefix -> best route handle
+// (the route handle stands in for the forwarding entry built from it).
+struct Fib {
+  std::unordered_map<std::string, std::uint64_t> routes;
+  static std::string key(const rtm::NetAddress& a) {
+    std::string k(reinterpret_cast<const char*>(a.bytes()), 16);
+    k.push_back(static_cast<char>(a.length()));
+    k.push_back(static_cast<char>(a.family()));
+    return k;
+  }
+};
+
+// Wakes the forwarding thread when a change queue goes from empty to
+// non-empty (the RTMv2 change-notification callback is a signal only).
+struct Doorbell {
+  std::mutex m;
+  std::condition_variable cv;
+  bool rung = false;
+  void ring() {
+    {
+      std::lock_guard<std::mutex> l(m);
+      rung = true;
+    }
+    cv.notify_one();
+  }
+  void wait_briefly() {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait_for(l, std::chrono::milliseconds(10), [&] { return rung; });
+    rung = false;
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,10 +120,25 @@ int main(int argc, char** argv) {
     for (auto& e : rtm_examples::read_prefix_file(f))
       table[e.prefix.family() == rtm::Family::ipv4 ? 0 : 1].push_back(e);
   }
-  for (auto& t : table)
+  std::size_t duplicates = 0;
+  for (auto& t : table) {
     if (limit != 0 && t.size() > limit) t.resize(limit);
-  std::printf("rtm_demo: %zu IPv4 and %zu IPv6 prefixes read; %u hardware threads\n",
-              table[0].size(), table[1].size(), std::thread::hardware_concurrency());
+    // A prefix listed twice is one destination: keep the first line.
+    std::sort(t.begin(), t.end(), [](const PrefixEntry& x, const PrefixEntry& y) {
+      return std::lexicographical_compare(x.prefix.bytes(), x.prefix.bytes() + 16, y.prefix.bytes(),
+                                          y.prefix.bytes() + 16) ||
+             (std::equal(x.prefix.bytes(), x.prefix.bytes() + 16, y.prefix.bytes()) &&
+              x.prefix.length() < y.prefix.length());
+    });
+    const auto end = std::unique(t.begin(), t.end(), [](const PrefixEntry& x, const PrefixEntry& y) {
+      return x.prefix == y.prefix;
+    });
+    duplicates += static_cast<std::size_t>(t.end() - end);
+    t.erase(end, t.end());
+  }
+  std::printf("rtm_demo: %zu IPv4 and %zu IPv6 distinct prefixes read (%zu duplicate lines); "
+              "%u hardware threads\n",
+              table[0].size(), table[1].size(), duplicates, std::thread::hardware_concurrency());
 
   bool ok = true;
   std::size_t routes_loaded = 0;
@@ -94,18 +147,80 @@ int main(int argc, char** argv) {
   double churn_seconds = 0;
   {
     rtm::Instance rtm;
+    // The forwarding entity of each family, registered for best-route
+    // changes before anything is loaded.
+    Doorbell bell;
+    std::atomic<std::uint64_t> signals{0};
+    rtm::EntityConfig fib_config;
+    fib_config.callback = [&](rtm::EntityHandle, rtm::EventType t, void*, void*) -> std::uint32_t {
+      if (t == rtm::EventType::change_notification) {
+        signals.fetch_add(1, std::memory_order_relaxed);
+        bell.ring();
+      }
+      return 0;
+    };
+    rtm::EntityHandle fib_entity[2];
+    rtm::NotifyHandle fib_reg[2];
+    const rtm::Family families[2] = {rtm::Family::ipv4, rtm::Family::ipv6};
+    for (int f = 0; f < 2; ++f) {
+      ok &= check(rtm.register_entity({0, families[f], /*forwarding*/ 99, 1}, fib_config,
+                                      &fib_entity[f]),
+                  "register forwarding entity");
+      ok &= check(rtm.register_for_change_notification(fib_entity[f], rtm::kViewMaskUnicast,
+                                                       rtm::kChangeTypeBest, nullptr,
+                                                       &fib_reg[f]),
+                  "register for changes");
+    }
+    Fib fib;
+    std::atomic<bool> fib_stop{false};
+    std::atomic<bool> fib_ok{true};
+    std::uint64_t delivered = 0;
+    // Drains both queues once, to the end. Returns the number delivered.
+    auto drain = [&]() -> std::uint64_t {
+      std::uint64_t n = 0;
+      rtm::DestInfo batch[64];
+      for (int f = 0; f < 2; ++f) {
+        for (;;) {
+          std::uint32_t c = 64;
+          const rtm::errc r = rtm.get_changed_dests(fib_entity[f], fib_reg[f], &c, batch);
+          if (r != rtm::errc::ok && r != rtm::errc::no_more_items) fib_ok = false;
+          for (std::uint32_t i = 0; i < c; ++i) {
+            if (batch[i].views[0].route)
+              fib.routes[Fib::key(batch[i].address)] = batch[i].views[0].route.value;
+            else
+              fib.routes.erase(Fib::key(batch[i].address));
+          }
+          if (c > 0 &&
+              rtm.release_changed_dests(fib_entity[f], fib_reg[f], {batch, c}) != rtm::errc::ok)
+            fib_ok = false;
+          n += c;
+          if (r != rtm::errc::ok) break;
+        }
+      }
+      return n;
+    };
+    std::thread forwarding([&] {
+      while (!fib_stop.load(std::memory_order_acquire)) {
+        const std::uint64_t n = drain();
+        delivered += n;
+        if (n == 0) bell.wait_briefly();
+      }
+    });
     Peer peers[2][3];
-    const rtm::Family fams[2] = {rtm::Family::ipv4, rtm::Family::ipv6};
     for (int f = 0; f < 2; ++f) {
       // Two BGP peers (protocol 14) and a static entity (protocol 3).
-      ok &= check(rtm.register_entity({0, fams[f], 14, 1}, {}, &peers[f][0].h), "register peer A");
-      ok &= check(rtm.register_entity({0, fams[f], 14, 2}, {}, &peers[f][1].h), "register peer B");
-      ok &= check(rtm.register_entity({0, fams[f], 3, 1}, {}, &peers[f][2].h), "register static");
+      ok &= check(rtm.register_entity({0, families[f], 14, 1}, {}, &peers[f][0].h), "register peer A");
+      ok &= check(rtm.register_entity({0, families[f], 14, 2}, {}, &peers[f][1].h), "register peer B");
+      ok &= check(rtm.register_entity({0, families[f], 3, 1}, {}, &peers[f][2].h), "register static");
       peers[f][0].preference = 20;
       peers[f][1].preference = 20;
       peers[f][2].preference = 1;
     }
-    if (!ok) return 1;
+    if (!ok) {
+      fib_stop = true;
+      forwarding.join();
+      return 1;
+    }
 
     // Load: each protocol thread replays the table with its own preference.
     auto t0 = Clock::now();
@@ -188,6 +303,28 @@ int main(int argc, char** argv) {
     for (auto& t : ts) t.join();
     churn_seconds = seconds_since(t1);
     ok &= run_ok;
+    // Writers are done: the forwarding thread drains what is left, then the
+    // FIB copy must equal the table's best routes.
+    fib_stop.store(true, std::memory_order_release);
+    forwarding.join();
+    delivered += drain();
+    ok &= fib_ok;
+    std::size_t fib_mismatches = 0, table_best = 0;
+    for (int f = 0; f < 2; ++f)
+      for (const auto& e : table[f]) {
+        rtm::DestInfo di;
+        std::uint64_t best = 0;
+        if (rtm.get_exact_match_destination(fib_entity[f], e.prefix, rtm::kBestProtocol,
+                                            rtm::kViewMaskUnicast, &di) == rtm::errc::ok) {
+          best = di.views[0].route.value;
+          rtm.release_dest_info(fib_entity[f], di);
+        }
+        const auto it = fib.routes.find(Fib::key(e.prefix));
+        const std::uint64_t copy = it == fib.routes.end() ? 0 : it->second;
+        table_best += best != 0;
+        fib_mismatches += best != copy;
+      }
+    ok &= fib_mismatches == 0;
     updates = n_updates;
     lookups = n_lookups;
     lookup_hits = n_hits;
@@ -207,8 +344,21 @@ int main(int argc, char** argv) {
     std::printf("  lookups              %.2f M LPM/s (%u threads, %.1f%% hits)\n",
                 lookups / churn_seconds / 1e6, lookup_threads,
                 lookups ? 100.0 * lookup_hits / lookups : 0.0);
+    std::printf("  changes delivered    %llu changed destinations to the FIB thread (%llu signals)\n",
+                static_cast<unsigned long long>(delivered),
+                static_cast<unsigned long long>(signals.load()));
+    std::printf("  FIB copy             %zu entries; %zu best routes in the table; %zu mismatches\n",
+                fib.routes.size(), table_best, fib_mismatches);
     std::printf("  outstanding handles  %lld\n", static_cast<long long>(outstanding));
     ok &= outstanding == 0;
+    for (int f = 0; f < 2; ++f) {
+      rtm::Outstanding o;
+      rtm.outstanding(fib_entity[f], &o);
+      ok &= o.total() == 0;
+      ok &= check(rtm.deregister_from_change_notification(fib_entity[f], fib_reg[f]),
+                  "deregister from changes");
+      ok &= check(rtm.deregister_entity(fib_entity[f]), "deregister forwarding entity");
+    }
     auto t2 = Clock::now();
     for (auto& fam : peers)
       for (auto& p : fam) {
