@@ -53,6 +53,11 @@ struct ThreadDetacher {
     if (t_attached) {
       // Last chance to hand over what this thread left pending.
       reclaim_pending();
+      // libcds hands a detached thread record (its hazard slots) to the next
+      // thread that attaches, through a CAS inside uninstrumented libcds.so:
+      // state that happens-before to TSan (pairs with the acquire in
+      // ThreadScope), so the next owner's use of the slots is not reported.
+      hp_annotate_release(cds::gc::hp::smr::tls());
       cds::threading::Manager::detachThread();
       t_attached = false;
     }
@@ -92,6 +97,7 @@ ThreadScope::ThreadScope() noexcept {
   if (!t_attached) {
     ensure_gc();
     cds::threading::Manager::attachThread();
+    hp_annotate_acquire(cds::gc::hp::smr::tls());  // see ~ThreadDetacher
     t_attached = true;
     // Construct the detacher (first use), unless this thread is past its
     // thread_local destructors.
