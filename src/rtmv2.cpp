@@ -10,6 +10,7 @@
 // while another thread still used one of its stale handles could not be
 // made safe). A handle's instance is found from the tag in the handle.
 #include <rtmv2/rtmv2.h>
+#include <rtmv2/rtmv2_ext.h>
 
 #include <rtm/rtm.h>
 
@@ -746,8 +747,10 @@ DWORD WINAPI RtmDeleteRouteList(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE) {
 DWORD WINAPI RtmConvertNetAddressToIpv6AddressAndLength(PRTM_NET_ADDRESS pNetAddress,
                                                         IN6_ADDR* pAddress, ULONG* pLength,
                                                         ULONG dwAddressSize) {
+  // An IPv6 conversion: any other family is a bad address family.
   if (pNetAddress == nullptr || pAddress == nullptr || pLength == nullptr ||
-      dwAddressSize > sizeof(IN6_ADDR) || pNetAddress->NumBits > dwAddressSize * 8)
+      pNetAddress->AddressFamily != AF_INET6 || dwAddressSize > sizeof(IN6_ADDR) ||
+      pNetAddress->NumBits > dwAddressSize * 8)
     return ERROR_INVALID_PARAMETER;
   std::memset(pAddress, 0, sizeof(IN6_ADDR));
   std::memcpy(pAddress, pNetAddress->AddrBits, dwAddressSize);
@@ -766,5 +769,28 @@ DWORD WINAPI RtmConvertIpv6AddressAndLengthToNetAddress(PRTM_NET_ADDRESS pNetAdd
   std::memcpy(pNetAddress->AddrBits, &Address, dwAddressSize);
   return NO_ERROR;
 }
+
+// ---- rtm extensions (rtmv2_ext.h) ------------------------------------------------------
+
+DWORD WINAPI RtmxGetHeldReferences(RTM_ENTITY_HANDLE RtmRegHandle, PULONG Count) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (Count == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::Outstanding o;
+  if (errc r = inst->outstanding(eh(RtmRegHandle), &o); r != errc::ok) return code(r);
+  *Count = static_cast<ULONG>(o.total());
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmxGetDestCount(RTM_ENTITY_HANDLE RtmRegHandle, PULONG Count) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (Count == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::EntityInfo info;
+  if (errc r = inst->get_entity_info(eh(RtmRegHandle), eh(RtmRegHandle), &info); r != errc::ok)
+    return code(r);
+  *Count = static_cast<ULONG>(inst->dest_count(info.family));
+  return NO_ERROR;
+}
+
+VOID WINAPI RtmxReclaimNow(VOID) { rtm::reclaim_all(); }
 
 }  // extern "C"
