@@ -12,6 +12,8 @@
 #include <rtmv2/rtmv2.h>
 #include <rtmv2/rtmv2_ext.h>
 
+#include "detail/fault.h"
+
 #include <rtm/rtm.h>
 
 #include <algorithm>
@@ -37,7 +39,12 @@ rtm::Instance* instance_for_id(std::uint16_t id) {
   if (g_by_id[id] == nullptr) {
     rtm::InstanceOptions o;
     o.instance_id = id;
-    auto* inst = new (std::nothrow) rtm::Instance(o);
+    rtm::Instance* inst = nullptr;
+    try {  // the constructor allocates too: no exception may cross the C API
+      inst = rtm::detail::nothrow_new<rtm::Instance>(o);
+    } catch (...) {
+      inst = nullptr;
+    }
     if (inst == nullptr) return nullptr;
     g_by_id[id] = inst;
     g_by_tag[inst->handle_tag()] = inst;
@@ -210,6 +217,7 @@ DWORD release_c_dests(RTM_ENTITY_HANDLE reg, UINT n, PRTM_DEST_INFO infos, HANDL
   if (stride == 0) return ERROR_INVALID_HANDLE;
   std::vector<rtm::DestInfo> v;
   try {
+    rtm::detail::fault_throw();
     v.resize(n);
   } catch (...) {
     return ERROR_NOT_ENOUGH_MEMORY;
@@ -282,6 +290,7 @@ DWORD WINAPI RtmGetRegisteredEntities(RTM_ENTITY_HANDLE RtmRegHandle, PUINT NumE
   std::vector<rtm::EntityHandle> hs;
   std::vector<rtm::EntityInfo> is;
   try {
+    rtm::detail::fault_throw();
     hs.resize(n);
     is.resize(n);
   } catch (...) {
@@ -656,6 +665,7 @@ DWORD WINAPI RtmGetChangedDests(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NOTIFY_HANDL
   if (stride == 0) return ERROR_INVALID_HANDLE;
   std::vector<rtm::DestInfo> v;
   try {
+    rtm::detail::fault_throw();
     v.resize(std::min<UINT>(*NumDests, 4096));
   } catch (...) {
     return ERROR_NOT_ENOUGH_MEMORY;
