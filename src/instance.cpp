@@ -214,6 +214,7 @@ void best_state(const RouteSet* s, BestState* out) noexcept {
   std::size_t n = gather(s, rv, kGatherCap);
   if (n > kGatherCap) {
     try {
+      detail::fault_throw();
       big.resize(n);
       n = std::min(gather(s, big.data(), big.size()), big.size());
       routes = big.data();
@@ -313,6 +314,7 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
   const RouteView* routes = rv;
   if (n > kGatherCap) {  // a destination with many routes: gather again, unbounded
     try {
+      detail::fault_throw();
       big.resize(n + s->size);
     } catch (...) {
       return errc::not_enough_memory;
@@ -429,7 +431,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     }
     RouteSet* empty = RouteSet::create(0);
     if (empty == nullptr) return nullptr;
-    Dest* nd = new (std::nothrow) Dest(&core, &t, a, empty);
+    Dest* nd = detail::nothrow_new<Dest>(&core, &t, a, empty);
     if (nd == nullptr) {
       empty->destroy();
       return nullptr;
@@ -444,8 +446,10 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     bool inserted = false;
     try {
       inserted = t.map.insert(key, nd);
-    } catch (...) {
-      inserted = false;
+    } catch (...) {  // out of memory for the map node: give up, unpublished
+      nd->lock.unlock();
+      unref_internal(nd);
+      return nullptr;
     }
     if (inserted) {
       t.per_length[a.length()].fetch_add(1, std::memory_order_relaxed);
@@ -460,6 +464,13 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     nd->lock.unlock();
     unref_internal(nd);  // never published: dies here
   }
+}
+
+// Whether set s has a route that is not deleted.
+bool has_live_route(const RouteSet* s) noexcept {
+  for (std::uint32_t i = 0; i < s->size; ++i)
+    if (s->routes[i]->state.load(std::memory_order_relaxed) == kRouteStateCreated) return true;
+  return false;
 }
 
 // Removes a destination with no routes left from its map. Under d->lock.
@@ -498,7 +509,7 @@ void remove_empty_dest(Dest* d) {
 void publish_routes(Dest* d, RouteSet* next) noexcept {
   RouteSet* old = d->routes.exchange(next, std::memory_order_acq_rel);
   d->last_changed.store(filetime_now(), std::memory_order_relaxed);
-  detail::retire(old);
+  if (old != RouteSet::shared_empty()) detail::retire(old);
 }
 
 // Deletes route r, publishes the change to notification registrations
@@ -514,23 +525,37 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated)
       return errc::invalid_handle;
     RouteSet* s = d->routes.load(std::memory_order_relaxed);
-    RouteSet* next = RouteSet::create(s->size - 1);
-    if (next == nullptr) return errc::not_enough_memory;
     BestState before, after;
     best_state(s, &before);
-    std::uint32_t j = 0;
-    for (std::uint32_t i = 0; i < s->size; ++i) {
-      if (s->routes[i] == r) continue;
-      s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
-      next->routes[j++] = s->routes[i];
-    }
-    next->size = j;
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
+    // Readers skip a route whose state is not created (gather), so marking
+    // it deleted takes it out of every reader's view at once.
     r->state.store(kRouteStateDeleted, std::memory_order_release);
-    publish_routes(d, next);
-    best_state(next, &after);
+    RouteSet* next = RouteSet::create(s->size - 1);
+    if (next != nullptr) {
+      std::uint32_t j = 0;
+      for (std::uint32_t i = 0; i < s->size; ++i) {
+        if (s->routes[i]->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
+        s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
+        next->routes[j++] = s->routes[i];
+      }
+      next->size = j;
+      publish_routes(d, next);
+    } else if (!has_live_route(s)) {
+      // Out of memory, and no route left: the shared empty set needs none,
+      // and retiring the old set lets its routes (which hold d) go.
+      publish_routes(d, RouteSet::shared_empty());
+    } else {
+      // Out of memory for the smaller set: a delete must not fail (a
+      // router deletes routes to recover memory), so the route stays in
+      // the current set as a deleted entry, invisible to readers, until the
+      // next copy of the set drops it or the destination goes.
+      d->last_changed.store(filetime_now(), std::memory_order_relaxed);
+    }
+    const RouteSet* cur = d->routes.load(std::memory_order_relaxed);
+    best_state(cur, &after);
     change = summarize(before, after, views, nullptr, &out);
-    if (next->size == 0) {
+    if (!has_live_route(cur)) {
       remove_empty_dest(d);
       removed = true;
     }
@@ -703,7 +728,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
   p.views_supported = core_->options.views_supported;
   p.number_of_views = static_cast<std::uint32_t>(std::popcount(p.views_supported));
 
-  Entity* e = new (std::nothrow) Entity(core_, info, p, config.callback,
+  Entity* e = detail::nothrow_new<Entity>(core_, info, p, config.callback,
                                         config.reserve_opaque_pointer);
   if (e == nullptr) return errc::not_enough_memory;
   std::vector<Entity*> others;
@@ -722,6 +747,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
       return errc::not_enough_memory;
     }
     try {
+      detail::fault_throw();
       core_->entities.push_back(e);
       for (Entity* x : core_->entities)
         if (x != e && x->counts.try_add_internal())
@@ -890,7 +916,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       return errc::ok;
     }
     if (!e->counts.try_add_internal()) return errc::invalid_handle;
-    NextHop* nh = new (std::nothrow) NextHop(core_, e, info.address, info.interface_index);
+    NextHop* nh = detail::nothrow_new<NextHop>(core_, e, info.address, info.interface_index);
     if (nh == nullptr) {
       unref_internal(e);
       return errc::not_enough_memory;
@@ -898,14 +924,15 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
     write_next_hop(nh, info);
     nh->handle = core_->handles.allocate(HandleKind::next_hop, nh);
     bool inserted = false;
-    if (nh->handle != 0) {
+    bool oom = nh->handle == 0;
+    if (!oom) {
       try {
         inserted = core_->next_hops->insert(key, nh);
       } catch (...) {
+        oom = true;
       }
     }
     if (!inserted) {
-      const bool oom = nh->handle == 0;
       unref_internal(nh);
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
@@ -1091,17 +1118,27 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     const std::uint64_t nb = neighbour ? neighbour->handle : 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
       Route* r = s->routes[i];
+      if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
       if (r->owner == e && (r->neighbour ? r->neighbour->handle : 0) == nb) {
         route = r;
         break;
       }
     }
   }
+  // The caller's reference on the route is taken before anything is
+  // published, so that running out of memory for it changes nothing.
+  const bool want_ref = handle != nullptr && handle->value == 0;
   detail::BestState before, after;
   best_state(s, &before);
   RouteChangeFlags out = 0;
   ViewSet touched = data->views;
   if (route != nullptr) {
+    if (want_ref) {
+      if (errc r = add_ref(e, route); r != errc::ok) {
+        data->destroy();
+        return r;
+      }
+    }
     // release: the new version is fully built before a reader's protect()
     // (acquire) can see it.
     RouteData* old = route->data.exchange(data, std::memory_order_acq_rel);
@@ -1113,7 +1150,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     RouteSet* next = RouteSet::create(s->size + 1);
     if (next == nullptr) {
       data->destroy();
-      if (s->size == 0) {
+      if (!has_live_route(s)) {
         remove_empty_dest(d);
         unref_internal(d);
       }
@@ -1122,9 +1159,10 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     d->counts.try_add_internal();  // the route's reference on its destination
     e->counts.try_add_internal();  // ... on its owner
     if (neighbour) neighbour->counts.try_add_internal();
-    route = new (std::nothrow) Route(core_, d, e, neighbour, data);
+    route = detail::nothrow_new<Route>(core_, d, e, neighbour, data);
     if (route != nullptr) route->handle = core_->handles.allocate(HandleKind::route, route);
-    if (route == nullptr || route->handle == 0) {
+    if (route == nullptr || route->handle == 0 ||
+        (want_ref && add_ref(e, route) != errc::ok)) {
       if (route != nullptr) {
         route->counts.try_add_internal();
         unref_internal(route);  // destroy() drops data and the three references
@@ -1136,20 +1174,24 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
       }
       next->size = 0;
       next->destroy();
-      if (s->size == 0) {
+      if (!has_live_route(s)) {
         remove_empty_dest(d);
         unref_internal(d);
       }
       return errc::not_enough_memory;
     }
+    std::uint32_t j = 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
+      // Deleted entries left by an out-of-memory delete are dropped here.
+      if (s->routes[i]->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
       s->routes[i]->counts.try_add_internal();
-      next->routes[i] = s->routes[i];
+      next->routes[j++] = s->routes[i];
     }
     route->counts.try_add_internal();  // the new set's reference
-    next->routes[s->size] = route;
+    next->routes[j++] = route;
+    next->size = j;
     out |= kRouteChangeNew;
-    if (s->size == 0) out |= kRouteChangeFirst;
+    if (!has_live_route(s)) out |= kRouteChangeFirst;
     gr.assign(route);  // alive: the new set holds it
     publish_routes(d, next);
     s = next;
@@ -1162,13 +1204,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   // it dead and skips it: that deleter published the later change itself.
   publish_change(*core_, d, change);
   *change_flags = out;
-  if (handle != nullptr && handle->value == 0) {
-    // gr protects the route; it may have been deleted since we unlocked,
-    // in which case it may be dead and add_ref reports not_found: the route
-    // is gone, and the handle is not returned.
-    if (errc r = add_ref(e, route); r != errc::ok) return r;
-    handle->value = route->handle;
-  }
+  if (want_ref) handle->value = route->handle;  // referenced above
   return errc::ok;
 }
 
@@ -1312,6 +1348,7 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   if (infos.empty()) return errc::invalid_parameter;
   std::vector<std::uint64_t> hs;
   try {
+    detail::fault_throw();
     hs.resize(infos.size() * (1 + 3 * kMaxViews));
   } catch (...) {
     return errc::not_enough_memory;

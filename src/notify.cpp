@@ -133,6 +133,7 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
     }
     bool queued = false;
     try {
+      detail::fault_throw();
       queued = r->queue.enqueue(d);
     } catch (...) {
     }
@@ -213,7 +214,7 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
     t.slots_taken.fetch_and(~(1u << slot), std::memory_order_release);
     return errc::invalid_handle;
   }
-  NotifyReg* r = new (std::nothrow) NotifyReg(core_, e, &t, slot, tv, flags, context);
+  NotifyReg* r = detail::nothrow_new<NotifyReg>(core_, e, &t, slot, tv, flags, context);
   if (r != nullptr) r->handle = core_->handles.allocate(HandleKind::notify, r);
   if (r == nullptr || r->handle == 0) {
     if (r != nullptr) {
@@ -283,6 +284,7 @@ errc Instance::get_changed_dests(EntityHandle caller, NotifyHandle notify, std::
       if ((d->queued.fetch_or(r->bit, std::memory_order_acq_rel) & r->bit) == 0) {
         bool ok = false;
         try {
+          detail::fault_throw();
           ok = r->queue.enqueue(d);
         } catch (...) {
         }
@@ -321,6 +323,7 @@ errc Instance::release_changed_dests(EntityHandle caller, NotifyHandle notify,
   if (infos.empty()) return errc::invalid_parameter;
   std::vector<std::uint64_t> hs;
   try {
+    detail::fault_throw();
     hs.resize(infos.size() * (1 + 3 * kMaxViews));
   } catch (...) {
     return errc::not_enough_memory;

@@ -29,7 +29,7 @@ Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
   Hold* head = head_.load(std::memory_order_acquire);
   for (Hold* h = head; h != nullptr; h = h->next)
     if (h->entity == entity) return h;
-  Hold* mine = new (std::nothrow) Hold(entity);
+  Hold* mine = nothrow_new<Hold>(entity);
   if (mine == nullptr) return nullptr;
   Hold* seen = head;  // records at and below `seen` were searched already
   for (;;) {
@@ -86,7 +86,7 @@ void NextHop::release_children() noexcept { unref_internal(owner); }
 
 RouteData* RouteData::create(std::uint16_t hop_count) noexcept {
   const std::size_t n = hop_count == 0 ? 1 : hop_count;
-  void* mem = ::operator new(sizeof(RouteData) + (n - 1) * sizeof(NextHop*), std::nothrow);
+  void* mem = nothrow_alloc(sizeof(RouteData) + (n - 1) * sizeof(NextHop*));
   if (mem == nullptr) return nullptr;
   RouteData* d = new (mem) RouteData();
   d->hop_count = hop_count;
@@ -114,12 +114,17 @@ void Route::release_children() noexcept {
 
 RouteSet* RouteSet::create(std::uint32_t n) noexcept {
   const std::size_t cap = n == 0 ? 1 : n;
-  void* mem = ::operator new(sizeof(RouteSet) + (cap - 1) * sizeof(Route*), std::nothrow);
+  void* mem = nothrow_alloc(sizeof(RouteSet) + (cap - 1) * sizeof(Route*));
   if (mem == nullptr) return nullptr;
   RouteSet* s = new (mem) RouteSet();
   s->size = n;
   for (std::size_t i = 0; i < cap; ++i) s->routes[i] = nullptr;
   return s;
+}
+
+RouteSet* RouteSet::shared_empty() noexcept {
+  static RouteSet empty;
+  return &empty;
 }
 
 void RouteSet::destroy() noexcept {
@@ -132,7 +137,8 @@ Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
     : Object(c, HandleKind::dest, 1), table(t), address(a), routes(empty) {}
 
 void Dest::release_children() noexcept {
-  if (RouteSet* s = routes.load(std::memory_order_acquire)) retire(s);
+  RouteSet* s = routes.load(std::memory_order_acquire);
+  if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
 }
 
 // ---- keys ---------------------------------------------------------------------------

@@ -188,6 +188,11 @@ class Route final : public Object {
 class RouteSet final : public Reclaimable {
  public:
   static RouteSet* create(std::uint32_t n) noexcept;  // null on OOM
+  // One immutable empty set in static storage, never destroyed: what a
+  // destination whose last route was deleted without memory for a new set
+  // points at (see delete_route_obj), so that the old set and its routes
+  // can still go.
+  static RouteSet* shared_empty() noexcept;
   void destroy() noexcept override;
 
   std::uint32_t size = 0;

@@ -1,5 +1,7 @@
 #include "detail/handle_table.h"
 
+#include "detail/fault.h"
+
 #include <bit>
 #include <new>
 
@@ -41,7 +43,7 @@ HandleTable::Slot* HandleTable::slot_or_grow(std::uint32_t index) noexcept {
   if (seg >= kSegments) return nullptr;
   Slot* base = segments_[seg].load(std::memory_order_acquire);
   if (base == nullptr) {
-    Slot* fresh = new (std::nothrow) Slot[segment_size(seg)];
+    Slot* fresh = fault() ? nullptr : new (std::nothrow) Slot[segment_size(seg)];
     if (fresh == nullptr) return nullptr;
     if (segments_[seg].compare_exchange_strong(base, fresh, std::memory_order_acq_rel,
                                                std::memory_order_acquire)) {

@@ -1,5 +1,7 @@
 #include "detail/lpm4.h"
 
+#include "detail/fault.h"
+
 #include <cstdlib>
 #include <new>
 
@@ -52,8 +54,9 @@ Lpm4Index::Ref Lpm4Index::lookup(std::uint32_t addr, bool* usable) const noexcep
 bool Lpm4Index::ensure_tbl24() noexcept {
   if (tbl24_.load(std::memory_order_relaxed) != nullptr) return true;
   // calloc: zero pages, mapped lazily; only ranges with prefixes get touched.
-  auto* t = static_cast<std::atomic<std::uint32_t>*>(
-      std::calloc(std::size_t{1} << 24, sizeof(std::atomic<std::uint32_t>)));
+  auto* t = fault() ? nullptr
+                    : static_cast<std::atomic<std::uint32_t>*>(std::calloc(
+                          std::size_t{1} << 24, sizeof(std::atomic<std::uint32_t>)));
   depth24_ = static_cast<std::uint8_t*>(std::calloc(std::size_t{1} << 24, 1));
   if (t == nullptr || depth24_ == nullptr) {
     std::free(t);
@@ -73,7 +76,7 @@ std::int64_t Lpm4Index::group_for(std::uint32_t i) noexcept {
   if (g >= kSegments * kGroupsPerSegment) return -1;
   std::atomic<Group*>& seg = segments_[g / kGroupsPerSegment];
   if (seg.load(std::memory_order_relaxed) == nullptr) {
-    Group* fresh = new (std::nothrow) Group[kGroupsPerSegment];
+    Group* fresh = fault() ? nullptr : new (std::nothrow) Group[kGroupsPerSegment];
     if (fresh == nullptr) return -1;
     seg.store(fresh, std::memory_order_release);
   }

@@ -30,6 +30,7 @@
 #include <cds/container/michael_list_hp.h>
 #include <cds/container/split_list_map.h>
 
+#include "detail/fault.h"
 #include "detail/reclaim.h"
 
 namespace rtm::detail {
@@ -69,8 +70,12 @@ class ObjectMap {
     return p;
   }
 
-  // Inserts k -> p; false if k is present.
-  bool insert(const Key& k, T* p) { return map_.emplace(k, p); }
+  // Inserts k -> p; false if k is present. Throws std::bad_alloc when the
+  // node cannot be allocated.
+  bool insert(const Key& k, T* p) {
+    fault_throw();
+    return map_.emplace(k, p);
+  }
 
   // Removes k if it maps to p (see the header for the protocol).
   bool remove(const Key& k, T* p) {
