@@ -10,6 +10,7 @@ packages=(
   libgtest-dev googletest               # tests
   libbenchmark-dev                      # benchmarks
   gnuplot-nox python3                   # bench/report.sh (table and plots)
+  clang-14 libclang-rt-14-dev           # the fuzz preset (libFuzzer)
 )
 
 missing=()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command (README, CI): installs what is missing, then builds and
-# runs every ctest test — unit, notify, C API, examples, install consumer,
-# benchmark smoke runs and the stress scenarios — in the release preset,
-# and again under ASan(+UBSan, LSan) and TSan. Prints a summary; exits
-# non-zero if anything failed.
+# runs every ctest test — unit, notify, C API, bad-input matrix, examples,
+# install consumer, benchmark smoke runs and the stress scenarios — in the
+# release preset, and again under ASan(+UBSan, LSan; with the
+# allocation-failure test) and TSan; then a bounded libFuzzer run (clang).
+# Prints a summary; exits non-zero if anything failed.
 #
 #   bash scripts/test.sh                 # release + asan + tsan
 #   RTM_PRESETS="release" bash scripts/test.sh
@@ -12,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 
-presets=${RTM_PRESETS:-"release asan tsan"}
+presets=${RTM_PRESETS:-"release asan tsan fuzz"}
 stress_seconds=${RTM_STRESS_SECONDS:-3}
 declare -A result elapsed
 status=0
