@@ -130,6 +130,11 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   Object* o = core.handles.lookup(h, HandleKind::none, g);
   if (o == nullptr) return;
   e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+#ifdef RTM_DELIBERATELY_BROKEN
+  // The broken variant the stress suite must catch (stress/CMakeLists.txt):
+  // a release of a destination reference forgets to drop the object's count.
+  if (o->kind == HandleKind::dest) return;
+#endif
   if (o->counts.drop_external()) kill(o);
 }
 

@@ -135,5 +135,6 @@ bool dest_delete_held(const Options&, Report&);
 bool notify(const Options&, Report&);
 bool entity_churn(const Options&, Report&);
 bool table_replay(const Options&, Report&);
+bool linearizability(const Options&, Report&);
 
 }  // namespace rtm_stress

@@ -31,6 +31,8 @@ const Scenario kScenarios[] = {
      "entities deregistering with handles out while others use their routes"},
     {"table_replay", rtm_stress::table_replay,
      "the real table replayed by two peers with lookups, checked against a model"},
+    {"linearizability", rtm_stress::linearizability,
+     "exact-match add/delete/lookup histories (4 threads) checked by Wing & Gong search"},
 };
 
 int usage() {
