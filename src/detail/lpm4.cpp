@@ -91,14 +91,13 @@ std::int64_t Lpm4Index::group_for(std::uint32_t i) noexcept {
   return g;
 }
 
-void Lpm4Index::insert(std::uint32_t addr, unsigned len, Ref dest) noexcept {
-  if (disabled_.load(std::memory_order_relaxed)) return;
-  if (dest.slot > kMaxSlot || !ensure_tbl24()) {
-    disabled_.store(true, std::memory_order_release);  // readers take the slow path
-    return;
-  }
+// Calls f(entry, depth) for every index entry covering the range of
+// addr/len: tbl24 entries (and all 256 entries of each group linked from
+// them) for len <= 24, the range inside the group for longer prefixes (none
+// if the group does not exist).
+template <typename F>
+void Lpm4Index::for_range(std::uint32_t addr, unsigned len, F&& f) noexcept {
   std::atomic<std::uint32_t>* t = tbl24_.load(std::memory_order_relaxed);
-  const std::uint32_t v = encode(dest);
   if (len <= 24) {
     const std::uint32_t first = len == 0 ? 0 : (addr >> 8) & ~((1u << (24 - len)) - 1);
     const std::uint32_t n = 1u << (24 - len);
@@ -106,59 +105,9 @@ void Lpm4Index::insert(std::uint32_t addr, unsigned len, Ref dest) noexcept {
       const std::uint32_t cur = t[i].load(std::memory_order_relaxed);
       if (cur & kExt) {
         Group* g = group(cur & ~kExt);
-        for (int j = 0; j < 256; ++j)
-          if (g->depth[j] <= len) {
-            g->e[j].store(v, std::memory_order_release);
-            g->depth[j] = static_cast<std::uint8_t>(len);
-          }
-      } else if (depth24_[i] <= len) {
-        t[i].store(v, std::memory_order_release);
-        depth24_[i] = static_cast<std::uint8_t>(len);
-      }
-    }
-    return;
-  }
-  const std::int64_t gi = group_for(addr >> 8);
-  if (gi < 0) {
-    disabled_.store(true, std::memory_order_release);
-    return;
-  }
-  Group* g = group(static_cast<std::uint32_t>(gi));
-  const std::uint32_t first = addr & 0xFF & ~((1u << (32 - len)) - 1);
-  const std::uint32_t n = 1u << (32 - len);
-  for (std::uint32_t j = first; j < first + n; ++j)
-    if (g->depth[j] <= len) {
-      g->e[j].store(v, std::memory_order_release);
-      g->depth[j] = static_cast<std::uint8_t>(len);
-    }
-}
-
-void Lpm4Index::remove(std::uint32_t addr, unsigned len, Ref dest, Ref covering,
-                       unsigned covering_len) noexcept {
-  if (disabled_.load(std::memory_order_relaxed)) return;
-  std::atomic<std::uint32_t>* t = tbl24_.load(std::memory_order_relaxed);
-  if (t == nullptr) return;
-  const std::uint32_t old = encode(dest);
-  const std::uint32_t v = encode(covering);
-  const auto depth = static_cast<std::uint8_t>(covering.none ? 0 : covering_len);
-  // Only entries that name `dest` change: they are exactly the addresses
-  // for which dest was the most specific prefix.
-  auto hand_back = [&](std::atomic<std::uint32_t>& e, std::uint8_t& d) {
-    if (e.load(std::memory_order_relaxed) == old) {
-      e.store(v, std::memory_order_release);
-      d = depth;
-    }
-  };
-  if (len <= 24) {
-    const std::uint32_t first = len == 0 ? 0 : (addr >> 8) & ~((1u << (24 - len)) - 1);
-    const std::uint32_t n = 1u << (24 - len);
-    for (std::uint32_t i = first; i < first + n; ++i) {
-      const std::uint32_t cur = t[i].load(std::memory_order_relaxed);
-      if (cur & kExt) {
-        Group* g = group(cur & ~kExt);
-        for (int j = 0; j < 256; ++j) hand_back(g->e[j], g->depth[j]);
+        for (int j = 0; j < 256; ++j) f(g->e[j], g->depth[j]);
       } else {
-        hand_back(t[i], depth24_[i]);
+        f(t[i], depth24_[i]);
       }
     }
     return;
@@ -168,7 +117,40 @@ void Lpm4Index::remove(std::uint32_t addr, unsigned len, Ref dest, Ref covering,
   Group* g = group(cur & ~kExt);
   const std::uint32_t first = addr & 0xFF & ~((1u << (32 - len)) - 1);
   const std::uint32_t n = 1u << (32 - len);
-  for (std::uint32_t j = first; j < first + n; ++j) hand_back(g->e[j], g->depth[j]);
+  for (std::uint32_t j = first; j < first + n; ++j) f(g->e[j], g->depth[j]);
+}
+
+void Lpm4Index::insert(std::uint32_t addr, unsigned len, Ref dest) noexcept {
+  if (disabled_.load(std::memory_order_relaxed)) return;
+  if (dest.slot > kMaxSlot || !ensure_tbl24() || (len > 24 && group_for(addr >> 8) < 0)) {
+    disabled_.store(true, std::memory_order_release);  // readers take the slow path
+    return;
+  }
+  const std::uint32_t v = encode(dest);
+  // dest becomes the answer wherever no longer prefix is.
+  for_range(addr, len, [&](std::atomic<std::uint32_t>& e, std::uint8_t& d) {
+    if (d <= len) {
+      e.store(v, std::memory_order_release);
+      d = static_cast<std::uint8_t>(len);
+    }
+  });
+}
+
+void Lpm4Index::remove(std::uint32_t addr, unsigned len, Ref dest, Ref covering,
+                       unsigned covering_len) noexcept {
+  if (disabled_.load(std::memory_order_relaxed)) return;
+  if (tbl24_.load(std::memory_order_relaxed) == nullptr) return;
+  const std::uint32_t old = encode(dest);
+  const std::uint32_t v = encode(covering);
+  const auto depth = static_cast<std::uint8_t>(covering.none ? 0 : covering_len);
+  // Only entries that name `dest` change: they are exactly the addresses
+  // for which dest was the most specific prefix.
+  for_range(addr, len, [&](std::atomic<std::uint32_t>& e, std::uint8_t& d) {
+    if (e.load(std::memory_order_relaxed) == old) {
+      e.store(v, std::memory_order_release);
+      d = depth;
+    }
+  });
 }
 
 }  // namespace rtm::detail

@@ -86,6 +86,8 @@ class Lpm4Index {
   std::uint32_t groups_ = 0;  // writers only
   std::atomic<bool> disabled_{false};
   Group* group(std::uint32_t g) const noexcept;
+  template <typename F>
+  void for_range(std::uint32_t addr, unsigned len, F&& f) noexcept;
 };
 
 }  // namespace rtm::detail
