@@ -179,7 +179,7 @@ std::size_t gather(const RouteSet* s, RouteView* out, std::size_t cap) noexcept 
   Guard gd;
   for (std::uint32_t i = 0; i < s->size; ++i) {
     Route* r = s->routes[i];
-    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    if (r->zombie.load(std::memory_order_acquire)) continue;
     const RouteData* d = gd.protect(r->data);
     if (n < cap)
       out[n] = RouteView{r, d->pref, d->views, r->owner->info.protocol_id, forwarding_signature(d)};
@@ -275,7 +275,7 @@ bool has_route_in(const Dest* d, ViewSet views) noexcept {
   const RouteSet* s = gs.protect(d->routes);
   for (std::uint32_t i = 0; i < s->size; ++i) {
     Route* r = s->routes[i];
-    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    if (r->zombie.load(std::memory_order_acquire)) continue;
     if (gd.protect(r->data)->views & views) return true;
   }
   return false;
@@ -474,7 +474,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
 // Whether set s has a route that is not deleted.
 bool has_live_route(const RouteSet* s) noexcept {
   for (std::uint32_t i = 0; i < s->size; ++i)
-    if (s->routes[i]->state.load(std::memory_order_relaxed) == kRouteStateCreated) return true;
+    if (!s->routes[i]->zombie.load(std::memory_order_relaxed)) return true;
   return false;
 }
 
@@ -533,29 +533,32 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     BestState before, after;
     best_state(s, &before);
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
-    // Readers skip a route whose state is not created (gather), so marking
-    // it deleted takes it out of every reader's view at once.
+    // The route leaves the table when the set without it is published;
+    // its state is what get_route_info reports from now on.
     r->state.store(kRouteStateDeleted, std::memory_order_release);
     RouteSet* next = RouteSet::create(s->size - 1);
     if (next != nullptr) {
       std::uint32_t j = 0;
       for (std::uint32_t i = 0; i < s->size; ++i) {
-        if (s->routes[i]->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
+        if (s->routes[i] == r || s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
         s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
         next->routes[j++] = s->routes[i];
       }
       next->size = j;
       publish_routes(d, next);
-    } else if (!has_live_route(s)) {
-      // Out of memory, and no route left: the shared empty set needs none,
-      // and retiring the old set lets its routes (which hold d) go.
-      publish_routes(d, RouteSet::shared_empty());
     } else {
       // Out of memory for the smaller set: a delete must not fail (a
-      // router deletes routes to recover memory), so the route stays in
-      // the current set as a deleted entry, invisible to readers, until the
-      // next copy of the set drops it or the destination goes.
-      d->last_changed.store(filetime_now(), std::memory_order_relaxed);
+      // router deletes routes to recover memory). The route stays in the
+      // current set as a zombie that every reader skips (readers of this
+      // set may see it before and after: the one place where a snapshot is
+      // not a single moment) until the next copy drops it. With no route
+      // left, the shared empty set needs no memory, and retiring the old
+      // set lets its routes (which hold d) go.
+      r->zombie.store(true, std::memory_order_release);
+      if (!has_live_route(s))
+        publish_routes(d, RouteSet::shared_empty());
+      else
+        d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     }
     const RouteSet* cur = d->routes.load(std::memory_order_relaxed);
     best_state(cur, &after);
@@ -1123,7 +1126,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     const std::uint64_t nb = neighbour ? neighbour->handle : 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
       Route* r = s->routes[i];
-      if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
+      if (r->zombie.load(std::memory_order_relaxed)) continue;
       if (r->owner == e && (r->neighbour ? r->neighbour->handle : 0) == nb) {
         route = r;
         break;
@@ -1188,7 +1191,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     std::uint32_t j = 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
       // Deleted entries left by an out-of-memory delete are dropped here.
-      if (s->routes[i]->state.load(std::memory_order_relaxed) != kRouteStateCreated) continue;
+      if (s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
       s->routes[i]->counts.try_add_internal();
       next->routes[j++] = s->routes[i];
     }
@@ -1451,7 +1454,7 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
   PrefInfo best_pref;
   for (std::uint32_t i = 0; i < s->size; ++i) {
     Route* r = s->routes[i];
-    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) continue;
+    if (r->zombie.load(std::memory_order_acquire)) continue;
     const RouteData* rd = gx.protect(r->data);
     if ((rd->views & tv) == 0) continue;
     if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) continue;

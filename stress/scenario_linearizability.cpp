@@ -137,6 +137,18 @@ bool linearizability(const Options& o, Report& rep) {
           if (!search(events, 0, state, seen)) {
             ++violations;
             rep.violation("a history with no linearization (round " + std::to_string(histories) + ")");
+            if (violations <= 3) {  // show it: thread, op, key, [inv, res], result
+              std::printf("history (start state %#x):\n", state);
+              std::vector<Event> sorted = events;
+              std::sort(sorted.begin(), sorted.end(),
+                        [](const Event& x, const Event& y) { return x.inv < y.inv; });
+              for (const Event& ev : sorted)
+                std::printf("  t%d %-6s key %d [%llu, %llu]%s%u\n", ev.thread,
+                            ev.op == Op::add ? "add" : ev.op == Op::del ? "delete" : "lookup",
+                            ev.key, static_cast<unsigned long long>(ev.inv),
+                            static_cast<unsigned long long>(ev.res),
+                            ev.op == Op::lookup ? " -> " : "", ev.op == Op::lookup ? ev.result : 0u);
+            }
           }
           // The next round starts from this round's final state: each
           // thread's own adds and deletes are sequential, so it is known.

@@ -178,7 +178,14 @@ class Route final : public Object {
   Entity* const owner;       // internal reference
   NextHop* const neighbour;  // internal reference or null
   std::atomic<RouteData*> data;
+  // kRouteStateDeleted once deleted (what get_route_info reports). Readers
+  // of a route set do not look at it: membership of the snapshot they
+  // protect says which routes exist, so a count or best route read from
+  // one snapshot is the state at one moment (linearizable lookups).
   std::atomic<std::uint8_t> state{kRouteStateCreated};
+  // Deleted while its set could not be copied (out of memory): it stays in
+  // the current set and every reader skips it. Set only on that path.
+  std::atomic<bool> zombie{false};
 
  private:
   void release_children() noexcept override;
