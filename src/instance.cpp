@@ -429,7 +429,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     Dest* d = t.map.find(key, g);
     if (d != nullptr) {
       d->lock.lock();
-      if (!d->removed) return d;
+      if (!d->gone.load(std::memory_order_relaxed)) return d;  // set under the lock we hold
       d->lock.unlock();
       std::this_thread::yield();  // its remover is erasing the node
       continue;
@@ -480,7 +480,6 @@ bool has_live_route(const RouteSet* s) noexcept {
 
 // Removes a destination with no routes left from its map. Under d->lock.
 void remove_empty_dest(Dest* d) {
-  d->removed = true;
   d->gone.store(true, std::memory_order_release);
   Table& t = *d->table;
   t.map.remove(detail::dest_key(d->address), d);

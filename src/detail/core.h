@@ -218,7 +218,6 @@ class Dest final : public Object {
   Table* const table;
   const NetAddress address;
   TinyMutex lock;          // writers of this destination
-  bool removed = false;    // out of the map; under `lock`
   std::atomic<RouteSet*> routes;
   std::atomic<std::uint64_t> last_changed{0};
   // Change notification, one bit per registration slot of the table:
@@ -229,8 +228,9 @@ class Dest final : public Object {
   std::atomic<std::uint32_t> queued{0};
   std::atomic<std::uint32_t> ignored{0};
   std::atomic<std::uint32_t> marked{0};
-  // Set (under `lock`) before the destination leaves the map: a reader that
-  // reached it through the LPM index (a hint) treats it as stale.
+  // Set (under `lock`) before the destination leaves the map. Writers that
+  // found it in the map and then took the lock retry; a reader that reached
+  // it through the LPM index (a hint) treats it as stale.
   std::atomic<bool> gone{false};
 
  private:
