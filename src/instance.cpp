@@ -17,6 +17,7 @@
 #include "detail/core.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
+#include "detail/timers.h"
 
 namespace rtm {
 
@@ -30,6 +31,9 @@ using detail::Object;
 using detail::Route;
 using detail::RouteData;
 using detail::RouteSet;
+using detail::HoldSet;
+using detail::EnumObj;
+using detail::RouteList;
 using detail::Table;
 using detail::NotifyReg;
 using detail::deregister_notification;
@@ -329,6 +333,8 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
   }
   for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
   const std::uint32_t proto = protocol_filter(e, protocol);
+  Guard gh;
+  const HoldSet* held = gh.protect(d->holds);
   for (int v = 0; v < kMaxViews; ++v) {
     const ViewSet bit = 1u << v;
     if ((views & bit) == 0) continue;
@@ -337,6 +343,14 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
     for (std::size_t i = 0; i < n; ++i)
       if (routes[i].views & bit) ++vi.num_routes;
     int b = best_of(routes, n, bit, proto);
+    if (held != nullptr) {
+      for (std::uint32_t h = 0; h < held->size; ++h) {
+        if (held->entries[h].view != v) continue;
+        // Alive: the protected hold set holds a reference on it.
+        vi.hold_route.value = batch.add(held->entries[h].route, &err);
+        if (err != errc::ok) return err;
+      }
+    }
     if (b < 0) continue;
     // The route is alive: the snapshot holds a reference on it; its owner
     // is alive: the route holds one.
@@ -478,6 +492,33 @@ bool has_live_route(const RouteSet* s) noexcept {
   return false;
 }
 
+// Whether d holds a route down. Under d->lock (holds change only under it).
+bool has_held_route(const Dest* d) noexcept {
+  const HoldSet* h = d->holds.load(std::memory_order_relaxed);
+  return h != nullptr && h->size != 0;
+}
+
+// A copy of hold set `h` (null: none) without the entries of `drop`
+// views, each kept entry with its own reference. Null on OOM.
+HoldSet* copy_holds(const HoldSet* h, ViewSet drop) noexcept {
+  HoldSet* n = detail::nothrow_new<HoldSet>();
+  if (n == nullptr || h == nullptr) return n;
+  std::copy(std::begin(h->hold_ms), std::end(h->hold_ms), std::begin(n->hold_ms));
+  for (std::uint32_t i = 0; i < h->size; ++i) {
+    if ((drop >> h->entries[i].view) & 1u) continue;
+    h->entries[i].route->counts.try_add_internal();  // alive: h holds it
+    n->entries[n->size++] = h->entries[i];
+  }
+  return n;
+}
+
+// Publishes d's new hold set. Under d->lock.
+void publish_holds(Dest* d, HoldSet* next) noexcept {
+  HoldSet* old = d->holds.exchange(next, std::memory_order_acq_rel);
+  d->last_changed.store(filetime_now(), std::memory_order_relaxed);
+  if (old != nullptr) detail::retire(old);
+}
+
 // Removes a destination with no routes left from its map. Under d->lock.
 void remove_empty_dest(Dest* d) {
   d->gone.store(true, std::memory_order_release);
@@ -516,6 +557,44 @@ void publish_routes(Dest* d, RouteSet* next) noexcept {
   if (old != RouteSet::shared_empty()) detail::retire(old);
 }
 
+// Keeps route r (being deleted, still in d's current set) as the held
+// route of `views`, replacing what those views held, until the hold time
+// of each runs out. Under d->lock. Out of memory: the route is not held.
+void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
+  const HoldSet* hs = d->holds.load(std::memory_order_relaxed);
+  const std::uint64_t now = core.timers->now();
+  std::uint64_t deadline = 0;
+  std::uint32_t finite_ms = 0;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
+    if (ms != kInfinite) finite_ms = std::max(finite_ms, ms);
+  }
+  if (finite_ms != 0) {
+    // One timer for the destination at the latest finite deadline would
+    // hold shorter views too long: arm one per distinct deadline instead
+    // (at most one per view).
+    for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+      const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
+      if (ms == kInfinite) continue;
+      d->counts.try_add_internal();  // the timer's reference (d is in the map)
+      if (!core.timers->arm(now + ms, d, 0, detail::Timers::Kind::hold_expiry)) {
+        unref_internal(d);  // not the last: the map holds d
+        return;
+      }
+    }
+  }
+  HoldSet* next = copy_holds(hs, views);
+  if (next == nullptr) return;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
+    const std::uint32_t ms = hs->hold_ms[v];
+    deadline = ms == kInfinite ? UINT64_MAX : now + ms;
+    r->counts.try_add_internal();  // alive: the current set still holds it
+    next->entries[next->size++] = HoldSet::Entry{r, v, deadline};
+  }
+  publish_holds(d, next);
+}
+
 // Deletes route r, publishes the change to notification registrations
 // and, when it was the destination's last route, takes the destination out
 // of its map. The caller protects r.
@@ -533,8 +612,28 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     best_state(s, &before);
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
     // The route leaves the table when the set without it is published;
-    // its state is what get_route_info reports from now on.
-    r->state.store(kRouteStateDeleted, std::memory_order_release);
+    // its state is what get_route_info reports from now on. seq_cst: the
+    // store-load pair with `listed` below (see insert_in_route_list).
+    r->state.store(kRouteStateDeleted, std::memory_order_seq_cst);
+    r->version.fetch_add(1, std::memory_order_release);
+    r->expiry_epoch.fetch_add(1, std::memory_order_release);  // an armed expiry is void
+    if (r->listed.load(std::memory_order_seq_cst)) {
+      std::lock_guard list_lock(core.list_mu);  // lock order: d->lock, then list_mu
+      if (RouteList* l = r->list) {
+        std::erase(l->routes, r);
+        r->list = nullptr;
+      }
+    }
+    // Hold-down: the best route of a view that asked for it is kept.
+    ViewSet held_views = 0;
+    if (const HoldSet* hs = d->holds.load(std::memory_order_relaxed);
+        hs != nullptr && !core.stopping.load(std::memory_order_relaxed)) {
+      for (ViewSet rest = before.present; rest != 0; rest &= rest - 1) {
+        const int v = std::countr_zero(rest);
+        if (before.route[v] == r && hs->hold_ms[v] != 0) held_views |= 1u << v;
+      }
+    }
+    if (held_views != 0) hold_route(core, d, r, held_views);
     RouteSet* next = RouteSet::create(s->size - 1);
     if (next != nullptr) {
       std::uint32_t j = 0;
@@ -562,7 +661,8 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     const RouteSet* cur = d->routes.load(std::memory_order_relaxed);
     best_state(cur, &after);
     change = summarize(before, after, views, nullptr, &out);
-    if (!has_live_route(cur)) {
+    change.all |= held_views;
+    if (!has_live_route(cur) && !has_held_route(d)) {
       remove_empty_dest(d);
       removed = true;
     }
@@ -638,12 +738,40 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
         delete_next_hop_obj(core, nh);
     }
   });
-  // Its change-notification registrations.
+  // Its change-notification registrations, enumerations and route lists,
+  // and its opaque-pointer slot on every destination.
   core.handles.for_each_handle([&](std::uint64_t h) {
-    if (handle_kind(h) != HandleKind::notify) return;
     Guard g;
-    auto* r = static_cast<NotifyReg*>(core.handles.lookup(h, HandleKind::notify, g));
-    if (r != nullptr && r->owner == e) deregister_notification(r);
+    switch (handle_kind(h)) {
+      case HandleKind::notify: {
+        auto* r = static_cast<NotifyReg*>(core.handles.lookup(h, HandleKind::notify, g));
+        if (r != nullptr && r->owner == e) deregister_notification(r);
+        break;
+      }
+      case HandleKind::enumeration: {
+        auto* en = static_cast<EnumObj*>(core.handles.lookup(h, HandleKind::enumeration, g));
+        if (en != nullptr && en->owner == e) delete_enum_obj(en);
+        break;
+      }
+      case HandleKind::route_list: {
+        auto* l = static_cast<RouteList*>(core.handles.lookup(h, HandleKind::route_list, g));
+        if (l != nullptr && l->owner == e) delete_route_list_obj(core, l);
+        break;
+      }
+      case HandleKind::dest: {
+        if (e->opaque_slot < 0) break;
+        Dest* d = lookup_as<Dest>(core, h, g);
+        if (d == nullptr) break;
+        if (void** slots = d->opaque.load(std::memory_order_acquire)) {
+          // The slot is the leaving entity's: nobody else reads or writes it.
+          std::lock_guard lock(d->lock);
+          slots[e->opaque_slot] = nullptr;
+        }
+        break;
+      }
+      default:
+        break;
+    }
   });
   // References it still holds, dropped on its behalf.
   std::int64_t dropped = 0;
@@ -675,6 +803,160 @@ void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subj
   }
 }
 
+bool route_matches(const Route* r, const RouteData* rd, MatchFlags flags,
+                   const RouteInfo* criteria, std::uint32_t interface_index) noexcept {
+  if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) return false;
+  if ((flags & kMatchNeighbour) &&
+      (r->neighbour ? r->neighbour->handle : 0) != criteria->neighbour.value)
+    return false;
+  if ((flags & kMatchPref) && compare_pref(rd->pref, criteria->pref) != 0) return false;
+  if (flags & kMatchNextHop) {
+    bool found = false;
+    for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+      found |= rd->hops[h]->handle == criteria->next_hops.hops[0].value;
+    if (!found) return false;
+  }
+  if (flags & kMatchInterface) {
+    bool found = false;
+    for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+      found |= rd->hops[h]->interface_index == interface_index;
+    if (!found) return false;
+  }
+  return true;
+}
+
+std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* out) noexcept {
+  out->address = nh->address;
+  out->interface_index = nh->interface_index;
+  out->owner.value = nh->owner->handle;
+  out->remote_next_hop.value = 0;
+  // Seqlock reader (write side: write_next_hop). The first acquire load
+  // pairs with the writer's closing release increment (we see the section
+  // it closed); the field loads are acquire so that reading any store of a
+  // later section makes its odd seq visible to the re-check, and keep the
+  // re-check after them.
+  for (;;) {
+    const std::uint32_t s1 = nh->seq.load(std::memory_order_acquire);
+    if (s1 & 1) {
+      std::this_thread::yield();
+      continue;
+    }
+    out->state = nh->state.load(std::memory_order_acquire);
+    out->flags = nh->flags.load(std::memory_order_acquire);
+    out->entity_specific_info = nh->entity_specific_info.load(std::memory_order_acquire);
+    if (nh->seq.load(std::memory_order_relaxed) == s1) return s1;
+  }
+}
+
+// Fills *info from route r (protected) without taking references: the
+// handles are r's own (valid while r is), for callbacks and C pointer blocks.
+void peek_route_info(Route* r, RouteInfo* info) noexcept {
+  Guard gd;
+  const RouteData* d = gd.protect(r->data);
+  RouteInfo out;
+  out.dest.value = r->dest->handle;
+  out.owner.value = r->owner->handle;
+  out.neighbour.value = r->neighbour ? r->neighbour->handle : 0;
+  out.state = r->state.load(std::memory_order_acquire);
+  out.flags1 = d->flags1;
+  out.flags = d->flags;
+  out.pref = d->pref;
+  out.views = d->views;
+  out.entity_specific_info = d->entity_specific_info;
+  out.next_hops.count = d->hop_count;
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) out.next_hops.hops[i].value = d->hops[i]->handle;
+  *info = out;
+}
+
+namespace {
+
+// A route's time to live ran out (if the epoch it was armed with is still
+// current and the route is not deleted): its owner gets route_expired
+// with a reference on the route. A delete racing this either voided the
+// epoch first (nothing happens) or comes after the check (the owner gets a
+// handle to a deleted route and releases it as usual): the route is freed
+// once, by its last reference, either way.
+void fire_route_expiry(Route* r, std::uint32_t epoch) noexcept {
+  if (r->expiry_epoch.load(std::memory_order_acquire) != epoch) return;
+  if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) return;
+  Entity* o = r->owner;  // alive: r holds it
+  if (!o->registered.load(std::memory_order_acquire) || !o->callback) return;
+  if (add_ref(o, r) != errc::ok) return;  // out of memory: the event is lost
+  RouteInfo info;
+  peek_route_info(r, &info);
+  try {
+    o->callback(EntityHandle{o->handle}, EventType::route_expired,
+                reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)), &info);
+  } catch (...) {
+    // A callback must not throw; the reference stays the owner's.
+  }
+}
+
+// Held routes of d whose time is up leave; d leaves the table if nothing
+// else keeps it.
+void fire_hold_expiry(Core& core, Dest* d) noexcept {
+  ChangeSummary change;
+  bool removed = false;
+  {
+    std::lock_guard lock(d->lock);
+    if (d->gone.load(std::memory_order_relaxed)) return;
+    const HoldSet* h = d->holds.load(std::memory_order_relaxed);
+    if (h == nullptr) return;
+    const std::uint64_t now = core.timers->now();
+    ViewSet expired = 0;
+    for (std::uint32_t i = 0; i < h->size; ++i)
+      if (h->entries[i].deadline <= now) expired |= 1u << h->entries[i].view;
+    if (expired == 0) return;
+    HoldSet* next = copy_holds(h, expired);
+    if (next == nullptr) {
+      // Out of memory: try again in a second (the timer owns a new reference).
+      if (d->counts.try_add_internal() &&
+          !core.timers->arm(now + 1000, d, 0, Timers::Kind::hold_expiry))
+        unref_internal(d);
+      return;
+    }
+    publish_holds(d, next);
+    change.all = expired;
+    if (!has_live_route(d->routes.load(std::memory_order_relaxed)) && next->size == 0) {
+      remove_empty_dest(d);
+      removed = true;
+    }
+  }
+  publish_change(core, d, change);
+  if (removed) unref_internal(d);
+}
+
+}  // namespace
+
+void fire_timer(Core& core, const Timers::Entry& e) noexcept {
+  if (e.kind == Timers::Kind::route_expiry)
+    fire_route_expiry(static_cast<Route*>(e.obj), e.epoch);
+  else
+    fire_hold_expiry(core, static_cast<Dest*>(e.obj));
+}
+
+// Teardown: drops every hold (breaking the held route -> destination ->
+// hold set cycle) and takes destinations kept only by holds out of the map.
+void drop_all_holds(Core& core) noexcept {
+  core.handles.for_each_handle([&](std::uint64_t h) {
+    if (handle_kind(h) != HandleKind::dest) return;
+    Guard g;
+    Dest* d = lookup_as<Dest>(core, h, g);
+    if (d == nullptr) return;
+    bool removed = false;
+    {
+      std::lock_guard lock(d->lock);
+      if (HoldSet* old = d->holds.exchange(nullptr, std::memory_order_acq_rel)) retire(old);
+      if (!d->gone.load(std::memory_order_relaxed) &&
+          !has_live_route(d->routes.load(std::memory_order_relaxed))) {
+        remove_empty_dest(d);
+        removed = true;
+      }
+    }
+    if (removed) unref_internal(d);
+  });
+}
+
 }  // namespace detail
 
 // ---- instance ------------------------------------------------------------------
@@ -693,6 +975,10 @@ Instance::Instance(const InstanceOptions& options) {
 
 Instance::~Instance() {
   ThreadScope scope;
+  // No timer fires from here on (a firing in progress is waited for), and
+  // deletes below hold nothing down.
+  core_->stopping.store(true, std::memory_order_relaxed);
+  core_->timers->stop();
   std::vector<Entity*> all;
   {
     std::lock_guard lock(core_->registry_mu);
@@ -701,9 +987,14 @@ Instance::~Instance() {
   }
   for (Entity* e : all) {
     e->registered.store(false, std::memory_order_release);
+    {
+      std::lock_guard mlock(e->method_mu);
+      e->method_cv.notify_all();
+    }
     deregister_impl(*core_, e);
     unref_internal(e);
   }
+  detail::drop_all_holds(*core_);
   detail::reclaim_all_now();
   core_->destroy_tables();
   detail::reclaim_all_now();
@@ -735,22 +1026,51 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
   p.views_supported = core_->options.views_supported;
   p.number_of_views = static_cast<std::uint32_t>(std::popcount(p.views_supported));
 
-  Entity* e = detail::nothrow_new<Entity>(core_, info, p, config.callback,
-                                        config.reserve_opaque_pointer);
-  if (e == nullptr) return errc::not_enough_memory;
+  if (config.methods.size() > kMaxEntityMethods) return errc::invalid_parameter;
+  std::vector<EntityMethod> methods;
+  try {
+    detail::fault_throw();
+    methods = config.methods;
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  // The opaque-pointer slot is taken first and given back on every failure.
+  int slot = -1;
+  if (config.reserve_opaque_pointer) {
+    std::lock_guard lock(core_->registry_mu);
+    const std::uint32_t free_slots = ~core_->opaque_slots & ((1u << kMaxOpaquePointers) - 1);
+    if (free_slots == 0) return errc::no_system_resources;
+    slot = std::countr_zero(free_slots);
+    core_->opaque_slots |= 1u << slot;
+  }
+  auto give_slot = [&] {
+    if (slot < 0) return;
+    std::lock_guard lock(core_->registry_mu);
+    core_->opaque_slots &= ~(1u << slot);
+  };
+  Entity* e = detail::nothrow_new<Entity>(core_, info, p, config.callback, std::move(methods),
+                                        slot);
+  if (e == nullptr) {
+    give_slot();
+    return errc::not_enough_memory;
+  }
   std::vector<Entity*> others;
   {
-    std::lock_guard lock(core_->registry_mu);
+    std::unique_lock lock(core_->registry_mu);
     for (Entity* x : core_->entities) {
       if (x->info.family == info.family && x->info.protocol_id == info.protocol_id &&
           x->info.protocol_instance_id == info.protocol_instance_id) {
         unref_internal(e);
+        lock.unlock();
+        give_slot();
         return errc::already_exists;
       }
     }
     e->handle = core_->handles.allocate(HandleKind::entity, e);
     if (e->handle == 0) {
       unref_internal(e);
+      lock.unlock();
+      give_slot();
       return errc::not_enough_memory;
     }
     try {
@@ -763,6 +1083,8 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
       std::erase(core_->entities, e);
       for (Entity* x : others) unref_internal(x);
       unref_internal(e);
+      lock.unlock();
+      give_slot();
       return errc::not_enough_memory;
     }
   }
@@ -794,7 +1116,16 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
       others.clear();
     }
   }
+  {
+    // Invocations waiting for a resume give up (invalid_handle).
+    std::lock_guard mlock(e->method_mu);
+    e->method_cv.notify_all();
+  }
   const std::int64_t dropped = deregister_impl(*core_, e);
+  if (e->opaque_slot >= 0) {  // cleared on every destination by deregister_impl
+    std::lock_guard lock(core_->registry_mu);
+    core_->opaque_slots &= ~(1u << e->opaque_slot);
+  }
   if (notify)
     notify_entities(others, EventType::entity_deregistered, e);
   else
@@ -999,24 +1330,7 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   NextHop* nh = lookup_as<NextHop>(*core_, handle.value, gn);
   if (nh == nullptr) return errc::invalid_handle;
   NextHopInfo out;
-  out.address = nh->address;
-  out.interface_index = nh->interface_index;
-  // Seqlock reader (write side: write_next_hop). The first acquire load
-  // pairs with the writer's closing release increment (we see the section
-  // it closed); the field loads are acquire so that reading any store of a
-  // later section makes its odd seq visible to the re-check, and keep the
-  // re-check after them.
-  for (;;) {
-    const std::uint32_t s1 = nh->seq.load(std::memory_order_acquire);
-    if (s1 & 1) {
-      std::this_thread::yield();
-      continue;
-    }
-    out.state = nh->state.load(std::memory_order_acquire);
-    out.flags = nh->flags.load(std::memory_order_acquire);
-    out.entity_specific_info = nh->entity_specific_info.load(std::memory_order_acquire);
-    if (nh->seq.load(std::memory_order_relaxed) == s1) break;
-  }
+  detail::peek_next_hop_info(nh, &out);
   RefBatch batch(*core_, e);
   errc err = errc::ok;
   out.owner.value = batch.add(nh->owner, &err);  // alive: nh holds it
@@ -1059,12 +1373,17 @@ errc Instance::release_next_hops(EntityHandle caller, std::span<const NextHopHan
 
 errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddress& dest,
                          const RouteInfo& info, std::uint32_t time_to_live,
-                         RouteChangeFlags* change_flags) {
-  (void)time_to_live;  // route expiry: see the status table in README
+                         RouteChangeFlags* change_flags, RouteListHandle list) {
   ThreadScope scope;
-  Guard g, gr, gd, gn;
+  Guard g, gr, gd, gn, gl;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  RouteList* into = nullptr;
+  if (list) {
+    into = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
+    if (into == nullptr) return errc::invalid_handle;
+    if (into->owner != e) return errc::access_denied;
+  }
   if (change_flags == nullptr) return errc::invalid_parameter;
   if (!valid_address_for(e, dest)) return errc::invalid_parameter;
   if (info.views == 0 || (info.views & ~e->profile.views_supported) != 0)
@@ -1157,7 +1476,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     RouteSet* next = RouteSet::create(s->size + 1);
     if (next == nullptr) {
       data->destroy();
-      if (!has_live_route(s)) {
+      if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
         unref_internal(d);
       }
@@ -1181,7 +1500,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
       }
       next->size = 0;
       next->destroy();
-      if (!has_live_route(s)) {
+      if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
         unref_internal(d);
       }
@@ -1205,7 +1524,18 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   }
   best_state(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
+  route->version.fetch_add(1, std::memory_order_release);
+  // Expiry: a new epoch voids any armed timer; a finite time to live arms
+  // one for the new epoch (it carries a reference on the route). Out of
+  // memory for the timer: the route simply does not expire.
+  const std::uint32_t epoch = route->expiry_epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (time_to_live != kInfinite && route->counts.try_add_internal()) {
+    if (!core_->timers->arm(core_->timers->now() + time_to_live, route, epoch,
+                            detail::Timers::Kind::route_expiry))
+      unref_internal(route);  // not the last: the set holds it
+  }
   lock.unlock();
+  if (into != nullptr) detail::move_to_route_list(*core_, into, route);
   // d is protected (gd, or gr through the route that holds it). If a
   // concurrent delete already took it out and it died, publish_change finds
   // it dead and skips it: that deleter published the later change itself.
@@ -1445,6 +1775,7 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
     return errc::invalid_parameter;
   if ((flags & ~kMatchInterface & kMatchFull) != 0 && criteria == nullptr)
     return errc::invalid_parameter;
+  if ((flags & kMatchNextHop) && criteria->next_hops.count == 0) return errc::invalid_parameter;
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
   if (d == nullptr) return errc::not_found;
@@ -1456,24 +1787,7 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
     if (r->zombie.load(std::memory_order_acquire)) continue;
     const RouteData* rd = gx.protect(r->data);
     if ((rd->views & tv) == 0) continue;
-    if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) continue;
-    if ((flags & kMatchNeighbour) &&
-        (r->neighbour ? r->neighbour->handle : 0) != criteria->neighbour.value)
-      continue;
-    if ((flags & kMatchPref) && compare_pref(rd->pref, criteria->pref) != 0) continue;
-    if (flags & kMatchNextHop) {
-      if (criteria->next_hops.count == 0) return errc::invalid_parameter;
-      bool found = false;
-      for (std::uint16_t h = 0; h < rd->hop_count; ++h)
-        found |= rd->hops[h]->handle == criteria->next_hops.hops[0].value;
-      if (!found) continue;
-    }
-    if (flags & kMatchInterface) {
-      bool found = false;
-      for (std::uint16_t h = 0; h < rd->hop_count; ++h)
-        found |= rd->hops[h]->interface_index == interface_index;
-      if (!found) continue;
-    }
+    if (!detail::route_matches(r, rd, flags, criteria, interface_index)) continue;
     if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
       best = r;
       best_pref = rd->pref;

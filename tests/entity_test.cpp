@@ -127,7 +127,7 @@ TEST_F(RtmTest, DeregistrationDeletesTheEntitysRoutesAndReportsHeldReferences) {
 }
 
 TEST_F(RtmTest, AnotherInstancesEntityHandleIsInvalidHere) {
-  rtm::Instance other(rtm::InstanceOptions{1});
+  rtm::Instance other(rtm::InstanceOptions{.instance_id = 1, .views_supported = 3, .clock = {}});
   rtm::EntityHandle e;
   ASSERT_EQ(other.register_entity({1, rtm::Family::ipv4, 14, 1}, {}, &e), errc::ok);
   rtm::RegnProfile p;

@@ -95,7 +95,7 @@ TEST_F(RtmTest, ForgedAndNullHandlesAreInvalid) {
 }
 
 TEST_F(RtmTest, HandlesOfAnotherInstanceAreInvalid) {
-  rtm::Instance other(rtm::InstanceOptions{3});
+  rtm::Instance other(rtm::InstanceOptions{.instance_id = 3, .views_supported = 3, .clock = {}});
   rtm::EntityHandle oe;
   ASSERT_EQ(other.register_entity({3, rtm::Family::ipv4, 14, 1}, {}, &oe), errc::ok);
   rtm::RouteInfo ri;

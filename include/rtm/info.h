@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include <rtm/address.h>
 #include <rtm/types.h>
@@ -40,7 +41,8 @@ struct RegnProfile {
 enum class EventType : int {
   entity_registered = 0,    // ctx1: new entity's EntityHandle value, ctx2: const EntityInfo*
   entity_deregistered = 1,  // ctx1: leaving entity's EntityHandle value, ctx2: const EntityInfo*
-  route_expired = 2,
+  route_expired = 2,        // ctx1: the RouteHandle value (referenced for the owner: release
+                            // it), ctx2: const RouteInfo* (its handles not referenced)
   change_notification = 3,
 };
 
@@ -50,9 +52,26 @@ enum class EventType : int {
 using EventCallback =
     std::function<std::uint32_t(EntityHandle self, EventType type, void* ctx1, void* ctx2)>;
 
+// One method invocation (see Instance::invoke_methods). The library does
+// not interpret the buffers: input/output are whatever caller and callee
+// agreed on (the C API passes its RTM_ENTITY_METHOD_INPUT / _OUTPUT).
+struct MethodCall {
+  std::uint32_t method_type = 0;  // exactly one bit: method i is bit i
+  const void* input = nullptr;
+  std::uint32_t input_size = 0;
+  void* output = nullptr;
+  std::uint32_t output_size = 0;  // in: capacity; out: bytes written by the method
+  std::uint32_t status = 0;       // set by the method
+};
+// A method an entity exports. Runs on the invoking thread, with no library
+// lock held; it may call the API (but not block its own entity's methods).
+using EntityMethod = std::function<void(EntityHandle caller, EntityHandle callee, MethodCall& call)>;
+
 // What an entity asks for at registration. Zero fields take the defaults.
 struct EntityConfig {
   EventCallback callback;
+  // Methods other entities may invoke (at most kMaxEntityMethods).
+  std::vector<EntityMethod> methods;
   bool reserve_opaque_pointer = false;
   std::uint32_t max_next_hops_in_route = 0;  // default 8, at most kMaxNextHopsPerRoute
   std::uint32_t max_handles_in_enum = 0;     // default 100
@@ -99,7 +118,7 @@ struct DestViewInfo {
   RouteHandle route;             // best route (per the query's protocol filter), referenced
   EntityHandle owner;            // its owner, referenced
   std::uint32_t dest_flags = 0;
-  RouteHandle hold_route;        // held-down former best route, referenced (issue: hold-down)
+  RouteHandle hold_route;        // held-down former best route (hold_destination), referenced
 };
 
 struct DestInfo {

@@ -44,10 +44,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include <rtm/address.h>
+#include <rtm/clock.h>
 #include <rtm/error.h>
 #include <rtm/info.h>
 #include <rtm/types.h>
@@ -62,6 +64,10 @@ struct InstanceOptions {
   std::uint16_t instance_id = 0;
   // Views the instance supports (bit i = view i); default unicast+multicast.
   ViewSet views_supported = kViewMaskUnicast | kViewMaskMulticast;
+  // Time source of route expiry and hold-down (rtm/clock.h). Null: the
+  // steady clock and an internal timer thread. Non-null: no thread; the
+  // embedder calls run_due_timers().
+  std::shared_ptr<Clock> clock;
 };
 
 class Instance {
@@ -136,9 +142,18 @@ class Instance {
   // handle with one reference owned by the caller. *change_flags out:
   // kRouteChangeFirst / New / Best. info.next_hops are caller-held next-hop
   // handles (at most the profile's max); info.dest/owner/state are ignored.
+  //
+  // time_to_live: milliseconds, or kInfinite. When a finite time to live
+  // runs out, the owner's callback gets EventType::route_expired (ctx1: the
+  // route's handle with one reference owned by the owner; ctx2: a
+  // const RouteInfo* valid during the call, its handles not referenced).
+  // The table does not delete the route: the owner deletes or refreshes it
+  // and releases the handle. Each add_route on the route restarts (or, with
+  // kInfinite, cancels) its timer. `list` (optional): a route list of the
+  // caller the route is moved into.
   errc add_route(EntityHandle caller, RouteHandle* handle, const NetAddress& dest,
                  const RouteInfo& info, std::uint32_t time_to_live,
-                 RouteChangeFlags* change_flags);
+                 RouteChangeFlags* change_flags, RouteListHandle list = {});
   // Deletes a route; only its owner may. The destination goes when its last
   // route goes. The handle stays valid (State deleted) until released.
   errc delete_route(EntityHandle caller, RouteHandle route, RouteChangeFlags* change_flags);
@@ -225,6 +240,120 @@ class Instance {
   errc is_marked_for_change_notification(EntityHandle caller, NotifyHandle notify,
                                          DestHandle dest, bool* marked);
 
+  // ---- hold-down and timers ----------------------------------------------------------
+
+  // From now on, whenever the best route of one of `views` on `dest` is
+  // deleted, it is kept as that view's hold_route in DestInfo for
+  // `hold_ms` milliseconds (kInfinite: until the next hold replaces it);
+  // the destination stays in the table while it holds a route. hold_ms 0
+  // stops holding (routes already held stay until their time is up).
+  errc hold_destination(EntityHandle caller, DestHandle dest, ViewSet views,
+                        std::uint32_t hold_ms);
+  // With a custom clock (InstanceOptions::clock): fires, on this thread,
+  // every timer due at the clock's now; returns how many fired. With the
+  // default clock the timer thread does this and the call returns 0.
+  std::size_t run_due_timers();
+
+  // ---- enumerations ---------------------------------------------------------------------
+  //
+  // An enumeration is a cursor over a snapshot of names taken at creation:
+  // - every object that exists from creation until the cursor reaches it
+  //   (and matches the filters then) is returned exactly once;
+  // - an object created after the enumeration was created is not returned;
+  // - an object deleted before the cursor reaches it is not returned;
+  // - nothing is returned twice, and each get returns at least one item or
+  //   ends the enumeration, so it terminates whatever the table does.
+  // Destinations come in address order (bytes, then length); a get returns
+  // at most min(*count, profile.max_handles_in_enum) items and
+  // no_more_items with the last batch (which may be non-empty). Every
+  // returned handle/info is referenced for the caller (release_dests /
+  // release_routes / release_next_hops). Only the creator may use or
+  // delete an enumeration; deregistration deletes the entity's.
+  // Cost: creation walks the instance's handle table once (O(objects))
+  // and sorts the matches; the snapshot takes 8 bytes per item.
+
+  // flags: kEnumStart / kEnumNext / kEnumRange, optionally | kEnumOwnDests.
+  // address: start (kEnumStart, may be null: from the first), the address
+  // strictly after which to start (kEnumNext), or the prefix whose
+  // destinations to return (kEnumRange). A destination is returned if it
+  // has a route in `views` (kViewMaskAny: the caller's); its info as
+  // get_dest_info with `protocol` would fill it.
+  errc create_dest_enum(EntityHandle caller, ViewSet views, EnumFlags flags,
+                        const NetAddress* address, std::uint32_t protocol, EnumHandle* out);
+  errc get_enum_dests(EntityHandle caller, EnumHandle e, std::uint32_t* count, DestInfo* infos);
+  // Routes of `dest` (when non-null), else of every destination selected as
+  // by create_dest_enum with (flags mode, start). Filters: views,
+  // kEnumOwnRoutes, and `criteria` on the fields `match` selects (as
+  // get_exact_match_route).
+  errc create_route_enum(EntityHandle caller, DestHandle dest, ViewSet views, EnumFlags flags,
+                         const NetAddress* start, MatchFlags match, const RouteInfo* criteria,
+                         std::uint32_t interface_index, EnumHandle* out);
+  errc get_enum_routes(EntityHandle caller, EnumHandle e, std::uint32_t* count,
+                       RouteHandle* routes);
+  // Next hops of the caller's family (every owner), ordered by address
+  // then interface; flags and address as for destinations.
+  errc create_next_hop_enum(EntityHandle caller, EnumFlags flags, const NetAddress* address,
+                            EnumHandle* out);
+  errc get_enum_next_hops(EntityHandle caller, EnumHandle e, std::uint32_t* count,
+                          NextHopHandle* next_hops);
+  errc delete_enum(EntityHandle caller, EnumHandle e);
+
+  // ---- route lists ----------------------------------------------------------------------
+  //
+  // A route list groups some of an entity's own routes (a route is in at
+  // most one list). Deleting a route takes it out of its list; deleting a
+  // list leaves its routes in the table.
+  errc create_route_list(EntityHandle caller, RouteListHandle* out);
+  // Moves the routes (the caller's own, not deleted) into `list`, or out of
+  // any list when `list` is null. All or nothing.
+  errc insert_in_route_list(EntityHandle caller, RouteListHandle list,
+                            std::span<const RouteHandle> routes);
+  // An enumeration of the list's routes as they are now (see above).
+  errc create_route_list_enum(EntityHandle caller, RouteListHandle list, EnumHandle* out);
+  errc get_list_enum_routes(EntityHandle caller, EnumHandle e, std::uint32_t* count,
+                            RouteHandle* routes);
+  errc delete_route_list(EntityHandle caller, RouteListHandle list);
+
+  // ---- entity methods -------------------------------------------------------------------
+
+  // *count: in = capacity of `methods` (may be 0 to ask), out = how many
+  // `entity` exports (insufficient_buffer if more than the capacity).
+  errc get_entity_methods(EntityHandle caller, EntityHandle entity, std::uint32_t* count,
+                          EntityMethod* methods);
+  // Runs the callee's methods named by calls[i].method_type (one bit each),
+  // in order, as one invocation: a block_methods by the callee waits for
+  // it to finish, and it does not start while the callee's methods are
+  // blocked (it waits for the resume; invalid_handle if the callee
+  // deregisters meanwhile). invalid_parameter for a bit naming no method.
+  errc invoke_methods(EntityHandle caller, EntityHandle callee, std::span<MethodCall> calls);
+  // kBlockMethods: returns once no invocation of the caller's methods is
+  // running, and holds off new ones until kResumeMethods. Called from inside
+  // one of the caller's own methods it would wait for itself: refused with
+  // invalid_parameter.
+  errc block_methods(EntityHandle caller, std::uint32_t blocking_flag);
+
+  // ---- client locks and opaque pointers -----------------------------------------------
+  //
+  // RTMv2's object locks: a reader-writer lock per destination, route and
+  // next hop for clients that want to read or edit client-side state
+  // consistently. They serialise the clients that take them; they do not
+  // stop the library's own writers (add/delete take the destination's
+  // internal lock, never these), and readers that do not lock never wait.
+  // Unlocking what is not locked in that mode is invalid_parameter.
+  errc lock_dest(EntityHandle caller, DestHandle dest, bool exclusive, bool lock);
+  errc lock_route(EntityHandle caller, RouteHandle route, bool exclusive, bool lock);
+  errc lock_next_hop(EntityHandle caller, NextHopHandle next_hop, bool exclusive, bool lock);
+  // The owner, holding `route` locked exclusively, commits new attributes
+  // (pref, flags1, flags, views, entity_specific_info, next_hops) and
+  // unlocks. time_to_live and list as in add_route.
+  errc update_and_unlock_route(EntityHandle caller, RouteHandle route, const RouteInfo& info,
+                               std::uint32_t time_to_live, RouteListHandle list,
+                               RouteChangeFlags* change_flags);
+  // The caller's opaque slot on `dest` (the caller must have registered
+  // with reserve_opaque_pointer; invalid_parameter otherwise). The slot
+  // starts null; read and write it only while holding `dest` locked.
+  errc get_opaque_pointer(EntityHandle caller, DestHandle dest, void*** slot);
+
   // ---- reference counting ------------------------------------------------------------
 
   // Adds one reference, owned by the caller, to each handle (any kind). All
@@ -239,6 +368,9 @@ class Instance {
 
   // Number of destinations currently in the table of `family`.
   std::size_t dest_count(Family family) const;
+
+  // Invocations of `entity`'s methods waiting for a resume (for tests).
+  std::size_t method_waiters(EntityHandle entity) const;
 
   detail::Core& core() noexcept { return *core_; }
 

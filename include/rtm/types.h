@@ -47,6 +47,8 @@ using DestHandle = Handle<HandleKind::dest>;
 using RouteHandle = Handle<HandleKind::route>;
 using NextHopHandle = Handle<HandleKind::next_hop>;
 using NotifyHandle = Handle<HandleKind::notify>;
+using EnumHandle = Handle<HandleKind::enumeration>;
+using RouteListHandle = Handle<HandleKind::route_list>;
 
 // An untyped handle value, for reference_handles / dereference_handles which
 // accept handles of any kind.
@@ -136,6 +138,27 @@ inline constexpr MatchFlags kMatchFull = 0xFFFF;
 inline constexpr std::uint32_t kDestFlagNaturalNet = 0x01;
 inline constexpr std::uint32_t kDestFlagFwdEnginAdd = 0x02;
 inline constexpr std::uint32_t kDestFlagDontForward = 0x04;
+
+// Enumeration flags (RTMv2 values). The low byte is the mode.
+using EnumFlags = std::uint32_t;
+inline constexpr EnumFlags kEnumStart = 0;  // from the given address on (all if none)
+inline constexpr EnumFlags kEnumNext = 1;   // strictly after the given address
+inline constexpr EnumFlags kEnumRange = 2;  // only inside the given prefix
+inline constexpr EnumFlags kEnumAllDests = 0;
+inline constexpr EnumFlags kEnumOwnDests = 0x01000000;  // only where the caller has a route
+inline constexpr EnumFlags kEnumAllRoutes = 0;
+inline constexpr EnumFlags kEnumOwnRoutes = 0x00010000;  // only the caller's routes
+
+// Entity methods (RTMv2 values).
+inline constexpr std::uint32_t kResumeMethods = 0;
+inline constexpr std::uint32_t kBlockMethods = 1;
+inline constexpr std::uint32_t kMethodTypeAllMethods = 0xFFFFFFFFu;
+// At most this many methods per entity (method i is bit i of a method type).
+inline constexpr unsigned kMaxEntityMethods = 32;
+
+// Entities registered with an opaque pointer reservation, per instance:
+// each gets one slot on every destination.
+inline constexpr unsigned kMaxOpaquePointers = 16;
 
 // The library's upper bound on next hops per route; an entity's profile
 // limit (RegnProfile::max_next_hops_in_route) is at most this.

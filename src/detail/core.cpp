@@ -1,4 +1,5 @@
 #include "detail/core.h"
+#include "detail/timers.h"
 
 #include <cstring>
 #include <new>
@@ -74,15 +75,21 @@ void unref_internal(Object* o) noexcept {
   if (o != nullptr && o->counts.drop_internal()) kill(o);
 }
 
+CBlockHooks g_c_block_hooks;
+
 Entity::Entity(Core* c, const EntityInfo& i, const RegnProfile& p, EventCallback cb,
-               bool opaque) noexcept
+               std::vector<EntityMethod> m, int slot) noexcept
     : Object(c, HandleKind::entity, 1), info(i), profile(p), callback(std::move(cb)),
-      reserve_opaque(opaque) {}
+      methods(std::move(m)), opaque_slot(slot) {}
 
 NextHop::NextHop(Core* c, Entity* o, const NetAddress& a, std::uint32_t ifindex) noexcept
     : Object(c, HandleKind::next_hop, 1), owner(o), address(a), interface_index(ifindex) {}
 
-void NextHop::release_children() noexcept { unref_internal(owner); }
+void NextHop::release_children() noexcept {
+  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
+    g_c_block_hooks.free(b);
+  unref_internal(owner);
+}
 
 RouteData* RouteData::create(std::uint16_t hop_count) noexcept {
   const std::size_t n = hop_count == 0 ? 1 : hop_count;
@@ -107,6 +114,8 @@ void Route::release_children() noexcept {
   // A reader may still hold a hazard on the data it protected through this
   // route, so the data goes through retirement too.
   if (RouteData* d = data.load(std::memory_order_acquire)) retire(d);
+  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
+    g_c_block_hooks.free(b);
   unref_internal(neighbour);
   unref_internal(owner);
   unref_internal(dest);
@@ -139,7 +148,31 @@ Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
 void Dest::release_children() noexcept {
   RouteSet* s = routes.load(std::memory_order_acquire);
   if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
+  if (HoldSet* h = holds.load(std::memory_order_acquire)) retire(h);
+  delete[] opaque.load(std::memory_order_acquire);
 }
+
+void HoldSet::destroy() noexcept {
+  for (std::uint32_t i = 0; i < size; ++i) unref_internal(entries[i].route);
+  delete this;
+}
+
+bool HoldSet::empty() const noexcept {
+  if (size != 0) return false;
+  for (std::uint32_t v : hold_ms)
+    if (v != 0) return false;
+  return true;
+}
+
+EnumObj::EnumObj(Core* c, Entity* o, Kind k) noexcept
+    : Object(c, HandleKind::enumeration, 1), owner(o), kind(k) {}
+
+void EnumObj::release_children() noexcept { unref_internal(owner); }
+
+RouteList::RouteList(Core* c, Entity* o) noexcept
+    : Object(c, HandleKind::route_list, 1), owner(o) {}
+
+void RouteList::release_children() noexcept { unref_internal(owner); }
 
 // ---- keys ---------------------------------------------------------------------------
 
@@ -193,7 +226,8 @@ std::size_t NextHopKeyHash::operator()(const NextHopKey& k) const noexcept {
 
 Core::Core(const InstanceOptions& o, std::uint8_t tag)
     : options(o), handles(tag), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
-      ipv4_(new Table(Family::ipv4)), ipv6_(new Table(Family::ipv6)) {}
+      timers(new Timers(this, o.clock)), ipv4_(new Table(Family::ipv4)),
+      ipv6_(new Table(Family::ipv6)) {}
 
 void Core::destroy_tables() noexcept {
   // Maps hold no references of their own beyond the cells, which are empty
@@ -206,6 +240,6 @@ void Core::destroy_tables() noexcept {
   next_hops = nullptr;
 }
 
-Core::~Core() = default;
+Core::~Core() { delete timers; }
 
 }  // namespace rtm::detail

@@ -30,13 +30,16 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <rtm/instance.h>
 
+#include "detail/client_lock.h"
 #include "detail/handle_table.h"
 #include "detail/lpm4.h"
 #include "detail/object_map.h"
@@ -51,6 +54,8 @@ class Entity;
 class Dest;
 class Route;
 class NextHop;
+class RouteList;
+class Timers;
 
 // ---- per-entity hold records ------------------------------------------------
 
@@ -119,15 +124,26 @@ void kill(Object* o) noexcept;
 class Entity final : public Object {
  public:
   Entity(Core* core, const EntityInfo& info, const RegnProfile& profile, EventCallback cb,
-         bool reserve_opaque) noexcept;
+         std::vector<EntityMethod> methods, int opaque_slot) noexcept;
 
   const EntityInfo info;
   const RegnProfile profile;
   const EventCallback callback;
-  const bool reserve_opaque;
+  const std::vector<EntityMethod> methods;
+  // Its opaque-pointer slot on every destination, or -1 (not reserved).
+  const int opaque_slot;
   std::atomic<bool> registered{true};
   // References this entity holds, by HandleKind index.
   std::atomic<std::int64_t> held[8] = {};
+
+  // Method gate (slow path: a mutex and a condition variable). An
+  // invocation waits while `blocked`, then counts itself in `active`;
+  // block_methods sets `blocked` and waits for `active` to reach 0.
+  std::mutex method_mu;
+  std::condition_variable method_cv;
+  bool methods_blocked = false;
+  std::uint32_t methods_active = 0;
+  std::uint32_t methods_waiting = 0;
 };
 
 class NextHop final : public Object {
@@ -143,6 +159,8 @@ class NextHop final : public Object {
   // unchanged seq around their loads. All fields are atomics, so a torn
   // read is a retry, never a data race.
   TinyMutex lock;
+  ClientLock client_lock;            // RtmLockNextHop
+  std::atomic<void*> c_block{nullptr};  // the C API's RtmGetNextHopPointer block
   std::atomic<std::uint32_t> seq{0};
   std::atomic<std::uint16_t> state{kNextHopStateCreated};
   std::atomic<std::uint16_t> flags{0};
@@ -187,6 +205,20 @@ class Route final : public Object {
   // the current set and every reader skips it. Set only on that path.
   std::atomic<bool> zombie{false};
 
+  // Bumped (under the destination lock) whenever data or state changes:
+  // pointer blocks of the C API compare it to know they are stale.
+  std::atomic<std::uint64_t> version{0};
+  // Route expiry: a timer fires only if the epoch it was armed with is
+  // still current (every add/update re-arms or cancels by bumping it).
+  std::atomic<std::uint32_t> expiry_epoch{0};
+  ClientLock client_lock;                // RtmLockRoute
+  std::atomic<void*> c_block{nullptr};   // the C API's RtmGetRoutePointer block
+  RouteList* list = nullptr;             // under Core::list_mu
+  // Set (seq_cst, under list_mu) before the route first enters a list; a
+  // delete that reads it false after storing its state skips list_mu (the
+  // Dekker argument is at insert_in_route_list, src/surface.cpp).
+  std::atomic<bool> listed{false};
+
  private:
   void release_children() noexcept override;
 };
@@ -211,6 +243,27 @@ class RouteSet final : public Reclaimable {
 
 class Table;
 
+// A destination's hold-down state: immutable, replaced copy-on-write under
+// the destination lock and retired through hazard pointers (like a
+// RouteSet). `hold_ms[v]` is the hold time asked for view v (0: none);
+// each entry keeps a deleted former best route of one view, with one
+// internal reference, until `deadline` (the instance clock's ms;
+// UINT64_MAX: never).
+class HoldSet final : public Reclaimable {
+ public:
+  struct Entry {
+    Route* route;
+    int view;
+    std::uint64_t deadline;
+  };
+  void destroy() noexcept override;
+
+  std::uint32_t hold_ms[kMaxViews] = {};
+  std::uint32_t size = 0;
+  Entry entries[kMaxViews];
+  bool empty() const noexcept;  // no hold asked and none held
+};
+
 class Dest final : public Object {
  public:
   Dest(Core* core, Table* table, const NetAddress& address, RouteSet* empty) noexcept;
@@ -232,6 +285,54 @@ class Dest final : public Object {
   // found it in the map and then took the lock retry; a reader that reached
   // it through the LPM index (a hint) treats it as stale.
   std::atomic<bool> gone{false};
+  // Hold-down (null: never asked). Readers protect it like `routes`.
+  std::atomic<HoldSet*> holds{nullptr};
+  ClientLock client_lock;  // RtmLockDestination
+  // kMaxOpaquePointers slots, allocated on first use (CAS), freed with the
+  // destination.
+  std::atomic<void**> opaque{nullptr};
+
+ private:
+  void release_children() noexcept override;
+};
+
+// An enumeration: a sorted snapshot of handle values and a cursor (see
+// Instance::create_dest_enum). Used under its mutex (gets by one client).
+class EnumObj final : public Object {
+ public:
+  enum class Kind { dests, routes, next_hops, list_routes };
+  EnumObj(Core* core, Entity* owner, Kind kind) noexcept;
+
+  Entity* const owner;  // internal reference
+  const Kind kind;
+  std::mutex mu;
+  ViewSet views = 0;
+  EnumFlags flags = 0;
+  std::uint32_t protocol = 0;
+  MatchFlags match = 0;
+  RouteInfo criteria;
+  std::uint32_t interface_index = 0;
+  RouteList* list = nullptr;  // list_routes: the list (by handle check)
+  std::uint64_t list_handle = 0;
+  std::vector<std::uint64_t> items;    // dests, routes or next hops, in order
+  std::size_t cursor = 0;
+  std::vector<std::uint64_t> pending;  // routes of the destination being walked
+  std::size_t pending_cursor = 0;
+  bool deleted = false;
+
+ private:
+  void release_children() noexcept override;
+};
+
+// A route list of one entity. Membership (`routes`, Route::list) changes
+// under Core::list_mu; a route in a list is not deleted (delete takes it
+// out first), so the raw pointers are alive.
+class RouteList final : public Object {
+ public:
+  RouteList(Core* core, Entity* owner) noexcept;
+  Entity* const owner;  // internal reference
+  std::vector<Route*> routes;
+  bool deleted = false;  // under list_mu
 
  private:
   void release_children() noexcept override;
@@ -316,6 +417,17 @@ class Core {
   std::mutex registry_mu;
   std::vector<Entity*> entities;  // registered; each holds its registration reference
   bool tearing_down = false;
+  std::uint32_t opaque_slots = 0;  // under registry_mu: bit i = slot i taken
+
+  // Route-list membership (a slow path). Lock order: a destination lock,
+  // then list_mu.
+  std::mutex list_mu;
+
+  // Timers (route expiry, hold-down): see detail/timers.h.
+  Timers* const timers;
+  // Set by ~Instance before it deregisters everyone: deletes then create
+  // no hold-down entries.
+  std::atomic<bool> stopping{false};
 
  private:
   ~Core();
@@ -323,6 +435,20 @@ class Core {
   Table* ipv4_;
   Table* ipv6_;
 };
+
+// The C API's pointer blocks (Route::c_block, NextHop::c_block: its
+// RtmGetRoutePointer / RtmGetNextHopPointer views). The core knows them
+// only through these hooks, which the C layer sets at load time: `stale`
+// says whether an object's block is behind its current version, `refresh`
+// rewrites it (called with the object's client lock held exclusively, so
+// no reader that follows the locking rule is reading it), `free` frees it
+// with the object.
+struct CBlockHooks {
+  bool (*stale)(Object* o) noexcept = nullptr;
+  void (*refresh)(Object* o) noexcept = nullptr;
+  void (*free)(void* block) noexcept = nullptr;
+};
+extern CBlockHooks g_c_block_hooks;
 
 // Process-wide object counters (see rtm::object_counters()).
 extern std::atomic<std::int64_t> g_allocated[8];

@@ -109,4 +109,29 @@ struct ChangeSummary {
 // Call after the destination lock is released, with d alive.
 void publish_change(Core& core, Dest* d, const ChangeSummary& c);
 
+// ---- shared with src/surface.cpp (the rest of the RTMv2 surface) ----------
+
+bool has_route_in(const Dest* d, ViewSet views) noexcept;
+bool has_live_route(const RouteSet* s) noexcept;
+bool has_held_route(const Dest* d) noexcept;
+bool valid_address_for(const Entity* e, const NetAddress& a);
+HoldSet* copy_holds(const HoldSet* h, ViewSet drop) noexcept;
+void publish_holds(Dest* d, HoldSet* next) noexcept;
+void remove_empty_dest(Dest* d);
+// Fills *info from route r (protected) without references (r's own handles).
+void peek_route_info(Route* r, RouteInfo* info) noexcept;
+// Fills *info from next hop nh (protected) without references; the remote
+// destination is left null. Returns the seqlock sequence it read at.
+std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* info) noexcept;
+// Whether route data `d` of route `r` passes a match filter (as
+// get_exact_match_route); `criteria` non-null when flags need it.
+bool route_matches(const Route* r, const RouteData* d, MatchFlags flags,
+                   const RouteInfo* criteria, std::uint32_t interface_index) noexcept;
+// Enumeration and route-list teardown (src/surface.cpp).
+void delete_enum_obj(EnumObj* en) noexcept;
+void delete_route_list_obj(Core& core, RouteList* l) noexcept;
+// Moves live route r into list l (a no-op if r was deleted meanwhile).
+void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept;
+void drop_all_holds(Core& core) noexcept;
+
 }  // namespace rtm::detail

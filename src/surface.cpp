@@ -1,0 +1,898 @@
+// The rest of the RTMv2 surface over the core: hold-down and timers,
+// enumerations, route lists, entity methods, client locks and opaque
+// pointers. These are slow paths next to lookups and route updates; each
+// section says what it locks and why that is enough.
+#include <rtm/instance.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <mutex>
+
+#include "detail/core.h"
+#include "detail/fault.h"
+#include "detail/ops.h"
+#include "detail/timers.h"
+
+namespace rtm {
+
+using detail::Core;
+using detail::Dest;
+using detail::EnumObj;
+using detail::Entity;
+using detail::Guard;
+using detail::HoldSet;
+using detail::NextHop;
+using detail::Object;
+using detail::Route;
+using detail::RouteData;
+using detail::RouteList;
+using detail::RouteSet;
+using detail::ThreadScope;
+using detail::add_ref;
+using detail::handle_kind;
+using detail::lookup_as;
+using detail::resolve_caller;
+using detail::target_views;
+using detail::unref_internal;
+
+namespace detail {
+
+void delete_enum_obj(EnumObj* en) noexcept {
+  {
+    std::lock_guard lock(en->mu);
+    if (en->deleted) return;  // a racing delete won
+    en->deleted = true;
+  }
+  unref_internal(en);  // the creation reference: kills it, freeing the handle
+}
+
+void delete_route_list_obj(Core& core, RouteList* l) noexcept {
+  {
+    std::lock_guard lock(core.list_mu);
+    if (l->deleted) return;  // a racing delete won
+    l->deleted = true;
+    for (Route* r : l->routes) r->list = nullptr;
+    l->routes.clear();
+    l->routes.shrink_to_fit();
+  }
+  unref_internal(l);  // the creation reference
+}
+
+void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept {
+  std::lock_guard lock(core.list_mu);
+  r->listed.store(true, std::memory_order_seq_cst);
+  if (r->state.load(std::memory_order_seq_cst) != kRouteStateCreated) return;
+  if (r->list == l) return;
+  try {
+    fault_throw();
+    l->routes.reserve(l->routes.size() + 1);
+  } catch (...) {
+    return;  // out of memory: the route stays where it was
+  }
+  if (r->list != nullptr) std::erase(r->list->routes, r);
+  l->routes.push_back(r);
+  r->list = l;
+}
+
+}  // namespace detail
+
+namespace {
+
+// Destination ordering for enumerations: address bytes, then length.
+struct DestOrderKey {
+  std::uint8_t bytes[16];
+  std::uint8_t length;
+  std::uint32_t ifindex;  // next hops only
+};
+int compare_key(const DestOrderKey& a, const DestOrderKey& b) noexcept {
+  if (int c = std::memcmp(a.bytes, b.bytes, 16); c != 0) return c;
+  if (a.length != b.length) return a.length < b.length ? -1 : 1;
+  if (a.ifindex != b.ifindex) return a.ifindex < b.ifindex ? -1 : 1;
+  return 0;
+}
+DestOrderKey order_key(const NetAddress& a, std::uint32_t ifindex = 0) noexcept {
+  DestOrderKey k{};
+  std::memcpy(k.bytes, a.bytes(), 16);
+  k.length = static_cast<std::uint8_t>(a.length());
+  k.ifindex = ifindex;
+  return k;
+}
+
+// The positioning part of enumeration flags.
+struct EnumStart {
+  EnumFlags mode = kEnumStart;
+  bool has_address = false;
+  NetAddress address;
+};
+
+errc parse_start(const Entity* e, EnumFlags flags, EnumFlags allowed_extra,
+                 const NetAddress* address, EnumStart* out) {
+  out->mode = flags & 0xFF;
+  if ((flags & ~EnumFlags{0xFF} & ~allowed_extra) != 0) return errc::invalid_parameter;
+  if (out->mode > kEnumRange) return errc::invalid_parameter;
+  if (address != nullptr) {
+    if (!detail::valid_address_for(e, *address)) return errc::invalid_parameter;
+    out->has_address = true;
+    out->address = *address;
+  } else if (out->mode != kEnumStart) {
+    return errc::invalid_parameter;
+  }
+  return errc::ok;
+}
+
+// Whether an object at `a` (with `ifindex`) is selected by the start.
+bool selected(const EnumStart& st, const NetAddress& a, std::uint32_t ifindex = 0,
+              bool by_ifindex = false) {
+  if (!st.has_address) return true;
+  switch (st.mode) {
+    case kEnumRange:
+      return st.address.covers(a);
+    case kEnumNext: {
+      const int c = compare_key(order_key(a, ifindex), order_key(st.address, 0));
+      return by_ifindex ? c > 0 && !(a == st.address) : c > 0;
+    }
+    default:
+      return compare_key(order_key(a, ifindex), order_key(st.address, 0)) >= 0;
+  }
+}
+
+// Destinations of `family` selected by `st`, in order, as handle values.
+errc snapshot_dests(Core& core, Family family, const EnumStart& st,
+                    std::vector<std::uint64_t>* out) {
+  std::vector<std::pair<DestOrderKey, std::uint64_t>> found;
+  try {
+    detail::fault_throw();
+    core.handles.for_each_handle([&](std::uint64_t h) {
+      if (handle_kind(h) != HandleKind::dest) return;
+      Guard g;
+      Dest* d = lookup_as<Dest>(core, h, g);
+      if (d == nullptr || d->table->family != family) return;
+      if (d->gone.load(std::memory_order_acquire)) return;
+      if (!selected(st, d->address)) return;
+      found.emplace_back(order_key(d->address), h);
+    });
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return compare_key(a.first, b.first) < 0;
+    });
+    out->reserve(found.size());
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  for (const auto& f : found) out->push_back(f.second);
+  return errc::ok;
+}
+
+// Creates an enumeration object with its handle; null with *err set.
+EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
+  if (!e->counts.try_add_internal()) {  // the enumeration's reference on its owner
+    *err = errc::invalid_handle;
+    return nullptr;
+  }
+  EnumObj* en = detail::nothrow_new<EnumObj>(&core, e, kind);
+  if (en == nullptr) {
+    unref_internal(e);
+    *err = errc::not_enough_memory;
+    return nullptr;
+  }
+  return en;
+}
+
+// Publishes a built enumeration: its handle, or out of memory.
+errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
+  en->handle = core.handles.allocate(HandleKind::enumeration, en);
+  if (en->handle == 0) {
+    unref_internal(en);
+    return errc::not_enough_memory;
+  }
+  out->value = en->handle;
+  return errc::ok;
+}
+
+// The caller's enumeration of `kind` named by h, protected by g.
+errc resolve_enum(Core& core, Entity* e, EnumHandle h, EnumObj::Kind kind, Guard& g,
+                  EnumObj** out) {
+  auto* en = static_cast<EnumObj*>(core.handles.lookup(h.value, HandleKind::enumeration, g));
+  if (en == nullptr) return errc::invalid_handle;
+  if (en->owner != e) return errc::access_denied;
+  if (en->kind != kind) return errc::invalid_handle;
+  *out = en;
+  return errc::ok;
+}
+
+std::uint32_t batch_cap(const Entity* e, std::uint32_t asked) {
+  return std::min(asked, e->profile.max_handles_in_enum);
+}
+
+// Whether d has a route of e in `views`.
+bool has_own_route(const Dest* d, const Entity* e, ViewSet views) {
+  Guard gs, gd;
+  const RouteSet* s = gs.protect(d->routes);
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    Route* r = s->routes[i];
+    if (r->zombie.load(std::memory_order_acquire) || r->owner != e) continue;
+    if (gd.protect(r->data)->views & views) return true;
+  }
+  return false;
+}
+
+// Gives back handles a get referenced before it failed.
+void release_partial(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n) {
+  detail::release_handles(core, e, hs, n, HandleKind::none);
+}
+
+}  // namespace
+
+// ---- hold-down and timers -------------------------------------------------------------
+
+errc Instance::hold_destination(EntityHandle caller, DestHandle dest, ViewSet views,
+                                std::uint32_t hold_ms) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  ViewSet tv;
+  if (target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
+  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  if (d->table->family != e->info.family) return errc::invalid_parameter;
+  std::lock_guard lock(d->lock);
+  if (d->gone.load(std::memory_order_relaxed)) return errc::not_found;  // no longer in the table
+  HoldSet* next = detail::copy_holds(d->holds.load(std::memory_order_relaxed), 0);
+  if (next == nullptr) return errc::not_enough_memory;
+  for (ViewSet rest = tv; rest != 0; rest &= rest - 1) next->hold_ms[std::countr_zero(rest)] = hold_ms;
+  detail::publish_holds(d, next);
+  return errc::ok;
+}
+
+std::size_t Instance::run_due_timers() {
+  ThreadScope scope;
+  return core_->timers->run_due();
+}
+
+// ---- enumerations -----------------------------------------------------------------------
+
+errc Instance::create_dest_enum(EntityHandle caller, ViewSet views, EnumFlags flags,
+                                const NetAddress* address, std::uint32_t protocol,
+                                EnumHandle* out) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  ViewSet tv;
+  if (target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
+  EnumStart st;
+  if (errc r = parse_start(e, flags, kEnumOwnDests, address, &st); r != errc::ok) return r;
+  errc err = errc::ok;
+  EnumObj* en = new_enum(*core_, e, EnumObj::Kind::dests, &err);
+  if (en == nullptr) return err;
+  en->views = tv;
+  en->flags = flags;
+  en->protocol = protocol;
+  if (errc r = snapshot_dests(*core_, e->info.family, st, &en->items); r != errc::ok) {
+    unref_internal(en);
+    return r;
+  }
+  return publish_enum(*core_, en, out);
+}
+
+errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* count,
+                              DestInfo* infos) {
+  ThreadScope scope;
+  Guard g, ge;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || *count == 0 || infos == nullptr) return errc::invalid_parameter;
+  EnumObj* en = nullptr;
+  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::dests, ge, &en); r != errc::ok) return r;
+  std::lock_guard lock(en->mu);
+  const std::uint32_t cap = batch_cap(e, *count);
+  const std::size_t start = en->cursor;
+  std::uint32_t n = 0;
+  while (n < cap && en->cursor < en->items.size()) {
+    Guard gd;
+    Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor], gd);
+    if (d == nullptr || d->gone.load(std::memory_order_acquire) ||
+        !detail::has_route_in(d, en->views) ||
+        ((en->flags & kEnumOwnDests) && !has_own_route(d, e, en->views))) {
+      ++en->cursor;  // deleted since the snapshot, or filtered out
+      continue;
+    }
+    if (errc r = detail::fill_dest_info(*core_, e, d, en->protocol, en->views, &infos[n]);
+        r != errc::ok) {
+      // All or nothing: give back this call's infos, rewind the cursor.
+      std::span<const DestInfo> got(infos, n);
+      release_dests(caller, got);
+      en->cursor = start;
+      return r;
+    }
+    ++n;
+    ++en->cursor;
+  }
+  *count = n;
+  return en->cursor >= en->items.size() ? errc::no_more_items : errc::ok;
+}
+
+errc Instance::create_route_enum(EntityHandle caller, DestHandle dest, ViewSet views,
+                                 EnumFlags flags, const NetAddress* start, MatchFlags match,
+                                 const RouteInfo* criteria, std::uint32_t interface_index,
+                                 EnumHandle* out) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  ViewSet tv;
+  if (target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
+  if ((match & ~kMatchFull) != 0) return errc::invalid_parameter;
+  if ((match & ~kMatchInterface & kMatchFull) != 0 && criteria == nullptr)
+    return errc::invalid_parameter;
+  if ((match & kMatchNextHop) && criteria->next_hops.count == 0) return errc::invalid_parameter;
+  Dest* d = nullptr;
+  EnumStart st;
+  if (dest) {
+    d = lookup_as<Dest>(*core_, dest.value, gd);
+    if (d == nullptr) return errc::invalid_handle;
+    if (d->table->family != e->info.family) return errc::invalid_parameter;
+    if ((flags & ~kEnumOwnRoutes) != 0) return errc::invalid_parameter;
+  } else if (errc r = parse_start(e, flags, kEnumOwnRoutes, start, &st); r != errc::ok) {
+    return r;
+  }
+  errc err = errc::ok;
+  EnumObj* en = new_enum(*core_, e, EnumObj::Kind::routes, &err);
+  if (en == nullptr) return err;
+  en->views = tv;
+  en->flags = flags;
+  en->match = match;
+  if (criteria != nullptr) en->criteria = *criteria;
+  en->interface_index = interface_index;
+  if (d != nullptr) {
+    // One destination: its routes now are the snapshot.
+    try {
+      detail::fault_throw();
+      Guard gs;
+      const RouteSet* s = gs.protect(d->routes);
+      for (std::uint32_t i = 0; i < s->size; ++i)
+        if (!s->routes[i]->zombie.load(std::memory_order_acquire))
+          en->pending.push_back(s->routes[i]->handle);
+    } catch (...) {
+      unref_internal(en);
+      return errc::not_enough_memory;
+    }
+  } else if (errc r = snapshot_dests(*core_, e->info.family, st, &en->items); r != errc::ok) {
+    unref_internal(en);
+    return r;
+  }
+  return publish_enum(*core_, en, out);
+}
+
+errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t* count,
+                               RouteHandle* routes) {
+  ThreadScope scope;
+  Guard g, ge;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || *count == 0 || routes == nullptr) return errc::invalid_parameter;
+  EnumObj* en = nullptr;
+  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::routes, ge, &en); r != errc::ok) return r;
+  std::lock_guard lock(en->mu);
+  const std::uint32_t cap = batch_cap(e, *count);
+  // All or nothing on error: the state to rewind to.
+  const std::size_t cursor0 = en->cursor, pending_cursor0 = en->pending_cursor;
+  std::vector<std::uint64_t> pending0;
+  std::uint32_t n = 0;
+  auto fail = [&](errc r) {
+    static_assert(sizeof(RouteHandle) == sizeof(std::uint64_t));
+    release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
+    en->cursor = cursor0;
+    en->pending_cursor = pending_cursor0;
+    if (!pending0.empty()) en->pending.swap(pending0);
+    return r;
+  };
+  while (n < cap) {
+    if (en->pending_cursor < en->pending.size()) {
+      Guard gr, gx;
+      Route* r = lookup_as<Route>(*core_, en->pending[en->pending_cursor++], gr);
+      if (r == nullptr || r->state.load(std::memory_order_acquire) != kRouteStateCreated)
+        continue;  // deleted since the snapshot
+      if ((en->flags & kEnumOwnRoutes) && r->owner != e) continue;
+      const RouteData* rd = gx.protect(r->data);
+      if ((rd->views & en->views) == 0) continue;
+      if (!detail::route_matches(r, rd, en->match, &en->criteria, en->interface_index)) continue;
+      if (errc err = add_ref(e, r); err != errc::ok) return fail(err);
+      routes[n++].value = r->handle;
+      continue;
+    }
+    if (en->cursor >= en->items.size()) break;
+    // The next destination: its routes now become the pending list.
+    Guard gd, gs;
+    Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor++], gd);
+    if (d == nullptr || d->gone.load(std::memory_order_acquire)) continue;
+    std::vector<std::uint64_t> next;
+    try {
+      detail::fault_throw();
+      const RouteSet* s = gs.protect(d->routes);
+      next.reserve(s->size);
+      for (std::uint32_t i = 0; i < s->size; ++i)
+        if (!s->routes[i]->zombie.load(std::memory_order_acquire))
+          next.push_back(s->routes[i]->handle);
+    } catch (...) {
+      return fail(errc::not_enough_memory);
+    }
+    if (pending0.empty() && en->pending_cursor == en->pending.size() && cursor0 + 1 == en->cursor)
+      pending0.swap(en->pending);  // keep the first list for a rewind
+    en->pending.swap(next);
+    en->pending_cursor = 0;
+  }
+  *count = n;
+  const bool done = en->pending_cursor >= en->pending.size() && en->cursor >= en->items.size();
+  return done ? errc::no_more_items : errc::ok;
+}
+
+errc Instance::create_next_hop_enum(EntityHandle caller, EnumFlags flags,
+                                    const NetAddress* address, EnumHandle* out) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  EnumStart st;
+  if (errc r = parse_start(e, flags, 0, address, &st); r != errc::ok) return r;
+  errc err = errc::ok;
+  EnumObj* en = new_enum(*core_, e, EnumObj::Kind::next_hops, &err);
+  if (en == nullptr) return err;
+  std::vector<std::pair<DestOrderKey, std::uint64_t>> found;
+  try {
+    detail::fault_throw();
+    core_->handles.for_each_handle([&](std::uint64_t hv) {
+      if (handle_kind(hv) != HandleKind::next_hop) return;
+      Guard gn;
+      NextHop* nh = lookup_as<NextHop>(*core_, hv, gn);
+      if (nh == nullptr || nh->address.family() != e->info.family) return;
+      if (nh->state.load(std::memory_order_acquire) != kNextHopStateCreated) return;
+      if (!selected(st, nh->address, nh->interface_index, true)) return;
+      found.emplace_back(order_key(nh->address, nh->interface_index), hv);
+    });
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return compare_key(a.first, b.first) < 0;
+    });
+    en->items.reserve(found.size());
+  } catch (...) {
+    unref_internal(en);
+    return errc::not_enough_memory;
+  }
+  for (const auto& f : found) en->items.push_back(f.second);
+  return publish_enum(*core_, en, out);
+}
+
+errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32_t* count,
+                                  NextHopHandle* next_hops) {
+  ThreadScope scope;
+  Guard g, ge;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || *count == 0 || next_hops == nullptr) return errc::invalid_parameter;
+  EnumObj* en = nullptr;
+  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::next_hops, ge, &en); r != errc::ok)
+    return r;
+  std::lock_guard lock(en->mu);
+  const std::uint32_t cap = batch_cap(e, *count);
+  const std::size_t start = en->cursor;
+  std::uint32_t n = 0;
+  while (n < cap && en->cursor < en->items.size()) {
+    Guard gn;
+    NextHop* nh = lookup_as<NextHop>(*core_, en->items[en->cursor++], gn);
+    if (nh == nullptr || nh->state.load(std::memory_order_acquire) != kNextHopStateCreated)
+      continue;
+    if (errc err = add_ref(e, nh); err != errc::ok) {
+      release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(next_hops), n);
+      en->cursor = start;
+      return err;
+    }
+    next_hops[n++].value = nh->handle;
+  }
+  *count = n;
+  return en->cursor >= en->items.size() ? errc::no_more_items : errc::ok;
+}
+
+errc Instance::delete_enum(EntityHandle caller, EnumHandle h) {
+  ThreadScope scope;
+  Guard g, ge;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  auto* en = static_cast<EnumObj*>(core_->handles.lookup(h.value, HandleKind::enumeration, ge));
+  if (en == nullptr) return errc::invalid_handle;
+  if (en->owner != e) return errc::access_denied;
+  detail::delete_enum_obj(en);
+  return errc::ok;
+}
+
+// ---- route lists ----------------------------------------------------------------------------
+//
+// Membership: RouteList::routes and Route::list change only under
+// Core::list_mu. A route in a list is never deleted: delete_route_obj
+// stores the route's state (seq_cst), then reads Route::listed (seq_cst)
+// and, if set, takes list_mu and unlinks the route. An insertion stores
+// `listed` (seq_cst) under list_mu, then reads the state (seq_cst) and
+// links the route only if it is still live. By the total order of seq_cst
+// operations at least one side sees the other's store: either the
+// insertion sees the route deleted and does not link it, or the delete
+// sees `listed` and unlinks it under list_mu after the insertion's
+// critical section. So a list never holds a deleted route, and the raw
+// pointers in it are alive (the destination's current set holds them).
+
+errc Instance::create_route_list(EntityHandle caller, RouteListHandle* out) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  if (!e->counts.try_add_internal()) return errc::invalid_handle;
+  RouteList* l = detail::nothrow_new<RouteList>(core_, e);
+  if (l == nullptr) {
+    unref_internal(e);
+    return errc::not_enough_memory;
+  }
+  l->handle = core_->handles.allocate(HandleKind::route_list, l);
+  if (l->handle == 0) {
+    unref_internal(l);
+    return errc::not_enough_memory;
+  }
+  out->value = l->handle;
+  return errc::ok;
+}
+
+errc Instance::insert_in_route_list(EntityHandle caller, RouteListHandle list,
+                                    std::span<const RouteHandle> routes) {
+  ThreadScope scope;
+  Guard g, gl;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (routes.empty() || routes.data() == nullptr) return errc::invalid_parameter;
+  RouteList* l = nullptr;
+  if (list) {
+    l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
+    if (l == nullptr) return errc::invalid_handle;
+    if (l->owner != e) return errc::access_denied;
+  }
+  // Validate every route (and keep each protected) before changing anything.
+  std::vector<Guard> guards;
+  std::vector<Route*> rs;
+  try {
+    detail::fault_throw();
+    guards = std::vector<Guard>(routes.size());
+    rs.reserve(routes.size());
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    Route* r = lookup_as<Route>(*core_, routes[i].value, guards[i]);
+    if (r == nullptr) return errc::invalid_handle;
+    if (r->owner != e) return errc::access_denied;
+    rs.push_back(r);
+  }
+  std::lock_guard lock(core_->list_mu);
+  if (l != nullptr) {
+    try {
+      detail::fault_throw();
+      l->routes.reserve(l->routes.size() + rs.size());
+    } catch (...) {
+      return errc::not_enough_memory;
+    }
+  }
+  for (Route* r : rs) r->listed.store(true, std::memory_order_seq_cst);
+  for (Route* r : rs)
+    if (r->state.load(std::memory_order_seq_cst) != kRouteStateCreated)
+      return errc::invalid_handle;  // deleted: nothing moved
+  for (Route* r : rs) {
+    if (r->list == l) continue;
+    if (r->list != nullptr) std::erase(r->list->routes, r);
+    r->list = l;
+    if (l != nullptr) l->routes.push_back(r);
+  }
+  return errc::ok;
+}
+
+errc Instance::create_route_list_enum(EntityHandle caller, RouteListHandle list,
+                                      EnumHandle* out) {
+  ThreadScope scope;
+  Guard g, gl;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (out == nullptr) return errc::invalid_parameter;
+  auto* l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
+  if (l == nullptr) return errc::invalid_handle;
+  if (l->owner != e) return errc::access_denied;
+  errc err = errc::ok;
+  EnumObj* en = new_enum(*core_, e, EnumObj::Kind::list_routes, &err);
+  if (en == nullptr) return err;
+  en->list = l;
+  en->list_handle = l->handle;
+  try {
+    detail::fault_throw();
+    std::lock_guard lock(core_->list_mu);
+    en->pending.reserve(l->routes.size());
+    for (Route* r : l->routes) en->pending.push_back(r->handle);
+  } catch (...) {
+    unref_internal(en);
+    return errc::not_enough_memory;
+  }
+  return publish_enum(*core_, en, out);
+}
+
+errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t* count,
+                                    RouteHandle* routes) {
+  ThreadScope scope;
+  Guard g, ge;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || *count == 0 || routes == nullptr) return errc::invalid_parameter;
+  EnumObj* en = nullptr;
+  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::list_routes, ge, &en); r != errc::ok)
+    return r;
+  std::lock_guard lock(en->mu);
+  const std::uint32_t cap = batch_cap(e, *count);
+  const std::size_t start = en->pending_cursor;
+  std::uint32_t n = 0;
+  while (n < cap && en->pending_cursor < en->pending.size()) {
+    Guard gr;
+    Route* r = lookup_as<Route>(*core_, en->pending[en->pending_cursor++], gr);
+    if (r == nullptr) continue;
+    {
+      // Still in this list (which a live list handle proves is the same list).
+      std::lock_guard list_lock(core_->list_mu);
+      if (r->list != en->list || !core_->handles.lookup(en->list_handle, HandleKind::route_list, ge))
+        continue;
+    }
+    if (errc err = add_ref(e, r); err != errc::ok) {
+      release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
+      en->pending_cursor = start;
+      return err;
+    }
+    routes[n++].value = r->handle;
+  }
+  *count = n;
+  return en->pending_cursor >= en->pending.size() ? errc::no_more_items : errc::ok;
+}
+
+errc Instance::delete_route_list(EntityHandle caller, RouteListHandle list) {
+  ThreadScope scope;
+  Guard g, gl;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  auto* l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
+  if (l == nullptr) return errc::invalid_handle;
+  if (l->owner != e) return errc::access_denied;
+  detail::delete_route_list_obj(*core_, l);
+  return errc::ok;
+}
+
+// ---- entity methods -----------------------------------------------------------------------
+//
+// The gate is a mutex and a condition variable per entity: invoke waits
+// while blocked, then counts itself active for the whole batch of calls;
+// block sets `blocked` and waits until no invocation is active. So a batch
+// runs entirely before a block returns, or entirely after the resume.
+
+namespace {
+// The callee whose method this thread is running (innermost), so that a
+// method that blocks its own entity is refused instead of waiting for
+// itself.
+thread_local std::uint64_t tl_in_method_of = 0;
+}  // namespace
+
+errc Instance::get_entity_methods(EntityHandle caller, EntityHandle entity,
+                                  std::uint32_t* count, EntityMethod* methods) {
+  ThreadScope scope;
+  Guard g, gt;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (count == nullptr || (*count != 0 && methods == nullptr)) return errc::invalid_parameter;
+  Entity* t = lookup_as<Entity>(*core_, entity.value, gt);
+  if (t == nullptr || !t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+  const auto n = static_cast<std::uint32_t>(t->methods.size());
+  if (n > *count) {
+    *count = n;
+    return errc::insufficient_buffer;
+  }
+  try {
+    detail::fault_throw();
+    for (std::uint32_t i = 0; i < n; ++i) methods[i] = t->methods[i];
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  *count = n;
+  return errc::ok;
+}
+
+errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
+                              std::span<MethodCall> calls) {
+  ThreadScope scope;
+  Guard g, gt;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (calls.empty() || calls.data() == nullptr) return errc::invalid_parameter;
+  Entity* t = lookup_as<Entity>(*core_, callee.value, gt);
+  if (t == nullptr || !t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+  for (const MethodCall& c : calls) {
+    if (!std::has_single_bit(c.method_type)) return errc::invalid_parameter;
+    const auto i = static_cast<unsigned>(std::countr_zero(c.method_type));
+    if (i >= t->methods.size() || !t->methods[i]) return errc::invalid_parameter;
+  }
+  {
+    std::unique_lock lock(t->method_mu);
+    ++t->methods_waiting;
+    t->method_cv.wait(lock, [&] {
+      return !t->methods_blocked || !t->registered.load(std::memory_order_acquire);
+    });
+    --t->methods_waiting;
+    if (!t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+    ++t->methods_active;
+  }
+  const std::uint64_t outer = tl_in_method_of;
+  tl_in_method_of = t->handle;
+  for (MethodCall& c : calls) {
+    try {
+      t->methods[static_cast<unsigned>(std::countr_zero(c.method_type))](caller, callee, c);
+    } catch (...) {
+      // A method must not throw; what it wrote stands.
+    }
+  }
+  tl_in_method_of = outer;
+  {
+    std::lock_guard lock(t->method_mu);
+    if (--t->methods_active == 0) t->method_cv.notify_all();
+  }
+  return errc::ok;
+}
+
+errc Instance::block_methods(EntityHandle caller, std::uint32_t blocking_flag) {
+  ThreadScope scope;
+  Guard g;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (blocking_flag != kBlockMethods && blocking_flag != kResumeMethods)
+    return errc::invalid_parameter;
+  std::unique_lock lock(e->method_mu);
+  if (blocking_flag == kResumeMethods) {
+    e->methods_blocked = false;
+    e->method_cv.notify_all();
+    return errc::ok;
+  }
+  if (tl_in_method_of == e->handle) return errc::invalid_parameter;  // would wait for itself
+  e->methods_blocked = true;
+  e->method_cv.wait(lock, [&] { return e->methods_active == 0; });
+  return errc::ok;
+}
+
+std::size_t Instance::method_waiters(EntityHandle entity) const {
+  ThreadScope scope;
+  Guard g;
+  Entity* t = lookup_as<Entity>(*core_, entity.value, g);
+  if (t == nullptr) return 0;
+  std::lock_guard lock(t->method_mu);
+  return t->methods_waiting;
+}
+
+// ---- client locks and opaque pointers -------------------------------------------------------
+
+errc Instance::lock_dest(EntityHandle caller, DestHandle dest, bool exclusive, bool lock) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  if (lock) {
+    d->client_lock.lock(exclusive);
+    return errc::ok;
+  }
+  return d->client_lock.unlock(exclusive) ? errc::ok : errc::invalid_parameter;
+}
+
+namespace {
+// Takes o's client lock; if the C API keeps a pointer block for o that is
+// behind o's version, refreshes it under an exclusive hold first (a shared
+// locker takes the lock exclusively for the refresh and downgrades).
+void lock_with_block(Object* o, detail::ClientLock& l, std::atomic<void*>& block,
+                     bool exclusive) {
+  l.lock(exclusive);
+  const auto& hooks = detail::g_c_block_hooks;
+  if (block.load(std::memory_order_acquire) == nullptr || hooks.stale == nullptr) return;
+  if (!hooks.stale(o)) return;
+  if (exclusive) {
+    hooks.refresh(o);
+    return;
+  }
+  l.unlock(false);
+  l.lock(true);
+  if (hooks.stale(o)) hooks.refresh(o);
+  l.downgrade();
+}
+}  // namespace
+
+errc Instance::lock_route(EntityHandle caller, RouteHandle route, bool exclusive, bool lock) {
+  ThreadScope scope;
+  Guard g, gr;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  Route* r = lookup_as<Route>(*core_, route.value, gr);
+  if (r == nullptr) return errc::invalid_handle;
+  if (lock) {
+    if (exclusive && r->owner != e) return errc::access_denied;  // only the owner edits
+    lock_with_block(r, r->client_lock, r->c_block, exclusive);
+    return errc::ok;
+  }
+  return r->client_lock.unlock(exclusive) ? errc::ok : errc::invalid_parameter;
+}
+
+errc Instance::lock_next_hop(EntityHandle caller, NextHopHandle next_hop, bool exclusive,
+                             bool lock) {
+  ThreadScope scope;
+  Guard g, gn;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  NextHop* nh = lookup_as<NextHop>(*core_, next_hop.value, gn);
+  if (nh == nullptr) return errc::invalid_handle;
+  if (lock) {
+    if (exclusive && nh->owner != e) return errc::access_denied;
+    lock_with_block(nh, nh->client_lock, nh->c_block, exclusive);
+    return errc::ok;
+  }
+  return nh->client_lock.unlock(exclusive) ? errc::ok : errc::invalid_parameter;
+}
+
+errc Instance::update_and_unlock_route(EntityHandle caller, RouteHandle route,
+                                       const RouteInfo& info, std::uint32_t time_to_live,
+                                       RouteListHandle list, RouteChangeFlags* change_flags) {
+  ThreadScope scope;
+  Guard g, gr;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (change_flags == nullptr) return errc::invalid_parameter;
+  Route* r = lookup_as<Route>(*core_, route.value, gr);
+  if (r == nullptr) return errc::invalid_handle;
+  if (r->owner != e) return errc::access_denied;
+  if (!r->client_lock.held_exclusive()) return errc::invalid_parameter;  // lock it first
+  // The route's identity stays: same destination, same neighbour.
+  RouteInfo edited = info;
+  edited.neighbour.value = r->neighbour ? r->neighbour->handle : 0;
+  RouteHandle h = route;
+  RouteChangeFlags flags = 0;
+  const errc res = add_route(caller, &h, r->dest->address, edited, time_to_live, &flags, list);
+  if (res != errc::ok) return res;  // still locked: the owner may fix and retry
+  const auto& hooks = detail::g_c_block_hooks;
+  if (r->c_block.load(std::memory_order_acquire) != nullptr && hooks.refresh != nullptr)
+    hooks.refresh(r);  // we hold the lock exclusively
+  r->client_lock.unlock(true);
+  *change_flags = flags;
+  return errc::ok;
+}
+
+errc Instance::get_opaque_pointer(EntityHandle caller, DestHandle dest, void*** slot) {
+  ThreadScope scope;
+  Guard g, gd;
+  Entity* e = nullptr;
+  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  if (slot == nullptr || e->opaque_slot < 0) return errc::invalid_parameter;
+  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  void** slots = d->opaque.load(std::memory_order_acquire);
+  if (slots == nullptr) {
+    void** mine = nullptr;
+    if (!detail::fault()) mine = new (std::nothrow) void* [kMaxOpaquePointers] {};
+    if (mine == nullptr) return errc::not_enough_memory;
+    // acq_rel: publishes the zeroed array; on failure, acquires the winner's.
+    if (d->opaque.compare_exchange_strong(slots, mine, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      slots = mine;
+    } else {
+      delete[] mine;
+    }
+  }
+  *slot = &slots[e->opaque_slot];
+  return errc::ok;
+}
+
+}  // namespace rtm
