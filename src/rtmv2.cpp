@@ -12,7 +12,9 @@
 #include <rtmv2/rtmv2.h>
 #include <rtmv2/rtmv2_ext.h>
 
+#include "detail/core.h"
 #include "detail/fault.h"
+#include "detail/ops.h"
 
 #include <rtm/rtm.h>
 
@@ -67,6 +69,8 @@ rtm::DestHandle dh(HANDLE h) { return rtm::DestHandle{hv(h)}; }
 rtm::RouteHandle rh(HANDLE h) { return rtm::RouteHandle{hv(h)}; }
 rtm::NextHopHandle nh(HANDLE h) { return rtm::NextHopHandle{hv(h)}; }
 rtm::NotifyHandle ch(HANDLE h) { return rtm::NotifyHandle{hv(h)}; }
+rtm::EnumHandle enh(HANDLE h) { return rtm::EnumHandle{hv(h)}; }
+rtm::RouteListHandle lh(HANDLE h) { return rtm::RouteListHandle{hv(h)}; }
 
 // Resolves the caller's instance; the C++ call validates the handle itself.
 #define RTM_CALLER(inst, reg)                                   \
@@ -230,6 +234,191 @@ DWORD release_c_dests(RTM_ENTITY_HANDLE reg, UINT n, PRTM_DEST_INFO infos, HANDL
   return code(inst->release_dests(eh(reg), v));
 }
 
+// ---- entity methods -------------------------------------------------------------
+
+// A C method inside the core's EntityMethod. Invoked through the C API,
+// MethodCall::input is the caller's RTM_ENTITY_METHOD_INPUT and
+// MethodCall::output an InvokeCursor over the caller's output buffer, in
+// which each method gets the next RTM_ENTITY_METHOD_OUTPUT.
+struct InvokeCursor {
+  unsigned char* base;
+  std::size_t capacity;
+  std::size_t used;
+};
+constexpr std::size_t kMethodOutputHeader = offsetof(RTM_ENTITY_METHOD_OUTPUT, OutputData);
+
+struct CMethod {
+  RTM_ENTITY_EXPORT_METHOD fn;
+  void operator()(rtm::EntityHandle caller, rtm::EntityHandle callee, rtm::MethodCall& c) const {
+    auto* cur = static_cast<InvokeCursor*>(c.output);
+    // Room for the header was checked for every method before any ran.
+    auto* out = reinterpret_cast<RTM_ENTITY_METHOD_OUTPUT*>(cur->base + cur->used);
+    const std::size_t room = cur->capacity - cur->used - kMethodOutputHeader;
+    out->MethodType = c.method_type;
+    out->MethodStatus = NO_ERROR;
+    out->OutputSize = static_cast<UINT>(room);
+    fn(hp(caller.value), hp(callee.value),
+       static_cast<RTM_ENTITY_METHOD_INPUT*>(const_cast<void*>(c.input)), out);
+    if (out->OutputSize > room) out->OutputSize = static_cast<UINT>(room);  // a method that lied
+    // The next output starts aligned for its fields.
+    std::size_t next = cur->used + kMethodOutputHeader + out->OutputSize;
+    next = (next + alignof(RTM_ENTITY_METHOD_OUTPUT) - 1) & ~(alignof(RTM_ENTITY_METHOD_OUTPUT) - 1);
+    cur->used = std::min(next, cur->capacity);
+    c.status = out->MethodStatus;
+  }
+};
+
+// ---- pointer blocks (RtmGetRoutePointer, RtmGetNextHopPointer) --------------------------
+//
+// A block is the C view of one route or next hop, created on first request
+// and published by CAS into the object's c_block, freed with the object.
+// It is rewritten only with the object's client lock held exclusively
+// (by lock_route / lock_next_hop when it is behind, see
+// detail::CBlockHooks), so a client that reads it under the lock, as
+// RTMv2 requires, never sees a write in progress. The handles in it are
+// the object's own, not referenced for the caller.
+
+struct RouteBlock {
+  std::uint64_t version;
+  union {
+    RTM_ROUTE_INFO info;
+    unsigned char bytes[RTM_SIZE_OF_ROUTE_INFO(rtm::kMaxNextHopsPerRoute)];
+  };
+};
+struct NextHopBlock {
+  std::uint32_t version;
+  RTM_NEXTHOP_INFO info;
+};
+
+void fill_route_block(rtm::detail::Route* r, RouteBlock* b) noexcept {
+  // Version first: a change after it makes the block stale again, never
+  // fresh-looking with old contents.
+  b->version = r->version.load(std::memory_order_acquire);
+  rtm::RouteInfo info;
+  rtm::detail::peek_route_info(r, &info);
+  from_route_info(info, &b->info);
+}
+
+void fill_next_hop_block(rtm::detail::NextHop* n, NextHopBlock* b) noexcept {
+  rtm::NextHopInfo info;
+  b->version = rtm::detail::peek_next_hop_info(n, &info);
+  from_next_hop_info(info, &b->info);
+}
+
+bool block_stale(rtm::detail::Object* o) noexcept {
+  if (o->kind == rtm::HandleKind::route) {
+    auto* r = static_cast<rtm::detail::Route*>(o);
+    auto* b = static_cast<RouteBlock*>(r->c_block.load(std::memory_order_acquire));
+    return b->version != r->version.load(std::memory_order_acquire);
+  }
+  auto* n = static_cast<rtm::detail::NextHop*>(o);
+  auto* b = static_cast<NextHopBlock*>(n->c_block.load(std::memory_order_acquire));
+  return b->version != n->seq.load(std::memory_order_acquire);
+}
+
+void block_refresh(rtm::detail::Object* o) noexcept {
+  if (o->kind == rtm::HandleKind::route) {
+    auto* r = static_cast<rtm::detail::Route*>(o);
+    fill_route_block(r, static_cast<RouteBlock*>(r->c_block.load(std::memory_order_acquire)));
+    return;
+  }
+  auto* n = static_cast<rtm::detail::NextHop*>(o);
+  fill_next_hop_block(n, static_cast<NextHopBlock*>(n->c_block.load(std::memory_order_acquire)));
+}
+
+// Blocks are plain allocations; the first byte range says nothing of the
+// kind, so both kinds are freed with ::operator delete (trivial types).
+void block_free(void* b) noexcept { ::operator delete(b); }
+
+const bool g_hooks_set = [] {
+  rtm::detail::g_c_block_hooks.stale = &block_stale;
+  rtm::detail::g_c_block_hooks.refresh = &block_refresh;
+  rtm::detail::g_c_block_hooks.free = &block_free;
+  return true;
+}();
+
+// The block of a route / next hop (protected by g), created if absent.
+template <typename Block, typename Obj, typename Fill>
+Block* block_of(Obj* o, Fill fill) {
+  void* cur = o->c_block.load(std::memory_order_acquire);
+  if (cur != nullptr) return static_cast<Block*>(cur);
+  if (rtm::detail::fault()) return nullptr;
+  void* mem = ::operator new(sizeof(Block), std::nothrow);
+  if (mem == nullptr) return nullptr;
+  auto* mine = static_cast<Block*>(mem);
+  std::memset(static_cast<void*>(mine), 0, sizeof(Block));
+  fill(o, mine);
+  // acq_rel: publishes the filled block; on failure acquires the winner's.
+  if (o->c_block.compare_exchange_strong(cur, mem, std::memory_order_acq_rel,
+                                         std::memory_order_acquire))
+    return mine;
+  ::operator delete(mem);
+  return static_cast<Block*>(cur);
+}
+
+// Resolves a route (or next hop) for a pointer call: the caller must be a
+// registered entity of the instance. Protected by g.
+template <typename Obj>
+DWORD resolve_for_pointer(rtm::Instance* inst, RTM_ENTITY_HANDLE reg, HANDLE h,
+                          rtm::detail::Guard& g, Obj** out) {
+  rtm::detail::Guard gc;
+  rtm::detail::Entity* e = nullptr;
+  if (errc r = rtm::detail::resolve_caller(inst->core(), eh(reg), gc, &e); r != errc::ok)
+    return code(r);
+  Obj* o = rtm::detail::lookup_as<Obj>(inst->core(), hv(h), g);
+  if (o == nullptr) return ERROR_INVALID_HANDLE;
+  *out = o;
+  return NO_ERROR;
+}
+
+// Gets a batch of dest infos through `get` into the caller's C array
+// (stride by its profile): RtmGetEnumDests and RtmGetChangedDests.
+template <typename Get>
+DWORD get_dest_batch(rtm::Instance* inst, RTM_ENTITY_HANDLE reg, PUINT num, PRTM_DEST_INFO out,
+                     Get get) {
+  if (num == nullptr || out == nullptr || *num == 0) return ERROR_INVALID_PARAMETER;
+  const std::size_t stride = dest_info_stride(inst, reg);
+  if (stride == 0) return ERROR_INVALID_HANDLE;
+  std::vector<rtm::DestInfo> v;
+  try {
+    rtm::detail::fault_throw();
+    v.resize(std::min<UINT>(*num, 4096));
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(v.size());
+  errc r = get(&n, v.data());
+  if (r != errc::ok && r != errc::no_more_items) {
+    *num = 0;
+    return code(r);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) from_dest_info(v[i], dest_at(out, stride, i));
+  *num = n;
+  return code(r);
+}
+
+// Gets a batch of handles (routes or next hops) through `get` into the C array.
+template <typename H, typename Get>
+DWORD get_handle_batch(PUINT num, HANDLE* out, Get get) {
+  if (num == nullptr || out == nullptr || *num == 0) return ERROR_INVALID_PARAMETER;
+  std::vector<H> v;
+  try {
+    rtm::detail::fault_throw();
+    v.resize(std::min<UINT>(*num, 4096));
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(v.size());
+  errc r = get(&n, v.data());
+  if (r != errc::ok && r != errc::no_more_items) {
+    *num = 0;
+    return code(r);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) out[i] = hp(v[i].value);
+  *num = n;
+  return code(r);
+}
+
 }  // namespace
 
 extern "C" {
@@ -242,7 +431,8 @@ DWORD WINAPI RtmRegisterEntity(PRTM_ENTITY_INFO RtmEntityInfo,
                                PRTM_REGN_PROFILE RtmRegProfile, PRTM_ENTITY_HANDLE RtmRegHandle) {
   if (RtmEntityInfo == nullptr || RtmRegProfile == nullptr || RtmRegHandle == nullptr)
     return ERROR_INVALID_PARAMETER;
-  if (ExportMethods != nullptr) return ERROR_NOT_SUPPORTED;  // entity methods: see README
+  if (ExportMethods != nullptr && ExportMethods->NumMethods > rtm::kMaxEntityMethods)
+    return ERROR_INVALID_PARAMETER;
   rtm::EntityInfo info;
   info.rtm_instance_id = RtmEntityInfo->RtmInstanceId;
   if (!to_family(RtmEntityInfo->AddressFamily, &info.family)) return ERROR_INVALID_PARAMETER;
@@ -252,14 +442,30 @@ DWORD WINAPI RtmRegisterEntity(PRTM_ENTITY_INFO RtmEntityInfo,
   if (inst == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
   rtm::EntityConfig cfg;
   cfg.reserve_opaque_pointer = ReserveOpaquePointer != 0;
+  try {
+    rtm::detail::fault_throw();
+    if (ExportMethods != nullptr)
+      for (UINT i = 0; i < ExportMethods->NumMethods; ++i)
+        cfg.methods.push_back(ExportMethods->Methods[i] ? rtm::EntityMethod(CMethod{ExportMethods->Methods[i]})
+                                                        : rtm::EntityMethod());
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
   if (EventCallback != nullptr) {
     cfg.callback = [EventCallback](rtm::EntityHandle self, rtm::EventType type, void* c1,
                                    void* c2) -> std::uint32_t {
       RTM_ENTITY_INFO ci;
+      union {
+        RTM_ROUTE_INFO info;
+        unsigned char bytes[RTM_SIZE_OF_ROUTE_INFO(rtm::kMaxNextHopsPerRoute)];
+      } ri;
       if (type == rtm::EventType::entity_registered ||
           type == rtm::EventType::entity_deregistered) {
         from_entity_info(*static_cast<const rtm::EntityInfo*>(c2), &ci);
         c2 = &ci;
+      } else if (type == rtm::EventType::route_expired) {
+        from_route_info(*static_cast<const rtm::RouteInfo*>(c2), &ri.info);
+        c2 = &ri.info;
       }
       return EventCallback(hp(self.value), static_cast<RTM_EVENT_TYPE>(type), c1, c2);
     };
@@ -316,22 +522,94 @@ DWORD WINAPI RtmReleaseEntities(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumEntities
   return code(inst->release_entities(eh(RtmRegHandle), hs));
 }
 
-DWORD WINAPI RtmLockDestination(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, BOOL, BOOL) {
-  return ERROR_NOT_SUPPORTED;
+DWORD WINAPI RtmLockDestination(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE DestHandle,
+                                BOOL Exclusive, BOOL LockDest) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->lock_dest(eh(RtmRegHandle), dh(DestHandle), Exclusive != 0, LockDest != 0));
 }
-DWORD WINAPI RtmGetOpaqueInformationPointer(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, PVOID*) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetOpaqueInformationPointer(RTM_ENTITY_HANDLE RtmRegHandle,
+                                            RTM_DEST_HANDLE DestHandle,
+                                            PVOID* OpaqueInfoPointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (OpaqueInfoPointer == nullptr) return ERROR_INVALID_PARAMETER;
+  void** slot = nullptr;
+  errc r = inst->get_opaque_pointer(eh(RtmRegHandle), dh(DestHandle), &slot);
+  if (r == errc::ok) *OpaqueInfoPointer = slot;
+  return code(r);
 }
-DWORD WINAPI RtmGetEntityMethods(RTM_ENTITY_HANDLE, RTM_ENTITY_HANDLE, PUINT,
-                                 PRTM_ENTITY_EXPORT_METHOD) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetEntityMethods(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE EntityHandle,
+                                 PUINT NumMethods, PRTM_ENTITY_EXPORT_METHOD ExptMethods) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumMethods == nullptr || (*NumMethods != 0 && ExptMethods == nullptr))
+    return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::EntityMethod> ms;
+  try {
+    rtm::detail::fault_throw();
+    ms.resize(std::min<UINT>(*NumMethods, rtm::kMaxEntityMethods));
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(ms.size());
+  errc r = inst->get_entity_methods(eh(RtmRegHandle), eh(EntityHandle), &n, ms.data());
+  *NumMethods = n;
+  if (r != errc::ok) return code(r);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const CMethod* c = ms[i].target<CMethod>();
+    ExptMethods[i] = c != nullptr ? c->fn : nullptr;  // a C++ method has no C pointer
+  }
+  return NO_ERROR;
 }
-DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE, RTM_ENTITY_HANDLE, PRTM_ENTITY_METHOD_INPUT, PUINT,
-                             PRTM_ENTITY_METHOD_OUTPUT) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE EntityHandle,
+                             PRTM_ENTITY_METHOD_INPUT Input, PUINT OutputSize,
+                             PRTM_ENTITY_METHOD_OUTPUT Output) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (Input == nullptr || OutputSize == nullptr || Output == nullptr)
+    return ERROR_INVALID_PARAMETER;
+  // The callee's methods, to expand the method type and check they are C.
+  std::vector<rtm::EntityMethod> ms(rtm::kMaxEntityMethods);
+  std::uint32_t count = rtm::kMaxEntityMethods;
+  if (errc r = inst->get_entity_methods(eh(RtmRegHandle), eh(EntityHandle), &count, ms.data());
+      r != errc::ok)
+    return code(r);
+  const std::uint32_t all = count >= 32 ? 0xFFFFFFFFu : (1u << count) - 1;
+  const std::uint32_t types =
+      Input->MethodType == METHOD_TYPE_ALL_METHODS ? all : Input->MethodType;
+  if (types == 0 || (types & ~all) != 0) return ERROR_INVALID_PARAMETER;
+  InvokeCursor cur{reinterpret_cast<unsigned char*>(Output), *OutputSize, 0};
+  std::vector<rtm::MethodCall> calls;
+  for (std::uint32_t rest = types; rest != 0; rest &= rest - 1) {
+    const int i = std::countr_zero(rest);
+    if (!ms[i] || ms[i].target<CMethod>() == nullptr) return ERROR_INVALID_PARAMETER;
+    rtm::MethodCall c;
+    c.method_type = 1u << i;
+    c.input = Input;
+    c.input_size = Input->InputSize;
+    c.output = &cur;
+    calls.push_back(c);
+  }
+  // Every method gets at least its output header, or none runs.
+  const std::size_t header_room =
+      calls.size() * ((kMethodOutputHeader + alignof(RTM_ENTITY_METHOD_OUTPUT) - 1) &
+                      ~(alignof(RTM_ENTITY_METHOD_OUTPUT) - 1));
+  if (*OutputSize < header_room) {
+    *OutputSize = static_cast<UINT>(header_room);
+    return ERROR_INSUFFICIENT_BUFFER;
+  }
+  errc r = inst->invoke_methods(eh(RtmRegHandle), eh(EntityHandle), calls);
+  if (r != errc::ok) return code(r);
+  *OutputSize = static_cast<UINT>(cur.used);
+  return NO_ERROR;
 }
-DWORD WINAPI RtmBlockMethods(RTM_ENTITY_HANDLE, HANDLE, UCHAR, DWORD) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmBlockMethods(RTM_ENTITY_HANDLE RtmRegHandle, HANDLE TargetHandle,
+                             UCHAR TargetType, DWORD BlockingFlag) {
+  (void)TargetType;  // rtm blocks every method of the caller (see README)
+  RTM_CALLER(inst, RtmRegHandle);
+  if (TargetHandle != nullptr && TargetHandle != RtmRegHandle) return ERROR_INVALID_PARAMETER;
+  return code(inst->block_methods(eh(RtmRegHandle), BlockingFlag));
 }
 
 // ---- information and release -----------------------------------------------------------
@@ -458,7 +736,6 @@ DWORD WINAPI RtmAddRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_HANDLE
   (void)NotifyType;
   (void)NotifyHandle;  // RTMv2 uses these to skip notifying the caller's own registration
   RTM_CALLER(inst, RtmRegHandle);
-  if (RouteListHandle != nullptr) return ERROR_NOT_SUPPORTED;  // route lists: see README
   rtm::NetAddress a;
   rtm::RouteInfo ri;
   if (DestAddress == nullptr || RouteInfo == nullptr || ChangeFlags == nullptr ||
@@ -466,7 +743,8 @@ DWORD WINAPI RtmAddRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_HANDLE
     return ERROR_INVALID_PARAMETER;
   rtm::RouteHandle h = RouteHandle ? rh(*RouteHandle) : rtm::RouteHandle{};
   rtm::RouteChangeFlags f = *ChangeFlags;
-  errc r = inst->add_route(eh(RtmRegHandle), RouteHandle ? &h : nullptr, a, ri, TimeToLive, &f);
+  errc r = inst->add_route(eh(RtmRegHandle), RouteHandle ? &h : nullptr, a, ri, TimeToLive, &f,
+                           lh(RouteListHandle));
   if (r != errc::ok) return code(r);
   *ChangeFlags = f;
   if (RouteHandle) *RouteHandle = hp(h.value);
@@ -483,19 +761,68 @@ DWORD WINAPI RtmDeleteRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HAND
   return code(r);
 }
 
-DWORD WINAPI RtmHoldDestination(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, RTM_VIEW_SET, ULONG) {
-  return ERROR_NOT_SUPPORTED;
+DWORD WINAPI RtmHoldDestination(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE DestHandle,
+                                RTM_VIEW_SET TargetViews, ULONG HoldTime) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->hold_destination(eh(RtmRegHandle), dh(DestHandle), TargetViews, HoldTime));
 }
-DWORD WINAPI RtmGetRoutePointer(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, PRTM_ROUTE_INFO*) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetRoutePointer(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                                PRTM_ROUTE_INFO* RoutePointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RoutePointer == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::detail::ThreadScope scope;
+  rtm::detail::Guard g;
+  rtm::detail::Route* r = nullptr;
+  if (DWORD rc = resolve_for_pointer(inst, RtmRegHandle, RouteHandle, g, &r); rc != NO_ERROR)
+    return rc;
+  RouteBlock* b = block_of<RouteBlock>(r, fill_route_block);
+  if (b == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
+  *RoutePointer = &b->info;
+  return NO_ERROR;
 }
-DWORD WINAPI RtmLockRoute(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, BOOL, BOOL, PRTM_ROUTE_INFO*) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmLockRoute(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                          BOOL Exclusive, BOOL LockRoute, PRTM_ROUTE_INFO* RoutePointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (LockRoute && RoutePointer != nullptr) {
+    // The block exists before the lock is taken, so the lock brings it up
+    // to date (detail::CBlockHooks).
+    DWORD rc = RtmGetRoutePointer(RtmRegHandle, RouteHandle, RoutePointer);
+    if (rc != NO_ERROR) return rc;
+  }
+  return code(inst->lock_route(eh(RtmRegHandle), rh(RouteHandle), Exclusive != 0, LockRoute != 0));
 }
-DWORD WINAPI RtmUpdateAndUnlockRoute(RTM_ENTITY_HANDLE, RTM_ROUTE_HANDLE, ULONG,
-                                     RTM_ROUTE_LIST_HANDLE, RTM_NOTIFY_FLAGS, RTM_NOTIFY_HANDLE,
-                                     PRTM_ROUTE_CHANGE_FLAGS) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmUpdateAndUnlockRoute(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
+                                     ULONG TimeToLive, RTM_ROUTE_LIST_HANDLE RouteListHandle,
+                                     RTM_NOTIFY_FLAGS NotifyType, RTM_NOTIFY_HANDLE NotifyHandle,
+                                     PRTM_ROUTE_CHANGE_FLAGS ChangeFlags) {
+  (void)NotifyType;
+  (void)NotifyHandle;
+  RTM_CALLER(inst, RtmRegHandle);
+  if (ChangeFlags == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::RouteInfo ri;
+  {
+    // The owner edited the block in place under its exclusive lock.
+    rtm::detail::ThreadScope scope;
+    rtm::detail::Guard g;
+    rtm::detail::Route* r = nullptr;
+    if (DWORD rc = resolve_for_pointer(inst, RtmRegHandle, RouteHandle, g, &r); rc != NO_ERROR)
+      return rc;
+    auto* b = static_cast<RouteBlock*>(r->c_block.load(std::memory_order_acquire));
+    if (b == nullptr) {
+      // No pointer was ever taken: commit the route as it is (a refresh).
+      rtm::detail::peek_route_info(r, &ri);
+    } else if (!to_route_info(&b->info, &ri)) {
+      return ERROR_INVALID_PARAMETER;
+    }
+  }
+  rtm::RouteChangeFlags f = 0;
+  errc r = inst->update_and_unlock_route(eh(RtmRegHandle), rh(RouteHandle), ri, TimeToLive,
+                                         lh(RouteListHandle), &f);
+  if (r == errc::ok) *ChangeFlags = f;
+  return code(r);
 }
 
 // ---- queries -----------------------------------------------------------------------------------
@@ -586,14 +913,22 @@ DWORD WINAPI RtmAddNextHop(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NEXTHOP_INFO Nex
 DWORD WINAPI RtmFindNextHop(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_NEXTHOP_INFO NextHopInfo,
                             PRTM_NEXTHOP_HANDLE NextHopHandle, PRTM_NEXTHOP_INFO* NextHopPointer) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NextHopPointer != nullptr) return ERROR_NOT_SUPPORTED;  // next-hop pointers: see README
   rtm::NextHopInfo n;
   if (NextHopInfo == nullptr || NextHopHandle == nullptr || !to_next_hop_info(NextHopInfo, &n))
     return ERROR_INVALID_PARAMETER;
   rtm::NextHopHandle h;
   errc r = inst->find_next_hop(eh(RtmRegHandle), n, &h);
-  if (r == errc::ok) *NextHopHandle = hp(h.value);
-  return code(r);
+  if (r != errc::ok) return code(r);
+  if (NextHopPointer != nullptr) {
+    DWORD rc = RtmGetNextHopPointer(RtmRegHandle, hp(h.value), NextHopPointer);
+    if (rc != NO_ERROR) {
+      rtm::NextHopHandle one[1] = {h};
+      inst->release_next_hops(eh(RtmRegHandle), one);
+      return rc;
+    }
+  }
+  *NextHopHandle = hp(h.value);
+  return NO_ERROR;
 }
 
 DWORD WINAPI RtmDeleteNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
@@ -607,39 +942,112 @@ DWORD WINAPI RtmDeleteNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE
                                     NextHopHandle ? nullptr : &n));
 }
 
-DWORD WINAPI RtmGetNextHopPointer(RTM_ENTITY_HANDLE, RTM_NEXTHOP_HANDLE, PRTM_NEXTHOP_INFO*) {
-  return ERROR_NOT_SUPPORTED;
-}
-DWORD WINAPI RtmLockNextHop(RTM_ENTITY_HANDLE, RTM_NEXTHOP_HANDLE, BOOL, BOOL,
-                            PRTM_NEXTHOP_INFO*) {
-  return ERROR_NOT_SUPPORTED;
+DWORD WINAPI RtmGetNextHopPointer(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
+                                  PRTM_NEXTHOP_INFO* NextHopPointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NextHopPointer == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::detail::ThreadScope scope;
+  rtm::detail::Guard g;
+  rtm::detail::NextHop* n = nullptr;
+  if (DWORD rc = resolve_for_pointer(inst, RtmRegHandle, NextHopHandle, g, &n); rc != NO_ERROR)
+    return rc;
+  NextHopBlock* b = block_of<NextHopBlock>(n, fill_next_hop_block);
+  if (b == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
+  *NextHopPointer = &b->info;
+  return NO_ERROR;
 }
 
-// ---- enumerations (not yet: see README) ------------------------------------------------------
+DWORD WINAPI RtmLockNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
+                            BOOL Exclusive, BOOL LockNextHop, PRTM_NEXTHOP_INFO* NextHopPointer) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (LockNextHop && NextHopPointer != nullptr) {
+    DWORD rc = RtmGetNextHopPointer(RtmRegHandle, NextHopHandle, NextHopPointer);
+    if (rc != NO_ERROR) return rc;
+  }
+  return code(inst->lock_next_hop(eh(RtmRegHandle), nh(NextHopHandle), Exclusive != 0,
+                                  LockNextHop != 0));
+}
 
-DWORD WINAPI RtmCreateDestEnum(RTM_ENTITY_HANDLE, RTM_VIEW_SET, RTM_ENUM_FLAGS, PRTM_NET_ADDRESS,
-                               ULONG, PRTM_ENUM_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+// ---- enumerations ------------------------------------------------------------------------------
+
+DWORD WINAPI RtmCreateDestEnum(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_SET TargetViews,
+                               RTM_ENUM_FLAGS EnumFlags, PRTM_NET_ADDRESS NetAddress,
+                               ULONG ProtocolId, PRTM_ENUM_HANDLE RtmEnumHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RtmEnumHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NetAddress a;
+  if (NetAddress != nullptr && !to_addr(NetAddress, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::EnumHandle h;
+  errc r = inst->create_dest_enum(eh(RtmRegHandle), TargetViews, EnumFlags,
+                                  NetAddress ? &a : nullptr, ProtocolId, &h);
+  if (r == errc::ok) *RtmEnumHandle = hp(h.value);
+  return code(r);
 }
-DWORD WINAPI RtmGetEnumDests(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_DEST_INFO) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetEnumDests(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_HANDLE EnumHandle,
+                             PUINT NumDests, PRTM_DEST_INFO DestInfos) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return get_dest_batch(inst, RtmRegHandle, NumDests, DestInfos,
+                        [&](std::uint32_t* n, rtm::DestInfo* v) {
+                          return inst->get_enum_dests(eh(RtmRegHandle), enh(EnumHandle), n, v);
+                        });
 }
-DWORD WINAPI RtmCreateRouteEnum(RTM_ENTITY_HANDLE, RTM_DEST_HANDLE, RTM_VIEW_SET, RTM_ENUM_FLAGS,
-                                PRTM_NET_ADDRESS, RTM_MATCH_FLAGS, PRTM_ROUTE_INFO, ULONG,
-                                PRTM_ENUM_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmCreateRouteEnum(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE DestHandle,
+                                RTM_VIEW_SET TargetViews, RTM_ENUM_FLAGS EnumFlags,
+                                PRTM_NET_ADDRESS StartDest, RTM_MATCH_FLAGS MatchingFlags,
+                                PRTM_ROUTE_INFO CriteriaRoute, ULONG CriteriaInterface,
+                                PRTM_ENUM_HANDLE RtmEnumHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RtmEnumHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NetAddress a;
+  if (StartDest != nullptr && !to_addr(StartDest, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::RouteInfo crit;
+  if (CriteriaRoute != nullptr && !to_route_info(CriteriaRoute, &crit))
+    return ERROR_INVALID_PARAMETER;
+  rtm::EnumHandle h;
+  errc r = inst->create_route_enum(eh(RtmRegHandle), dh(DestHandle), TargetViews, EnumFlags,
+                                   StartDest ? &a : nullptr, MatchingFlags,
+                                   CriteriaRoute ? &crit : nullptr, CriteriaInterface, &h);
+  if (r == errc::ok) *RtmEnumHandle = hp(h.value);
+  return code(r);
 }
-DWORD WINAPI RtmGetEnumRoutes(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_ROUTE_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+
+DWORD WINAPI RtmGetEnumRoutes(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_HANDLE EnumHandle,
+                              PUINT NumRoutes, PRTM_ROUTE_HANDLE RouteHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return get_handle_batch<rtm::RouteHandle>(
+      NumRoutes, RouteHandles, [&](std::uint32_t* n, rtm::RouteHandle* hs) {
+        return inst->get_enum_routes(eh(RtmRegHandle), enh(EnumHandle), n, hs);
+      });
 }
-DWORD WINAPI RtmCreateNextHopEnum(RTM_ENTITY_HANDLE, RTM_ENUM_FLAGS, PRTM_NET_ADDRESS,
-                                  PRTM_ENUM_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmCreateNextHopEnum(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_FLAGS EnumFlags,
+                                  PRTM_NET_ADDRESS NetAddress, PRTM_ENUM_HANDLE RtmEnumHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RtmEnumHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::NetAddress a;
+  if (NetAddress != nullptr && !to_addr(NetAddress, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::EnumHandle h;
+  errc r = inst->create_next_hop_enum(eh(RtmRegHandle), EnumFlags, NetAddress ? &a : nullptr, &h);
+  if (r == errc::ok) *RtmEnumHandle = hp(h.value);
+  return code(r);
 }
-DWORD WINAPI RtmGetEnumNextHops(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_NEXTHOP_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetEnumNextHops(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_HANDLE EnumHandle,
+                                PUINT NumNextHops, PRTM_NEXTHOP_HANDLE NextHopHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return get_handle_batch<rtm::NextHopHandle>(
+      NumNextHops, NextHopHandles, [&](std::uint32_t* n, rtm::NextHopHandle* hs) {
+        return inst->get_enum_next_hops(eh(RtmRegHandle), enh(EnumHandle), n, hs);
+      });
 }
-DWORD WINAPI RtmDeleteEnumHandle(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE) { return ERROR_NOT_SUPPORTED; }
+
+DWORD WINAPI RtmDeleteEnumHandle(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_HANDLE EnumHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->delete_enum(eh(RtmRegHandle), enh(EnumHandle)));
+}
 
 // ---- change notification ---------------------------------------------------------------------
 
@@ -659,26 +1067,10 @@ DWORD WINAPI RtmRegisterForChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
 DWORD WINAPI RtmGetChangedDests(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NOTIFY_HANDLE NotifyHandle,
                                 PUINT NumDests, PRTM_DEST_INFO ChangedDests) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NumDests == nullptr || ChangedDests == nullptr || *NumDests == 0)
-    return ERROR_INVALID_PARAMETER;
-  const std::size_t stride = dest_info_stride(inst, RtmRegHandle);
-  if (stride == 0) return ERROR_INVALID_HANDLE;
-  std::vector<rtm::DestInfo> v;
-  try {
-    rtm::detail::fault_throw();
-    v.resize(std::min<UINT>(*NumDests, 4096));
-  } catch (...) {
-    return ERROR_NOT_ENOUGH_MEMORY;
-  }
-  std::uint32_t n = static_cast<std::uint32_t>(v.size());
-  errc r = inst->get_changed_dests(eh(RtmRegHandle), ch(NotifyHandle), &n, v.data());
-  if (r != errc::ok && r != errc::no_more_items) {
-    *NumDests = 0;
-    return code(r);
-  }
-  for (std::uint32_t i = 0; i < n; ++i) from_dest_info(v[i], dest_at(ChangedDests, stride, i));
-  *NumDests = n;
-  return code(r);
+  return get_dest_batch(inst, RtmRegHandle, NumDests, ChangedDests,
+                        [&](std::uint32_t* n, rtm::DestInfo* v) {
+                          return inst->get_changed_dests(eh(RtmRegHandle), ch(NotifyHandle), n, v);
+                        });
 }
 
 DWORD WINAPI RtmReleaseChangedDests(RTM_ENTITY_HANDLE RtmRegHandle,
@@ -733,23 +1125,57 @@ DWORD WINAPI RtmDeregisterFromChangeNotification(RTM_ENTITY_HANDLE RtmRegHandle,
   return code(inst->deregister_from_change_notification(eh(RtmRegHandle), ch(NotifyHandle)));
 }
 
-// ---- route lists (not yet: see README) ----------------------------------------------------------
+// ---- route lists ----------------------------------------------------------
 
-DWORD WINAPI RtmCreateRouteList(RTM_ENTITY_HANDLE, PRTM_ROUTE_LIST_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+DWORD WINAPI RtmCreateRouteList(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_LIST_HANDLE RouteListHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RouteListHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::RouteListHandle h;
+  errc r = inst->create_route_list(eh(RtmRegHandle), &h);
+  if (r == errc::ok) *RouteListHandle = hp(h.value);
+  return code(r);
 }
-DWORD WINAPI RtmInsertInRouteList(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE, UINT,
-                                  PRTM_ROUTE_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmInsertInRouteList(RTM_ENTITY_HANDLE RtmRegHandle,
+                                  RTM_ROUTE_LIST_HANDLE RouteListHandle, UINT NumRoutes,
+                                  PRTM_ROUTE_HANDLE RouteHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (NumRoutes == 0 || RouteHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  std::vector<rtm::RouteHandle> hs;
+  try {
+    rtm::detail::fault_throw();
+    hs.resize(NumRoutes);
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  for (UINT i = 0; i < NumRoutes; ++i) hs[i] = rh(RouteHandles[i]);
+  return code(inst->insert_in_route_list(eh(RtmRegHandle), lh(RouteListHandle), hs));
 }
-DWORD WINAPI RtmCreateRouteListEnum(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE, PRTM_ENUM_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmCreateRouteListEnum(RTM_ENTITY_HANDLE RtmRegHandle,
+                                    RTM_ROUTE_LIST_HANDLE RouteListHandle,
+                                    PRTM_ENUM_HANDLE RtmEnumHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  if (RtmEnumHandle == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::EnumHandle h;
+  errc r = inst->create_route_list_enum(eh(RtmRegHandle), lh(RouteListHandle), &h);
+  if (r == errc::ok) *RtmEnumHandle = hp(h.value);
+  return code(r);
 }
-DWORD WINAPI RtmGetListEnumRoutes(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, PRTM_ROUTE_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmGetListEnumRoutes(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENUM_HANDLE EnumHandle,
+                                  PUINT NumRoutes, PRTM_ROUTE_HANDLE RouteHandles) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return get_handle_batch<rtm::RouteHandle>(
+      NumRoutes, RouteHandles, [&](std::uint32_t* n, rtm::RouteHandle* hs) {
+        return inst->get_list_enum_routes(eh(RtmRegHandle), enh(EnumHandle), n, hs);
+      });
 }
-DWORD WINAPI RtmDeleteRouteList(RTM_ENTITY_HANDLE, RTM_ROUTE_LIST_HANDLE) {
-  return ERROR_NOT_SUPPORTED;
+
+DWORD WINAPI RtmDeleteRouteList(RTM_ENTITY_HANDLE RtmRegHandle,
+                                RTM_ROUTE_LIST_HANDLE RouteListHandle) {
+  RTM_CALLER(inst, RtmRegHandle);
+  return code(inst->delete_route_list(eh(RtmRegHandle), lh(RouteListHandle)));
 }
 
 // ---- address helpers ------------------------------------------------------------------------------
