@@ -285,6 +285,19 @@ bool has_route_in(const Dest* d, ViewSet views) noexcept {
   return false;
 }
 
+// Whether d has a live route, or a held-down one, in `views` (lock-free).
+// Exact matches and enumerations see held destinations; longest-prefix
+// matches (forwarding) do not.
+bool has_route_or_hold_in(const Dest* d, ViewSet views) noexcept {
+  if (has_route_in(d, views)) return true;
+  Guard gh;
+  const HoldSet* h = gh.protect(d->holds);
+  if (h == nullptr) return false;
+  for (std::uint32_t i = 0; i < h->size; ++i)
+    if ((views >> h->entries[i].view) & 1u) return true;
+  return false;
+}
+
 std::uint32_t protocol_filter(const Entity* e, std::uint32_t protocol) noexcept {
   return protocol == kThisProtocol ? e->info.protocol_id : protocol;
 }
@@ -1038,6 +1051,12 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
   int slot = -1;
   if (config.reserve_opaque_pointer) {
     std::lock_guard lock(core_->registry_mu);
+    // A duplicate is reported as such, even with every slot taken (the
+    // check is repeated below, where it counts).
+    for (Entity* x : core_->entities)
+      if (x->info.family == info.family && x->info.protocol_id == info.protocol_id &&
+          x->info.protocol_instance_id == info.protocol_instance_id)
+        return errc::already_exists;
     const std::uint32_t free_slots = ~core_->opaque_slots & ((1u << kMaxOpaquePointers) - 1);
     if (free_slots == 0) return errc::no_system_resources;
     slot = std::countr_zero(free_slots);
@@ -1713,7 +1732,7 @@ errc Instance::get_exact_match_destination(EntityHandle caller, const NetAddress
     return errc::invalid_parameter;
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
-  if (d == nullptr || !has_route_in(d, tv)) return errc::not_found;
+  if (d == nullptr || !detail::has_route_or_hold_in(d, tv)) return errc::not_found;
   return fill_dest_info(*core_, e, d, protocol, tv, info);
 }
 

@@ -175,6 +175,8 @@ class Instance {
   errc release_dest_info(EntityHandle caller, const DestInfo& info);
   errc release_dests(EntityHandle caller, std::span<const DestInfo> infos);
 
+  // The destination `address` if it has a route, or a held-down route
+  // (hold_destination), in the target views.
   errc get_exact_match_destination(EntityHandle caller, const NetAddress& address,
                                    std::uint32_t protocol, ViewSet target_views,
                                    DestInfo* info);
@@ -249,9 +251,9 @@ class Instance {
   // stops holding (routes already held stay until their time is up).
   errc hold_destination(EntityHandle caller, DestHandle dest, ViewSet views,
                         std::uint32_t hold_ms);
-  // With a custom clock (InstanceOptions::clock): fires, on this thread,
-  // every timer due at the clock's now; returns how many fired. With the
-  // default clock the timer thread does this and the call returns 0.
+  // Fires, on this thread, every timer due at the clock's now; returns how
+  // many fired. With a custom clock (InstanceOptions::clock) this is how
+  // timers fire; with the default clock the timer thread does it anyway.
   std::size_t run_due_timers();
 
   // ---- enumerations ---------------------------------------------------------------------
@@ -276,7 +278,8 @@ class Instance {
   // address: start (kEnumStart, may be null: from the first), the address
   // strictly after which to start (kEnumNext), or the prefix whose
   // destinations to return (kEnumRange). A destination is returned if it
-  // has a route in `views` (kViewMaskAny: the caller's); its info as
+  // has a route, or a held-down route, in `views` (kViewMaskAny: the
+  // caller's); its info as
   // get_dest_info with `protocol` would fill it.
   errc create_dest_enum(EntityHandle caller, ViewSet views, EnumFlags flags,
                         const NetAddress* address, std::uint32_t protocol, EnumHandle* out);

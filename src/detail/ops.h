@@ -112,6 +112,7 @@ void publish_change(Core& core, Dest* d, const ChangeSummary& c);
 // ---- shared with src/surface.cpp (the rest of the RTMv2 surface) ----------
 
 bool has_route_in(const Dest* d, ViewSet views) noexcept;
+bool has_route_or_hold_in(const Dest* d, ViewSet views) noexcept;
 bool has_live_route(const RouteSet* s) noexcept;
 bool has_held_route(const Dest* d) noexcept;
 bool valid_address_for(const Entity* e, const NetAddress& a);
