@@ -381,13 +381,14 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
   // All or nothing on error: the state to rewind to.
   const std::size_t cursor0 = en->cursor, pending_cursor0 = en->pending_cursor;
   std::vector<std::uint64_t> pending0;
+  bool swapped = false;
   std::uint32_t n = 0;
   auto fail = [&](errc r) {
     static_assert(sizeof(RouteHandle) == sizeof(std::uint64_t));
     release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
     en->cursor = cursor0;
     en->pending_cursor = pending_cursor0;
-    if (!pending0.empty()) en->pending.swap(pending0);
+    if (swapped) en->pending.swap(pending0);
     return r;
   };
   while (n < cap) {
@@ -420,8 +421,10 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
     } catch (...) {
       return fail(errc::not_enough_memory);
     }
-    if (pending0.empty() && en->pending_cursor == en->pending.size() && cursor0 + 1 == en->cursor)
-      pending0.swap(en->pending);  // keep the first list for a rewind
+    if (!swapped) {
+      pending0.swap(en->pending);  // keep the list this call started with, for a rewind
+      swapped = true;
+    }
     en->pending.swap(next);
     en->pending_cursor = 0;
   }
@@ -556,35 +559,39 @@ errc Instance::insert_in_route_list(EntityHandle caller, RouteListHandle list,
     if (l == nullptr) return errc::invalid_handle;
     if (l->owner != e) return errc::access_denied;
   }
-  // Validate every route (and keep each protected) before changing anything.
-  std::vector<Guard> guards;
+  // Phase 1, under list_mu: validate every route before changing anything.
+  // A route seen live here, with `listed` set first, stays alive until
+  // list_mu is released: its delete stores the state, finds `listed` and
+  // waits for list_mu before it retires the set that holds the route (see
+  // delete_route_obj). So one hazard pointer at a time suffices, however
+  // many routes are passed (a thread has only a few).
   std::vector<Route*> rs;
   try {
     detail::fault_throw();
-    guards = std::vector<Guard>(routes.size());
     rs.reserve(routes.size());
   } catch (...) {
     return errc::not_enough_memory;
-  }
-  for (std::size_t i = 0; i < routes.size(); ++i) {
-    Route* r = lookup_as<Route>(*core_, routes[i].value, guards[i]);
-    if (r == nullptr) return errc::invalid_handle;
-    if (r->owner != e) return errc::access_denied;
-    rs.push_back(r);
   }
   std::lock_guard lock(core_->list_mu);
   if (l != nullptr) {
     try {
       detail::fault_throw();
-      l->routes.reserve(l->routes.size() + rs.size());
+      l->routes.reserve(l->routes.size() + routes.size());
     } catch (...) {
       return errc::not_enough_memory;
     }
   }
-  for (Route* r : rs) r->listed.store(true, std::memory_order_seq_cst);
-  for (Route* r : rs)
+  for (const RouteHandle h : routes) {
+    Guard gr;
+    Route* r = lookup_as<Route>(*core_, h.value, gr);
+    if (r == nullptr) return errc::invalid_handle;
+    if (r->owner != e) return errc::access_denied;
+    r->listed.store(true, std::memory_order_seq_cst);
     if (r->state.load(std::memory_order_seq_cst) != kRouteStateCreated)
       return errc::invalid_handle;  // deleted: nothing moved
+    rs.push_back(r);
+  }
+  // Phase 2: link (no failure past this point).
   for (Route* r : rs) {
     if (r->list == l) continue;
     if (r->list != nullptr) std::erase(r->list->routes, r);

@@ -317,6 +317,32 @@ TEST_F(SurfaceTest, RouteListsInsertMoveEnumerateDelete) {
   ASSERT_EQ(rtm().delete_route_list(a_, l1), errc::ok);
 }
 
+// A thread has a handful of hazard pointers: inserting many routes at once
+// must not take one per route.
+TEST_F(SurfaceTest, RouteListInsertOfManyRoutesAtOnce) {
+  rtm::RouteListHandle l;
+  ASSERT_EQ(rtm().create_route_list(a_, &l), errc::ok);
+  std::vector<rtm::RouteHandle> rs;
+  for (int i = 0; i < 200; ++i)
+    rs.push_back(add_held(a_, ("10." + std::to_string(i) + ".0.0/16").c_str(), 1));
+  ASSERT_EQ(rtm().insert_in_route_list(a_, l, rs), errc::ok);
+  rtm::EnumHandle e;
+  ASSERT_EQ(rtm().create_route_list_enum(a_, l, &e), errc::ok);
+  std::size_t total = 0;
+  for (;;) {
+    rtm::RouteHandle hs[64];
+    std::uint32_t n = 64;
+    const errc r = rtm().get_list_enum_routes(a_, e, &n, hs);
+    total += n;
+    EXPECT_EQ(rtm().release_routes(a_, {hs, n}), errc::ok);
+    if (r != errc::ok) break;
+  }
+  EXPECT_EQ(total, 200u);
+  EXPECT_EQ(rtm().delete_enum(a_, e), errc::ok);
+  for (rtm::RouteHandle r : rs) remove(a_, r);
+  ASSERT_EQ(rtm().delete_route_list(a_, l), errc::ok);
+}
+
 // ---- hold-down and expiry (injected clock) ---------------------------------------------
 
 class TimedTest : public ::testing::Test {
