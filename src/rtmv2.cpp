@@ -243,27 +243,38 @@ DWORD release_c_dests(RTM_ENTITY_HANDLE reg, UINT n, PRTM_DEST_INFO infos, HANDL
 struct InvokeCursor {
   unsigned char* base;
   std::size_t capacity;
-  std::size_t used;
+  std::size_t used;       // a multiple of kMethodOutputAlign
+  std::size_t remaining;  // methods still to run, this one included
 };
 constexpr std::size_t kMethodOutputHeader = offsetof(RTM_ENTITY_METHOD_OUTPUT, OutputData);
+constexpr std::size_t kMethodOutputAlign = alignof(RTM_ENTITY_METHOD_OUTPUT);
+constexpr std::size_t align_up(std::size_t n) {
+  return (n + kMethodOutputAlign - 1) & ~(kMethodOutputAlign - 1);
+}
+// The least an invocation's buffer must hold: one aligned header per method.
+constexpr std::size_t kMethodOutputSlot = align_up(kMethodOutputHeader);
 
 struct CMethod {
   RTM_ENTITY_EXPORT_METHOD fn;
   void operator()(rtm::EntityHandle caller, rtm::EntityHandle callee, rtm::MethodCall& c) const {
     auto* cur = static_cast<InvokeCursor*>(c.output);
-    // Room for the header was checked for every method before any ran.
+    // This method may use everything up to `limit`, which leaves one
+    // header slot for each method after it. By induction (the caller
+    // checked capacity >= remaining * slot, and each output ends at or
+    // before its limit, aligned) limit >= used + slot: nothing wraps and
+    // no method can be told of room past the buffer.
+    --cur->remaining;
+    const std::size_t limit =
+        (cur->capacity - cur->remaining * kMethodOutputSlot) & ~(kMethodOutputAlign - 1);
     auto* out = reinterpret_cast<RTM_ENTITY_METHOD_OUTPUT*>(cur->base + cur->used);
-    const std::size_t room = cur->capacity - cur->used - kMethodOutputHeader;
+    const std::size_t room = limit - cur->used - kMethodOutputHeader;
     out->MethodType = c.method_type;
     out->MethodStatus = NO_ERROR;
     out->OutputSize = static_cast<UINT>(room);
     fn(hp(caller.value), hp(callee.value),
        static_cast<RTM_ENTITY_METHOD_INPUT*>(const_cast<void*>(c.input)), out);
     if (out->OutputSize > room) out->OutputSize = static_cast<UINT>(room);  // a method that lied
-    // The next output starts aligned for its fields.
-    std::size_t next = cur->used + kMethodOutputHeader + out->OutputSize;
-    next = (next + alignof(RTM_ENTITY_METHOD_OUTPUT) - 1) & ~(alignof(RTM_ENTITY_METHOD_OUTPUT) - 1);
-    cur->used = std::min(next, cur->capacity);
+    cur->used = align_up(cur->used + kMethodOutputHeader + out->OutputSize);  // <= limit
     c.status = out->MethodStatus;
   }
 };
@@ -578,7 +589,7 @@ DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE E
   const std::uint32_t types =
       Input->MethodType == METHOD_TYPE_ALL_METHODS ? all : Input->MethodType;
   if (types == 0 || (types & ~all) != 0) return ERROR_INVALID_PARAMETER;
-  InvokeCursor cur{reinterpret_cast<unsigned char*>(Output), *OutputSize, 0};
+  InvokeCursor cur{reinterpret_cast<unsigned char*>(Output), *OutputSize, 0, 0};
   std::vector<rtm::MethodCall> calls;
   for (std::uint32_t rest = types; rest != 0; rest &= rest - 1) {
     const int i = std::countr_zero(rest);
@@ -591,9 +602,8 @@ DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE E
     calls.push_back(c);
   }
   // Every method gets at least its output header, or none runs.
-  const std::size_t header_room =
-      calls.size() * ((kMethodOutputHeader + alignof(RTM_ENTITY_METHOD_OUTPUT) - 1) &
-                      ~(alignof(RTM_ENTITY_METHOD_OUTPUT) - 1));
+  cur.remaining = calls.size();
+  const std::size_t header_room = calls.size() * kMethodOutputSlot;
   if (*OutputSize < header_room) {
     *OutputSize = static_cast<UINT>(header_room);
     return ERROR_INSUFFICIENT_BUFFER;

@@ -1,9 +1,11 @@
-/* rtmv2_c_test.c — C11 test of the RTMv2 C API (include/rtmv2/rtmv2.h): every function on
- * its success path and its documented error paths (REFERENCE.md; the header's rtm rules where
- * the reference is silent); unimplemented ones must return exactly ERROR_NOT_SUPPORTED.
+/* rtmv2_c_test.c — C11 test of the RTMv2 C API (include/rtmv2/rtmv2.h): every function, all
+ * implemented, on its success path and its documented error paths (REFERENCE.md; the rtm
+ * rules of the header, include/rtm/instance.h and the README where the reference is silent).
  * Reference counts are checked through the API: a reference no longer held cannot be released
  * again (ERROR_INVALID_PARAMETER), so "the second release fails" proves a Get/Release pair is
- * balanced. Each area uses its own RTM instance id, so entity events stay within it. */
+ * balanced. Each area uses its own RTM instance id, so entity events stay within it.
+ * Nothing here sleeps or needs a second thread: waiting in RtmBlockMethods, route expiry and
+ * timed hold-down are tested in C++ (with an injectable clock). */
 #define _POSIX_C_SOURCE 200809L
 #include <rtmv2/rtmv2.h>
 
@@ -96,14 +98,21 @@ static DWORD WINAPI on_event(RTM_ENTITY_HANDLE self, RTM_EVENT_TYPE type, PVOID 
   return NO_ERROR;
 }
 
-static RTM_ENTITY_HANDLE reg(USHORT instance, USHORT family, ULONG proto, RTM_EVENT_CALLBACK cb) {
+/* Registers (instance, family, proto, instance 1), optionally reserving an opaque pointer
+ * and exporting methods. */
+static RTM_ENTITY_HANDLE reg_ex(USHORT instance, USHORT family, ULONG proto,
+                                RTM_EVENT_CALLBACK cb, BOOL opaque,
+                                PRTM_ENTITY_EXPORT_METHODS methods) {
   RTM_ENTITY_INFO info;
   RTM_ENTITY_HANDLE h = NULL;
   memset(&info, 0, sizeof info);
   info.RtmInstanceId = instance; info.AddressFamily = family;
   info.EntityId.EntityProtocolId = proto; info.EntityId.EntityInstanceId = 1;
-  CHECK_RC(RtmRegisterEntity(&info, NULL, cb, FALSE, &g_profile, &h), NO_ERROR);
+  CHECK_RC(RtmRegisterEntity(&info, methods, cb, opaque, &g_profile, &h), NO_ERROR);
   return h;
+}
+static RTM_ENTITY_HANDLE reg(USHORT instance, USHORT family, ULONG proto, RTM_EVENT_CALLBACK cb) {
+  return reg_ex(instance, family, proto, cb, FALSE, NULL);
 }
 
 /* Adds next hop 192.0.2.<last>/32 on interface ifindex; returns its handle (referenced). */
@@ -862,62 +871,962 @@ static void test_addresses(void) {
   CHECK(na.AddressFamily == AF_INET && a4 == htonl(0xC0000200u) && l16 == 24);
 }
 
-/* ---- not supported yet: exactly ERROR_NOT_SUPPORTED ------------------------------------- */
+/* ---- enumerations ---------------------------------------------------------------------- */
 
-static void test_not_supported(void) {
-  RTM_ENTITY_HANDLE a = reg(10, AF_INET, 8, NULL), h = NULL;
-  RTM_ENTITY_INFO info = {10, AF_INET, {{{99, 1}}}};
-  RTM_ENTITY_EXPORT_METHODS methods = {0, {NULL}};
-  RTM_ENTITY_EXPORT_METHOD m[1] = {NULL};
-  RTM_ENTITY_METHOD_INPUT in = {0, 0, {0}};
-  RTM_ENTITY_METHOD_OUTPUT out = {0, 0, 0, {0}};
-  RTM_REGN_PROFILE prof;
-  RTM_NET_ADDRESS p;
-  RTM_NEXTHOP_INFO nhi;
-  HANDLE nh = add_nh(a, 1, 3), found = NULL, r = NULL, tmp = NULL, e = NULL, list = NULL, d;
-  PRTM_NEXTHOP_INFO nhp = NULL;
-  PRTM_ROUTE_INFO rp = NULL;
+static UINT g_max_enum; /* the profile's MaxHandlesInEnum */
+
+/* Enumeration order: address bytes, then length. */
+static int addr_cmp(const RTM_NET_ADDRESS* x, const RTM_NET_ADDRESS* y) {
+  const int c = memcmp(x->AddrBits, y->AddrBits, RTM_MAX_ADDRESS_SIZE);
+  return c != 0 ? c : (int)x->NumBits - (int)y->NumBits;
+}
+
+/* Whether prefix p covers address a. */
+static int covers(const RTM_NET_ADDRESS* p, const RTM_NET_ADDRESS* a) {
+  if (p->AddressFamily != a->AddressFamily || p->NumBits > a->NumBits) return 0;
+  for (unsigned i = 0; i < p->NumBits; ++i) {
+    const unsigned m = 0x80u >> (i % 8);
+    if ((p->AddrBits[i / 8] & m) != (a->AddrBits[i / 8] & m)) return 0;
+  }
+  return 1;
+}
+
+/* The addresses of all[0..n) (sorted) that a START / NEXT / RANGE enumeration from x selects. */
+static UINT select_addrs(const RTM_NET_ADDRESS* all, UINT n, DWORD mode, const RTM_NET_ADDRESS* x,
+                         RTM_NET_ADDRESS* out) {
+  UINT m = 0;
+  for (UINT i = 0; i < n; ++i) {
+    const int c = addr_cmp(&all[i], x);
+    if (mode == RTM_ENUM_START ? c >= 0 : mode == RTM_ENUM_NEXT ? c > 0 : covers(x, &all[i]))
+      out[m++] = all[i];
+  }
+  return m;
+}
+
+/* How many times x occurs in hs[0..n). */
+static UINT occurrences(const HANDLE* hs, UINT n, HANDLE x) {
+  UINT k = 0;
+  for (UINT i = 0; i < n; ++i) k += hs[i] == x;
+  return k;
+}
+
+/* Drains dest enumeration e of h with batches of `cap`. Every batch but the last is full
+ * (min(cap, MaxHandlesInEnum) infos), every batch is released (a second release fails); the
+ * last returns ERROR_NO_MORE_ITEMS (maybe with infos), and so does a later call, with 0.
+ * Stores up to `max` addresses in out; returns how many destinations came. */
+static UINT drain_dests(RTM_ENTITY_HANDLE h, RTM_ENUM_HANDLE e, UINT cap, RTM_NET_ADDRESS* out,
+                        UINT max, int line) {
+  PRTM_DEST_INFO buf = new_dest_infos(cap);
+  UINT total = 0, n;
+  int bad = 0;
+  DWORD rc = NO_ERROR;
+  for (int guard = 0; guard < 1000 && rc == NO_ERROR; ++guard) {
+    n = cap;
+    rc = RtmGetEnumDests(h, e, &n, buf);
+    if (rc != NO_ERROR && rc != ERROR_NO_MORE_ITEMS) break;
+    bad |= n > cap || n > g_max_enum ||
+           (rc == NO_ERROR && n != (cap < g_max_enum ? cap : g_max_enum));
+    for (UINT i = 0; i < n && i < cap; ++i, ++total)
+      if (total < max) out[total] = di_at(buf, i)->DestAddress;
+    if (n > 0) {
+      check_rc(RtmReleaseDests(h, n, buf), NO_ERROR, "RtmReleaseDests(batch)", "NO_ERROR", line);
+      check_rc(RtmReleaseDests(h, n, buf), INVP, "RtmReleaseDests(batch) again", "INVP", line);
+    }
+  }
+  check_rc(rc, ERROR_NO_MORE_ITEMS, "RtmGetEnumDests(last batch)", "ERROR_NO_MORE_ITEMS", line);
+  check(!bad, "every batch but the last: exactly min(NumDests, MaxHandlesInEnum) infos", line);
+  n = cap;
+  check_rc(RtmGetEnumDests(h, e, &n, buf), ERROR_NO_MORE_ITEMS, "RtmGetEnumDests(after the end)",
+           "ERROR_NO_MORE_ITEMS", line);
+  check(n == 0, "n == 0 after the end", line);
+  free(buf);
+  return total;
+}
+
+/* Drains enumeration e of h (dests), checks it returned exactly want[0..m) in that order,
+ * and deletes it. */
+static void dests_are(RTM_ENTITY_HANDLE h, RTM_ENUM_HANDLE e, UINT cap, const RTM_NET_ADDRESS* want,
+                      UINT m, int line) {
+  RTM_NET_ADDRESS got[160];
+  const UINT n = drain_dests(h, e, cap, got, 160, line);
+  int same = n == m;
+  for (UINT i = 0; same && i < n; ++i)
+    same = addr_cmp(&got[i], &want[i]) == 0 && got[i].AddressFamily == want[i].AddressFamily;
+  check(same, "the enumeration returns exactly the expected destinations, in address order", line);
+  check_rc(RtmDeleteEnumHandle(h, e), NO_ERROR, "RtmDeleteEnumHandle", "NO_ERROR", line);
+}
+#define DESTS_ARE(h, e, cap, want, m) dests_are(h, e, cap, want, m, __LINE__)
+
+/* RtmGetEnumRoutes / RtmGetEnumNextHops / RtmGetListEnumRoutes and their releases. */
+typedef DWORD (*get_handles_fn)(RTM_ENTITY_HANDLE, RTM_ENUM_HANDLE, PUINT, HANDLE*);
+typedef DWORD (*release_handles_fn)(RTM_ENTITY_HANDLE, UINT, HANDLE*);
+
+/* drain_dests for enumerations of handles. */
+static UINT drain_handles(get_handles_fn get, release_handles_fn release, RTM_ENTITY_HANDLE h,
+                          RTM_ENUM_HANDLE e, UINT cap, HANDLE* out, UINT max, int line) {
+  HANDLE* buf = (HANDLE*)calloc(cap, sizeof(HANDLE));
+  UINT total = 0, n;
+  int bad = 0;
+  DWORD rc = NO_ERROR;
+  for (int guard = 0; guard < 1000 && rc == NO_ERROR; ++guard) {
+    n = cap;
+    rc = get(h, e, &n, buf);
+    if (rc != NO_ERROR && rc != ERROR_NO_MORE_ITEMS) break;
+    bad |= n > cap || n > g_max_enum ||
+           (rc == NO_ERROR && n != (cap < g_max_enum ? cap : g_max_enum));
+    for (UINT i = 0; i < n && i < cap; ++i, ++total)
+      if (total < max) out[total] = buf[i];
+    if (n > 0) {
+      check_rc(release(h, n, buf), NO_ERROR, "release(batch)", "NO_ERROR", line);
+      check_rc(release(h, n, buf), INVP, "release(batch) again", "INVP", line);
+    }
+  }
+  check_rc(rc, ERROR_NO_MORE_ITEMS, "get(last batch)", "ERROR_NO_MORE_ITEMS", line);
+  check(!bad, "every batch but the last: exactly min(count, MaxHandlesInEnum) handles", line);
+  n = cap;
+  check_rc(get(h, e, &n, buf), ERROR_NO_MORE_ITEMS, "get(after the end)", "ERROR_NO_MORE_ITEMS",
+           line);
+  check(n == 0, "n == 0 after the end", line);
+  free(buf);
+  return total;
+}
+
+/* Drains e, checks it returned exactly want[0..m) (in that order if `ordered`), deletes it. */
+static void handles_are(get_handles_fn get, release_handles_fn release, RTM_ENTITY_HANDLE h,
+                        RTM_ENUM_HANDLE e, UINT cap, const HANDLE* want, UINT m, int ordered,
+                        int line) {
+  HANDLE got[160];
+  const UINT n = drain_handles(get, release, h, e, cap, got, 160, line);
+  int same = n == m;
+  for (UINT i = 0; same && i < n; ++i)
+    same = ordered ? got[i] == want[i] : occurrences(got, n, want[i]) == 1;
+  check(same, ordered ? "the enumeration returns exactly the expected handles, in order"
+                      : "the enumeration returns exactly the expected handles, once each", line);
+  check_rc(RtmDeleteEnumHandle(h, e), NO_ERROR, "RtmDeleteEnumHandle", "NO_ERROR", line);
+}
+#define ROUTES_ARE(h, e, cap, want, m) \
+  handles_are(RtmGetEnumRoutes, RtmReleaseRoutes, h, e, cap, want, m, 0, __LINE__)
+#define ROUTES_IN_ORDER(h, e, cap, want, m) \
+  handles_are(RtmGetEnumRoutes, RtmReleaseRoutes, h, e, cap, want, m, 1, __LINE__)
+#define NEXT_HOPS_ARE(h, e, cap, want, m) \
+  handles_are(RtmGetEnumNextHops, RtmReleaseNextHops, h, e, cap, want, m, 1, __LINE__)
+#define LIST_IS(h, e, cap, want, m) \
+  handles_are(RtmGetListEnumRoutes, RtmReleaseRoutes, h, e, cap, want, m, 0, __LINE__)
+
+#define NDEST24 130 /* more /24 destinations than the default MaxHandlesInEnum (100) */
+
+static void test_enums(void) {
+  RTM_ENTITY_HANDLE a = reg(10, AF_INET, 8, NULL), b = reg(10, AF_INET, 9, NULL),
+                    c = reg(10, AF_INET, 10, NULL), a6 = reg(10, AF_INET6, 8, NULL);
+  RTM_NEXTHOP_HANDLE nha = add_nh(a, 1, 3), nha2 = add_nh(a, 2, 3), nhb = add_nh(b, 1, 4);
+  RTM_NET_ADDRESS all[NDEST24 + 3], want[NDEST24 + 3], p5, p8, p11, p12, x, x6;
+  RTM_ROUTE_HANDLE ra5 = NULL, ra5n = NULL, rb5 = NULL, rb8 = NULL, rb11 = NULL, r6 = NULL;
+  HANDLE hs[NDEST24 + 16], exp[4];
+  RTM_ENUM_HANDLE e = NULL;
+  RTM_DEST_HANDLE d5 = NULL;
+  PRTM_DEST_INFO di = new_dest_infos(8);
+  RTM_ROUTE_CHANGE_FLAGS f = 0;
+  UINT n, m, nall = 0;
+  DWORD rc;
+  int ok = 1;
+  g_max_enum = g_profile.MaxHandlesInEnum;
+  CHECK(g_max_enum == 100); /* the default */
+  /* a: 10.10.<i>.0/24 for every i < NDEST24, 12/8 (multicast only); b: 10/8, 11/8 and
+   * 10.10.5/24, where a also has a route with a neighbour. In address order: 10/8, the
+   * /24s, 11/8, 12/8. Plus one IPv6 destination, never in an IPv4 enumeration. */
+  v4(&p5, 10, 10, 5, 0, 24); v4(&p8, 10, 0, 0, 0, 8);
+  v4(&p11, 11, 0, 0, 0, 8); v4(&p12, 12, 0, 0, 0, 8);
+  all[nall++] = p8;
+  for (unsigned i = 0; i < NDEST24; ++i, ++nall) {
+    v4(&all[nall], 10, 10, i, 0, 24);
+    ok &= add_route(a, i == 5 ? &ra5 : NULL, &all[nall], 120, 1, UC, NULL, 0) == NO_ERROR;
+  }
+  all[nall++] = p11; all[nall++] = p12;
+  CHECK(ok && ra5 != NULL);
+  route_info(120, 2, UC, NULL)->Neighbour = nha;
+  CHECK_RC(RtmAddRouteToDest(a, &ra5n, &p5, g_ri, INFINITE, NULL, 0, NULL, &f), NO_ERROR);
+  CHECK(ra5n != NULL && ra5n != ra5);
+  CHECK_RC(add_route(b, &rb5, &p5, 100, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(b, &rb8, &p8, 100, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(b, &rb11, &p11, 100, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(a, NULL, &p12, 120, 1, MC, NULL, 0), NO_ERROR);
+  v6(&x6, 1, 48); CHECK_RC(add_route(a6, &r6, &x6, 1, 1, UC, NULL, 0), NO_ERROR);
+  /* Nobody holds a route from here on: enumerations' references are checked alone. */
+  hs[0] = ra5; hs[1] = ra5n; CHECK_RC(RtmReleaseRoutes(a, 2, hs), NO_ERROR);
+  hs[0] = rb5; hs[1] = rb8; hs[2] = rb11; CHECK_RC(RtmReleaseRoutes(b, 3, hs), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a6, 1, &r6), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(c, &p5, BEST, 0, di), NO_ERROR);
+  d5 = di->DestHandle; CHECK_RC(RtmReleaseDestInfo(c, di), NO_ERROR);
+
+  /* RTM_ENUM_START without an address: every destination once, in address order, in
+   * batches of at most MaxHandlesInEnum however many are asked for; then small batches. */
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR); CHECK(e != NULL);
+  DESTS_ARE(c, e, 150, all, nall);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 7, all, nall);
+  /* RTM_ENUM_START at an address: from it on (inclusive), also between destinations. */
+  v4(&x, 10, 10, 100, 0, 24);
+  m = select_addrs(all, nall, RTM_ENUM_START, &x, want);
+  CHECK(m == 32 && addr_cmp(&want[0], &x) == 0);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, &x, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  /* RTM_ENUM_NEXT: strictly after. */
+  m = select_addrs(all, nall, RTM_ENUM_NEXT, &x, want); CHECK(m == 31);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_NEXT, &x, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  v4(&x, 10, 10, 100, 128, 25);
+  m = select_addrs(all, nall, RTM_ENUM_START, &x, want); CHECK(m == 31);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, &x, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  /* RTM_ENUM_RANGE: only destinations inside the prefix (the prefix itself is inside). */
+  v4(&x, 10, 10, 64, 0, 18);
+  m = select_addrs(all, nall, RTM_ENUM_RANGE, &x, want); CHECK(m == 64);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_RANGE, &x, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  m = select_addrs(all, nall, RTM_ENUM_RANGE, &p8, want); CHECK(m == NDEST24 + 1);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_RANGE, &p8, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  /* Views: unicast leaves 12/8 out, multicast has only it. */
+  m = 0;
+  for (UINT i = 0; i < nall; ++i)
+    if (addr_cmp(&all[i], &p12) != 0) want[m++] = all[i];
+  CHECK_RC(RtmCreateDestEnum(c, UC, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, m);
+  CHECK_RC(RtmCreateDestEnum(c, MC, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, &p12, 1);
+  /* RTM_ENUM_OWN_DESTS: only where the caller has a route. */
+  m = 0;
+  for (UINT i = 0; i < nall; ++i)
+    if (addr_cmp(&all[i], &p8) != 0 && addr_cmp(&all[i], &p11) != 0) want[m++] = all[i];
+  CHECK_RC(RtmCreateDestEnum(a, 0, RTM_ENUM_START | RTM_ENUM_OWN_DESTS, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(a, e, 150, want, m);
+  want[0] = p8; want[1] = p5; want[2] = p11;
+  CHECK_RC(RtmCreateDestEnum(b, 0, RTM_ENUM_START | RTM_ENUM_OWN_DESTS, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(b, e, 150, want, 3);
+  v4(&x, 10, 10, 0, 0, 16);
+  CHECK_RC(RtmCreateDestEnum(b, 0, RTM_ENUM_RANGE | RTM_ENUM_OWN_DESTS, &x, BEST, &e), NO_ERROR);
+  DESTS_ARE(b, e, 150, &p5, 1);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START | RTM_ENUM_OWN_DESTS, NULL, BEST, &e), NO_ERROR);
+  DESTS_ARE(c, e, 150, want, 0); /* c has no route */
+  /* The infos are those RtmGetDestInfo fills: here with protocol 8 (a's) in the unicast view. */
+  CHECK_RC(RtmCreateDestEnum(b, UC, RTM_ENUM_RANGE | RTM_ENUM_OWN_DESTS, &x, 8, &e), NO_ERROR);
+  n = 8; rc = RtmGetEnumDests(b, e, &n, di);
+  CHECK(rc == NO_ERROR || rc == ERROR_NO_MORE_ITEMS); CHECK(n == 1);
+  if (n == 1) {
+    CHECK(di->DestHandle == d5 && addr_cmp(&di->DestAddress, &p5) == 0);
+    CHECK(di->NumberOfViews == 1 && di->ViewInfo[0].NumRoutes == 3);
+    CHECK(di->ViewInfo[0].Route == ra5 && di->ViewInfo[0].Owner == a);
+    CHECK_RC(RtmReleaseDests(b, 1, di), NO_ERROR); CHECK_RC(RtmReleaseDests(b, 1, di), INVP);
+  }
+  CHECK_RC(RtmDeleteEnumHandle(b, e), NO_ERROR);
+  /* RtmCreateDestEnum / RtmGetEnumDests / RtmDeleteEnumHandle errors. */
+  CHECK_RC(RtmCreateDestEnum(c, 0, 3, &p5, BEST, &e), INVP); /* no such mode */
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_NEXT, NULL, BEST, &e), INVP);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_RANGE, NULL, BEST, &e), INVP);
+  CHECK_RC(RtmCreateDestEnum(c, 0x4, RTM_ENUM_START, NULL, BEST, &e), INVP); /* not in profile */
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, NULL, BEST, NULL), INVP);
+  x = p5; x.NumBits = 33; CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, &x, BEST, &e), INVP);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, &x6, BEST, &e), INVP); /* IPv6, IPv4 entity */
+  CHECK_RC(RtmCreateDestEnum(NULL, 0, RTM_ENUM_START, NULL, BEST, &e), INVH);
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR);
+  n = 0; CHECK_RC(RtmGetEnumDests(c, e, &n, di), INVP);
+  CHECK_RC(RtmGetEnumDests(c, e, NULL, di), INVP);
+  n = 8; CHECK_RC(RtmGetEnumDests(c, e, &n, NULL), INVP);
+  n = 8; CHECK_RC(RtmGetEnumDests(c, forge(e), &n, di), INVH);
+  n = 8; CHECK_RC(RtmGetEnumDests(c, d5, &n, di), INVH); /* wrong kind */
+  n = 8; CHECK_RC(RtmGetEnumDests(NULL, e, &n, di), INVH);
+  n = 8; CHECK_RC(RtmGetEnumDests(b, e, &n, di), ERROR_ACCESS_DENIED); /* not b's */
+  CHECK_RC(RtmDeleteEnumHandle(b, e), ERROR_ACCESS_DENIED);
+  n = 8; CHECK_RC(RtmGetEnumRoutes(c, e, &n, hs), INVH); /* a destination enumeration */
+  /* The refused calls left it where it was: at the first destination. */
+  n = 1; CHECK_RC(RtmGetEnumDests(c, e, &n, di), NO_ERROR);
+  CHECK(n == 1 && addr_cmp(&di->DestAddress, &p8) == 0);
+  if (n == 1) CHECK_RC(RtmReleaseDests(c, 1, di), NO_ERROR);
+  CHECK_RC(RtmDeleteEnumHandle(c, e), NO_ERROR);
+  n = 8; CHECK_RC(RtmGetEnumDests(c, e, &n, di), INVH); /* deleted */
+  CHECK_RC(RtmDeleteEnumHandle(c, e), INVH);
+  CHECK_RC(RtmDeleteEnumHandle(c, NULL), INVH);
+  CHECK_RC(RtmDeleteEnumHandle(NULL, e), INVH);
+
+  /* Route enumerations of one destination: all, own, and by criteria. */
+  exp[0] = ra5; exp[1] = ra5n; exp[2] = rb5;
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, RTM_ENUM_ALL_ROUTES, NULL, RTM_MATCH_NONE, NULL, 0, &e),
+           NO_ERROR);
+  ROUTES_ARE(c, e, 8, exp, 3);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, RTM_ENUM_ALL_ROUTES, NULL, RTM_MATCH_NONE, NULL, 0, &e),
+           NO_ERROR);
+  ROUTES_ARE(c, e, 1, exp, 3); /* batches of one */
+  CHECK_RC(RtmCreateRouteEnum(a, d5, 0, RTM_ENUM_OWN_ROUTES, NULL, RTM_MATCH_NONE, NULL, 0, &e),
+           NO_ERROR);
+  ROUTES_ARE(a, e, 8, exp, 2);
+  route_info(0, 0, 0, NULL)->RouteOwner = b;
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_OWNER, g_ri, 0, &e), NO_ERROR);
+  ROUTES_ARE(c, e, 8, &exp[2], 1);
+  route_info(0, 0, 0, NULL)->Neighbour = nha;
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_NEIGHBOUR, g_ri, 0, &e), NO_ERROR);
+  ROUTES_ARE(c, e, 8, &exp[1], 1);
+  route_info(0, 0, 0, NULL); /* no neighbour */
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_NEIGHBOUR, g_ri, 0, &e), NO_ERROR);
+  hs[0] = ra5; hs[1] = rb5; ROUTES_ARE(c, e, 8, hs, 2);
+  route_info(120, 2, 0, NULL);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_PREF, g_ri, 0, &e), NO_ERROR);
+  ROUTES_ARE(c, e, 8, &exp[1], 1);
+  route_info(120, 1, 0, NULL)->RouteOwner = a;
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_OWNER | RTM_MATCH_PREF, g_ri, 0, &e),
+           NO_ERROR);
+  ROUTES_ARE(c, e, 8, exp, 1);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, MC, 0, NULL, RTM_MATCH_NONE, NULL, 0, &e), NO_ERROR);
+  ROUTES_ARE(c, e, 8, exp, 0); /* none in the multicast view */
+  /* Without a destination: the routes of the destinations selected as for RtmCreateDestEnum. */
+  exp[0] = rb8; exp[1] = rb5; exp[2] = rb11;
+  CHECK_RC(RtmCreateRouteEnum(b, NULL, 0, RTM_ENUM_START | RTM_ENUM_OWN_ROUTES, NULL,
+                              RTM_MATCH_NONE, NULL, 0, &e), NO_ERROR);
+  ROUTES_IN_ORDER(b, e, 2, exp, 3);
+  v4(&x, 10, 10, 0, 0, 16);
+  CHECK_RC(RtmCreateRouteEnum(b, NULL, 0, RTM_ENUM_RANGE | RTM_ENUM_OWN_ROUTES, &x,
+                              RTM_MATCH_NONE, NULL, 0, &e), NO_ERROR);
+  ROUTES_ARE(b, e, 8, &exp[1], 1);
+  route_info(0, 0, 0, NULL)->RouteOwner = b;
+  CHECK_RC(RtmCreateRouteEnum(c, NULL, 0, RTM_ENUM_NEXT, &p5, RTM_MATCH_OWNER, g_ri, 0, &e),
+           NO_ERROR);
+  ROUTES_ARE(c, e, 8, &exp[2], 1);
+  /* Every route of the family once (more than MaxHandlesInEnum of them). */
+  CHECK_RC(RtmCreateRouteEnum(c, NULL, 0, RTM_ENUM_START, NULL, RTM_MATCH_NONE, NULL, 0, &e),
+           NO_ERROR);
+  n = drain_handles(RtmGetEnumRoutes, RtmReleaseRoutes, c, e, NDEST24 + 16, hs, NDEST24 + 16,
+                    __LINE__);
+  CHECK(n == NDEST24 + 5); /* a: the /24s, 12/8, the neighbour route; b: three */
+  ok = n <= NDEST24 + 16;
+  for (UINT i = 0; ok && i < n; ++i) ok = occurrences(hs, n, hs[i]) == 1 && hs[i] != r6;
+  CHECK(ok && occurrences(hs, n, ra5n) == 1 && occurrences(hs, n, rb11) == 1);
+  CHECK_RC(RtmDeleteEnumHandle(c, e), NO_ERROR);
+  /* RtmCreateRouteEnum / RtmGetEnumRoutes errors. */
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_OWNER, NULL, 0, &e), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, NULL, 0, 3, &p5, RTM_MATCH_NONE, NULL, 0, &e), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, NULL, 0, RTM_ENUM_NEXT, NULL, RTM_MATCH_NONE, NULL, 0, &e), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, NULL, 0, RTM_ENUM_RANGE, NULL, RTM_MATCH_NONE, NULL, 0, &e), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0x4, 0, NULL, RTM_MATCH_NONE, NULL, 0, &e), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_NONE, NULL, 0, NULL), INVP);
+  CHECK_RC(RtmCreateRouteEnum(c, forge(d5), 0, 0, NULL, RTM_MATCH_NONE, NULL, 0, &e), INVH);
+  CHECK_RC(RtmCreateRouteEnum(NULL, d5, 0, 0, NULL, RTM_MATCH_NONE, NULL, 0, &e), INVH);
+  CHECK_RC(RtmCreateRouteEnum(c, d5, 0, 0, NULL, RTM_MATCH_NONE, NULL, 0, &e), NO_ERROR);
+  n = 0; CHECK_RC(RtmGetEnumRoutes(c, e, &n, hs), INVP);
+  n = 8; CHECK_RC(RtmGetEnumRoutes(c, e, &n, NULL), INVP);
+  n = 8; CHECK_RC(RtmGetEnumRoutes(a, e, &n, hs), ERROR_ACCESS_DENIED);
+  n = 8; CHECK_RC(RtmGetEnumDests(c, e, &n, di), INVH); /* a route enumeration */
+  CHECK_RC(RtmDeleteEnumHandle(a, e), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmDeleteEnumHandle(c, e), NO_ERROR);
+  n = 8; CHECK_RC(RtmGetEnumRoutes(c, e, &n, hs), INVH);
+
+  /* Next hops of every owner, by address then interface. */
+  exp[0] = nha; exp[1] = nhb; exp[2] = nha2;
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_START, NULL, &e), NO_ERROR);
+  NEXT_HOPS_ARE(c, e, 8, exp, 3);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_START, NULL, &e), NO_ERROR);
+  NEXT_HOPS_ARE(c, e, 1, exp, 3);
+  v4(&x, 192, 0, 2, 1, 32);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_NEXT, &x, &e), NO_ERROR);
+  NEXT_HOPS_ARE(c, e, 8, &exp[2], 1);
+  v4(&x, 192, 0, 2, 2, 32);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_START, &x, &e), NO_ERROR);
+  NEXT_HOPS_ARE(c, e, 8, &exp[2], 1);
+  v4(&x, 192, 0, 2, 0, 31);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_RANGE, &x, &e), NO_ERROR);
+  NEXT_HOPS_ARE(c, e, 8, exp, 2);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_NEXT, NULL, &e), INVP);
+  CHECK_RC(RtmCreateNextHopEnum(c, 3, &x, &e), INVP);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_START, NULL, NULL), INVP);
+  CHECK_RC(RtmCreateNextHopEnum(NULL, RTM_ENUM_START, NULL, &e), INVH);
+  CHECK_RC(RtmCreateNextHopEnum(c, RTM_ENUM_START, NULL, &e), NO_ERROR);
+  n = 0; CHECK_RC(RtmGetEnumNextHops(c, e, &n, hs), INVP);
+  n = 8; CHECK_RC(RtmGetEnumNextHops(b, e, &n, hs), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmDeleteEnumHandle(c, e), NO_ERROR);
+  n = 8; CHECK_RC(RtmGetEnumNextHops(c, e, &n, hs), INVH);
+
+  /* A snapshot: a destination added after the creation is not returned, nor one deleted
+   * before the cursor reaches it. */
+  CHECK_RC(RtmCreateDestEnum(c, 0, RTM_ENUM_START, &p11, BEST, &e), NO_ERROR);
+  v4(&x, 13, 0, 0, 0, 8); CHECK_RC(add_route(a, NULL, &x, 1, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(b, rb11, &f), NO_ERROR);
+  DESTS_ARE(c, e, 8, &p12, 1);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nha), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nha2), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(b, 1, &nhb), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(a6), NO_ERROR); CHECK_RC(RtmDeregisterEntity(c), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(di);
+}
+
+/* ---- route lists ------------------------------------------------------------------------ */
+
+static void test_route_lists(void) {
+  RTM_ENTITY_HANDLE a = reg(11, AF_INET, 8, NULL), b = reg(11, AF_INET, 9, NULL);
+  RTM_NET_ADDRESS p1, p2, p3, p4;
+  RTM_ROUTE_HANDLE r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, rb = NULL, tmp, two[3];
+  RTM_ROUTE_LIST_HANDLE l1 = NULL, l2 = NULL, lb = NULL, lt = NULL;
+  RTM_ENUM_HANDLE e = NULL;
   RTM_ROUTE_CHANGE_FLAGS f = 0;
   PRTM_DEST_INFO di = new_dest_infos(1);
-  PVOID opaque = NULL;
-  UINT num = 1, size = sizeof out;
-  v4(&p, 10, 30, 0, 0, 16); CHECK_RC(add_route(a, &r, &p, 10, 1, UC, nh, 0), NO_ERROR);
+  UINT n;
+  v4(&p1, 10, 1, 0, 0, 16); v4(&p2, 10, 2, 0, 0, 16);
+  v4(&p3, 10, 3, 0, 0, 16); v4(&p4, 10, 4, 0, 0, 16);
+  CHECK_RC(add_route(a, &r1, &p1, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(a, &r2, &p2, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(a, &r3, &p3, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(b, &rb, &p1, 10, 1, UC, NULL, 0), NO_ERROR);
+  /* Nobody holds these routes from here on: list enumerations' references are checked alone. */
+  two[0] = r1; two[1] = r2; two[2] = r3; CHECK_RC(RtmReleaseRoutes(a, 3, two), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(b, 1, &rb), NO_ERROR);
+  /* RtmCreateRouteList. */
+  CHECK_RC(RtmCreateRouteList(a, &l1), NO_ERROR); CHECK_RC(RtmCreateRouteList(a, &l2), NO_ERROR);
+  CHECK(l1 != NULL && l2 != NULL && l1 != l2);
+  CHECK_RC(RtmCreateRouteList(b, &lb), NO_ERROR);
+  CHECK_RC(RtmCreateRouteList(a, NULL), INVP); CHECK_RC(RtmCreateRouteList(NULL, &lt), INVH);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR);
+  LIST_IS(a, e, 8, two, 0); /* empty */
+  /* RtmInsertInRouteList: the caller's own routes into its own list, all or nothing. */
+  two[0] = r1; two[1] = r2; CHECK_RC(RtmInsertInRouteList(a, l1, 2, two), NO_ERROR);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, two, 2);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 1, two, 2);
+  CHECK_RC(RtmInsertInRouteList(a, l1, 1, &rb), ERROR_ACCESS_DENIED); /* b's route */
+  two[0] = r3; two[1] = rb;
+  CHECK_RC(RtmInsertInRouteList(a, l1, 2, two), ERROR_ACCESS_DENIED); /* r3 stays out too */
+  CHECK_RC(RtmInsertInRouteList(b, l1, 1, &rb), ERROR_ACCESS_DENIED); /* a's list */
+  CHECK_RC(RtmInsertInRouteList(a, l1, 0, &r3), INVP);
+  CHECK_RC(RtmInsertInRouteList(a, l1, 1, NULL), INVP);
+  CHECK_RC(RtmInsertInRouteList(a, BOGUS, 1, &r3), INVH);
+  CHECK_RC(RtmInsertInRouteList(a, forge(l1), 1, &r3), INVH);
+  CHECK_RC(RtmInsertInRouteList(a, r1, 1, &r3), INVH); /* wrong kind */
+  tmp = forge(r3); CHECK_RC(RtmInsertInRouteList(a, l1, 1, &tmp), INVH);
+  CHECK_RC(RtmInsertInRouteList(NULL, l1, 1, &r3), INVH);
+  two[0] = r1; two[1] = r2;
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, two, 2);
+  /* A route moved to a second list leaves the first. */
+  CHECK_RC(RtmInsertInRouteList(a, l2, 1, &r2), NO_ERROR);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, &r1, 1);
+  CHECK_RC(RtmCreateRouteListEnum(a, l2, &e), NO_ERROR); LIST_IS(a, e, 8, &r2, 1);
+  /* A NULL list takes routes out of any list (r3 is in none: harmless). */
+  two[0] = r1; two[1] = r3; CHECK_RC(RtmInsertInRouteList(a, NULL, 2, two), NO_ERROR);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, two, 0);
+  CHECK_RC(RtmCreateRouteListEnum(a, l2, &e), NO_ERROR); LIST_IS(a, e, 8, &r2, 1);
+  CHECK_RC(RtmInsertInRouteList(b, NULL, 1, &r2), ERROR_ACCESS_DENIED); /* not b's route */
+  /* RtmAddRouteToDest with a list: the updated or created route goes into it. */
+  tmp = r3;
+  CHECK_RC(RtmAddRouteToDest(a, &tmp, &p3, route_info(10, 2, UC, NULL), INFINITE, l1, 0, NULL, &f),
+           NO_ERROR);
+  CHECK(tmp == r3);
+  f = 0;
+  CHECK_RC(RtmAddRouteToDest(a, &r4, &p4, route_info(10, 1, UC, NULL), INFINITE, l1, 0, NULL, &f),
+           NO_ERROR);
+  CHECK(r4 != NULL && (f & RTM_ROUTE_CHANGE_NEW));
+  CHECK_RC(RtmReleaseRoutes(a, 1, &r4), NO_ERROR); /* a holds none again */
+  two[0] = r3; two[1] = r4;
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, two, 2);
+  tmp = NULL;
+  CHECK_RC(RtmAddRouteToDest(a, &tmp, &p4, route_info(10, 1, UC, NULL), INFINITE, BOGUS, 0, NULL,
+                             &f), INVH);
+  CHECK_RC(RtmAddRouteToDest(a, &tmp, &p4, route_info(10, 1, UC, NULL), INFINITE, forge(l1), 0,
+                             NULL, &f), INVH);
+  CHECK_RC(RtmAddRouteToDest(b, &tmp, &p4, route_info(10, 1, UC, NULL), INFINITE, l1, 0, NULL, &f),
+           ERROR_ACCESS_DENIED); /* a's list */
+  /* A deleted route leaves its list. */
+  CHECK_RC(RtmDeleteRouteToDest(a, r3, &f), NO_ERROR);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, &r4, 1);
+  CHECK_RC(RtmInsertInRouteList(a, l2, 1, &r3), INVH); /* gone */
+  /* RtmCreateRouteListEnum / RtmGetListEnumRoutes errors. */
+  CHECK_RC(RtmCreateRouteListEnum(b, l1, &e), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmCreateRouteListEnum(a, forge(l1), &e), INVH);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, NULL), INVP);
+  CHECK_RC(RtmCreateRouteListEnum(NULL, l1, &e), INVH);
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR);
+  n = 8; CHECK_RC(RtmGetListEnumRoutes(b, e, &n, two), ERROR_ACCESS_DENIED);
+  n = 0; CHECK_RC(RtmGetListEnumRoutes(a, e, &n, two), INVP);
+  n = 8; CHECK_RC(RtmGetListEnumRoutes(a, e, &n, NULL), INVP);
+  n = 8; CHECK_RC(RtmGetListEnumRoutes(NULL, e, &n, two), INVH);
+  LIST_IS(a, e, 8, &r4, 1);
+  /* An enumeration does not return a route that left the list before the cursor got there. */
+  CHECK_RC(RtmInsertInRouteList(a, l2, 1, &r4), NO_ERROR);
+  two[0] = r2; two[1] = r4;
+  CHECK_RC(RtmCreateRouteListEnum(a, l2, &e), NO_ERROR); LIST_IS(a, e, 8, two, 2);
+  CHECK_RC(RtmCreateRouteListEnum(a, l2, &e), NO_ERROR);
+  CHECK_RC(RtmInsertInRouteList(a, NULL, 1, &r2), NO_ERROR);
+  LIST_IS(a, e, 8, &r4, 1);
+  /* RtmDeleteRouteList: owner only; its routes stay in the table. */
+  CHECK_RC(RtmDeleteRouteList(b, l2), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmDeleteRouteList(a, forge(l2)), INVH);
+  CHECK_RC(RtmDeleteRouteList(NULL, l2), INVH);
+  CHECK_RC(RtmDeleteRouteList(a, l2), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteList(a, l2), INVH);
+  CHECK_RC(RtmCreateRouteListEnum(a, l2, &e), INVH);
+  CHECK_RC(RtmInsertInRouteList(a, l2, 1, &r4), INVH);
+  CHECK_RC(RtmGetRouteInfo(b, r4, g_ri, NULL), NO_ERROR);
+  CHECK(g_ri->State == RTM_ROUTE_STATE_CREATED && g_ri->RouteOwner == a);
+  CHECK_RC(RtmReleaseRouteInfo(b, g_ri), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(b, &p4, BEST, 0, di), NO_ERROR);
+  CHECK(di->ViewInfo[0].Route == r4);
+  CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  CHECK_RC(RtmInsertInRouteList(a, l1, 1, &r4), NO_ERROR); /* it may join another */
+  CHECK_RC(RtmCreateRouteListEnum(a, l1, &e), NO_ERROR); LIST_IS(a, e, 8, &r4, 1);
+  CHECK_RC(RtmDeleteRouteList(a, l1), NO_ERROR); CHECK_RC(RtmDeleteRouteList(b, lb), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(di);
+}
+
+/* ---- entity methods --------------------------------------------------------------------- */
+
+#define OUT_HDR offsetof(RTM_ENTITY_METHOD_OUTPUT, OutputData)
+/* Where the output after one of n bytes (header included) starts. */
+static size_t align_out(size_t n) {
+  const size_t a = _Alignof(RTM_ENTITY_METHOD_OUTPUT);
+  return (n + a - 1) / a * a;
+}
+
+/* What the methods saw. */
+static struct {
+  int calls, try_block;
+  RTM_ENTITY_HANDLE caller, callee;
+  PRTM_ENTITY_METHOD_INPUT input;
+  UINT room[2];      /* Output->OutputSize on entry, per method */
+  DWORD self_block;  /* RtmBlockMethods on its own entity, from inside a method */
+} mc;
+
+/* Method 0: echoes the input. */
+static void m_echo(RTM_ENTITY_HANDLE caller, RTM_ENTITY_HANDLE callee,
+                   RTM_ENTITY_METHOD_INPUT* in, RTM_ENTITY_METHOD_OUTPUT* out) {
+  ++mc.calls; mc.caller = caller; mc.callee = callee; mc.input = in;
+  mc.room[0] = out->OutputSize;
+  if (in->InputSize <= out->OutputSize) {
+    memcpy(out->OutputData, in->InputData, in->InputSize);
+    out->OutputSize = in->InputSize;
+    out->MethodStatus = NO_ERROR;
+  } else {
+    out->OutputSize = 0;
+    out->MethodStatus = ERROR_INSUFFICIENT_BUFFER;
+  }
+}
+
+/* Method 1: four bytes, status 1234. */
+static void m_stat(RTM_ENTITY_HANDLE caller, RTM_ENTITY_HANDLE callee,
+                   RTM_ENTITY_METHOD_INPUT* in, RTM_ENTITY_METHOD_OUTPUT* out) {
+  (void)caller; (void)in;
+  ++mc.calls;
+  mc.room[1] = out->OutputSize;
+  if (mc.try_block) mc.self_block = RtmBlockMethods(callee, NULL, 0, RTM_BLOCK_METHODS);
+  if (out->OutputSize >= 4) {
+    memcpy(out->OutputData, "abcd", 4);
+    out->OutputSize = 4;
+  }
+  out->MethodStatus = 1234;
+}
+
+/* Whether n bytes at p are all 0xEE. */
+static int untouched(const unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != 0xEE) return 0;
+  return 1;
+}
+
+static void test_methods(void) {
+  PRTM_ENTITY_EXPORT_METHODS ms = (PRTM_ENTITY_EXPORT_METHODS)malloc(
+      offsetof(RTM_ENTITY_EXPORT_METHODS, Methods) + 33 * sizeof(RTM_ENTITY_EXPORT_METHOD));
+  PRTM_ENTITY_METHOD_INPUT in =
+      (PRTM_ENTITY_METHOD_INPUT)malloc(offsetof(RTM_ENTITY_METHOD_INPUT, InputData) + 5);
+  union { RTM_ENTITY_METHOD_OUTPUT o; unsigned char b[128]; } ob;
+  PRTM_ENTITY_METHOD_OUTPUT o2;
+  RTM_ENTITY_EXPORT_METHOD got[4];
+  RTM_ENTITY_INFO info = {12, AF_INET, {{{9, 1}}}};
+  RTM_REGN_PROFILE prof;
+  RTM_ENTITY_HANDLE c = reg(12, AF_INET, 8, NULL), s = NULL;
+  const size_t hdr = align_out(OUT_HDR), second = align_out(OUT_HDR + 5);
+  UINT n, size;
+  /* At most 32 methods. */
+  ms->NumMethods = 33;
+  for (int i = 0; i < 33; ++i) ms->Methods[i] = m_echo;
+  CHECK_RC(RtmRegisterEntity(&info, ms, NULL, FALSE, &prof, &s), INVP);
+  ms->NumMethods = 2; ms->Methods[0] = m_echo; ms->Methods[1] = m_stat;
+  CHECK_RC(RtmRegisterEntity(&info, ms, NULL, FALSE, &prof, &s), NO_ERROR);
+  free(ms); /* the table keeps its own copy */
+  /* RtmGetEntityMethods: NumMethods in = capacity, out = count. */
+  n = 0; CHECK_RC(RtmGetEntityMethods(c, s, &n, NULL), ERROR_INSUFFICIENT_BUFFER); CHECK(n == 2);
+  n = 1; CHECK_RC(RtmGetEntityMethods(c, s, &n, got), ERROR_INSUFFICIENT_BUFFER); CHECK(n == 2);
+  memset(got, 0, sizeof got);
+  n = 4; CHECK_RC(RtmGetEntityMethods(c, s, &n, got), NO_ERROR);
+  CHECK(n == 2 && got[0] == m_echo && got[1] == m_stat);
+  n = 2; CHECK_RC(RtmGetEntityMethods(s, s, &n, got), NO_ERROR); CHECK(n == 2);
+  n = 4; CHECK_RC(RtmGetEntityMethods(s, c, &n, got), NO_ERROR); CHECK(n == 0); /* exports none */
+  CHECK_RC(RtmGetEntityMethods(c, s, NULL, got), INVP);
+  n = 4; CHECK_RC(RtmGetEntityMethods(c, s, &n, NULL), INVP);
+  n = 4; CHECK_RC(RtmGetEntityMethods(c, forge(s), &n, got), INVH);
+  n = 4; CHECK_RC(RtmGetEntityMethods(NULL, s, &n, got), INVH);
+  /* RtmInvokeMethod: one method (bit 0). */
+  in->MethodType = 1; in->InputSize = 5; memcpy(in->InputData, "hello", 5);
+  memset(&mc, 0, sizeof mc); memset(ob.b, 0xEE, sizeof ob.b); size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR);
+  CHECK(mc.calls == 1 && mc.caller == c && mc.callee == s && mc.input == in);
+  CHECK(mc.room[0] == sizeof ob.b - OUT_HDR);
+  CHECK(ob.o.MethodType == 1 && ob.o.MethodStatus == NO_ERROR && ob.o.OutputSize == 5);
+  CHECK(memcmp(ob.o.OutputData, "hello", 5) == 0);
+  CHECK(size >= OUT_HDR + 5 && size <= second); /* (its trailing padding may count) */
+  /* All methods: one output each, one after another, each aligned. */
+  in->MethodType = METHOD_TYPE_ALL_METHODS;
+  memset(&mc, 0, sizeof mc); memset(ob.b, 0xEE, sizeof ob.b); size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR);
+  o2 = (PRTM_ENTITY_METHOD_OUTPUT)(void*)(ob.b + second);
+  CHECK(mc.calls == 2 && ob.o.MethodType == 1 && ob.o.MethodStatus == NO_ERROR);
+  CHECK(ob.o.OutputSize == 5 && memcmp(ob.o.OutputData, "hello", 5) == 0);
+  CHECK(o2->MethodType == 2 && o2->MethodStatus == 1234 && o2->OutputSize == 4);
+  CHECK(memcmp(o2->OutputData, "abcd", 4) == 0);
+  CHECK(mc.room[1] == sizeof ob.b - second - OUT_HDR);
+  CHECK(size == second + OUT_HDR + 4);
+  in->MethodType = 3; /* both bits: the same */
+  memset(&mc, 0, sizeof mc); size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR);
+  CHECK(mc.calls == 2 && size == second + OUT_HDR + 4);
+  /* Exactly one header per method: every header still lies inside the buffer (the first
+   * method's room leaves the second's header), nothing is written beyond it. */
+  in->MethodType = METHOD_TYPE_ALL_METHODS;
+  memset(&mc, 0, sizeof mc); memset(ob.b, 0xEE, sizeof ob.b); size = (UINT)(2 * hdr);
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR);
+  CHECK(mc.calls == 2 && size <= 2 * hdr);
+  CHECK(mc.room[0] == 0); /* 2 * hdr - its header - the second's header */
+  CHECK(untouched(ob.b + 2 * hdr, sizeof ob.b - 2 * hdr));
+  /* Less than one header per method: ERROR_INSUFFICIENT_BUFFER, no method runs. */
+  memset(&mc, 0, sizeof mc); size = (UINT)(2 * hdr - 1);
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), ERROR_INSUFFICIENT_BUFFER);
+  in->MethodType = 2; size = (UINT)(OUT_HDR - 1);
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), ERROR_INSUFFICIENT_BUFFER);
+  size = 0; CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), ERROR_INSUFFICIENT_BUFFER);
+  CHECK(mc.calls == 0);
+  /* A method the callee does not export: nothing runs. */
+  in->MethodType = 4; size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), INVP);
+  in->MethodType = 1 | 4; size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), INVP);
+  in->MethodType = 1; size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(s, c, in, &size, &ob.o), INVP); /* c exports none */
+  CHECK(mc.calls == 0);
+  CHECK_RC(RtmInvokeMethod(c, s, NULL, &size, &ob.o), INVP);
+  CHECK_RC(RtmInvokeMethod(c, s, in, NULL, &ob.o), INVP);
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, NULL), INVP);
+  CHECK_RC(RtmInvokeMethod(c, forge(s), in, &size, &ob.o), INVH);
+  CHECK_RC(RtmInvokeMethod(NULL, s, in, &size, &ob.o), INVH);
+  /* A method blocking its own entity would wait for itself: refused. */
+  in->MethodType = 2; mc.try_block = 1; mc.self_block = 0xdead; size = sizeof ob.b;
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR);
+  CHECK(mc.self_block == ERROR_INVALID_PARAMETER);
+  mc.try_block = 0;
+  /* RtmBlockMethods: block and resume (nothing running, so nothing to wait for). */
+  CHECK_RC(RtmBlockMethods(s, NULL, 0, RTM_BLOCK_METHODS), NO_ERROR);
+  CHECK_RC(RtmBlockMethods(s, NULL, 0, RTM_RESUME_METHODS), NO_ERROR);
+  memset(&mc, 0, sizeof mc); size = sizeof ob.b; /* runs again after the resume */
+  CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), NO_ERROR); CHECK(mc.calls == 1);
+  CHECK_RC(RtmBlockMethods(s, s, 0, RTM_BLOCK_METHODS), NO_ERROR); /* itself as the target */
+  CHECK_RC(RtmBlockMethods(s, s, 0, RTM_RESUME_METHODS), NO_ERROR);
+  CHECK_RC(RtmBlockMethods(s, c, 0, RTM_BLOCK_METHODS), INVP); /* another entity */
+  CHECK_RC(RtmBlockMethods(s, NULL, 0, 7), INVP);
+  CHECK_RC(RtmBlockMethods(NULL, NULL, 0, RTM_BLOCK_METHODS), INVH);
+  /* A deregistered callee. */
+  CHECK_RC(RtmDeregisterEntity(s), NO_ERROR);
+  size = sizeof ob.b; CHECK_RC(RtmInvokeMethod(c, s, in, &size, &ob.o), INVH);
+  n = 4; CHECK_RC(RtmGetEntityMethods(c, s, &n, got), INVH);
+  CHECK_RC(RtmDeregisterEntity(c), NO_ERROR);
+  free(in);
+}
+
+/* ---- opaque pointers and destination locks ---------------------------------------------- */
+
+static void test_opaque(void) {
+  RTM_ENTITY_HANDLE a = reg(13, AF_INET, 8, NULL), o1 = reg_ex(13, AF_INET, 20, NULL, TRUE, NULL),
+                    o2 = reg_ex(13, AF_INET, 21, NULL, TRUE, NULL);
+  RTM_NET_ADDRESS p, q;
+  RTM_DEST_HANDLE d, d2;
+  PRTM_DEST_INFO di = new_dest_infos(1);
+  PVOID v = NULL, v2 = NULL, v3 = NULL;
+  int marker = 0;
+  v4(&p, 10, 1, 0, 0, 16); v4(&q, 10, 2, 0, 0, 16);
+  CHECK_RC(add_route(a, NULL, &p, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(a, NULL, &q, 10, 1, UC, NULL, 0), NO_ERROR);
   CHECK_RC(RtmGetExactMatchDestination(a, &p, BEST, 0, di), NO_ERROR);
   d = di->DestHandle; CHECK_RC(RtmReleaseDestInfo(a, di), NO_ERROR);
-  memset(&nhi, 0, sizeof nhi);
-  v4(&nhi.NextHopAddress, 192, 0, 2, 1, 32);
-  nhi.InterfaceIndex = 3;
-  CHECK_RC(RtmRegisterEntity(&info, &methods, NULL, FALSE, &prof, &h), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmLockDestination(a, d, TRUE, TRUE), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetOpaqueInformationPointer(a, d, &opaque), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetEntityMethods(a, a, &num, m), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmInvokeMethod(a, a, &in, &size, &out), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmBlockMethods(a, NULL, 0, RTM_BLOCK_METHODS), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmHoldDestination(a, d, UC, 1000), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetRoutePointer(a, r, &rp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, &rp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, &f), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetNextHopPointer(a, nh, &nhp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmLockNextHop(a, nh, TRUE, TRUE, &nhp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmFindNextHop(a, &nhi, &found, &nhp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmCreateDestEnum(a, 0, RTM_ENUM_START, &p, BEST, &e), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetEnumDests(a, e, &num, di), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmCreateRouteEnum(a, d, 0, RTM_ENUM_ALL_ROUTES, NULL, RTM_MATCH_NONE, NULL, 0, &e),
-           ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetEnumRoutes(a, e, &num, &tmp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmCreateNextHopEnum(a, RTM_ENUM_START, &nhi.NextHopAddress, &e), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetEnumNextHops(a, e, &num, &found), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmDeleteEnumHandle(a, e), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmCreateRouteList(a, &list), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmInsertInRouteList(a, list, 1, &r), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmCreateRouteListEnum(a, list, &e), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmGetListEnumRoutes(a, e, &num, &tmp), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmDeleteRouteList(a, list), ERROR_NOT_SUPPORTED);
-  CHECK_RC(RtmAddRouteToDest(a, &r, &p, route_info(10, 1, UC, nh), INFINITE, BOGUS, 0, NULL, &f),
-           ERROR_NOT_SUPPORTED); /* a route list handle */
-  CHECK_RC(RtmReleaseRoutes(a, 1, &r), NO_ERROR);
-  CHECK_RC(RtmReleaseNextHops(a, 1, &nh), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(a, &q, BEST, 0, di), NO_ERROR);
+  d2 = di->DestHandle; CHECK_RC(RtmReleaseDestInfo(a, di), NO_ERROR);
+  /* The caller's slot: non-NULL, starts NULL, the same on every call. */
+  CHECK_RC(RtmLockDestination(o1, d, TRUE, TRUE), NO_ERROR);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, d, &v), NO_ERROR);
+  CHECK(v != NULL && *(PVOID*)v == NULL);
+  if (v != NULL) *(PVOID*)v = &marker;
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, d, &v2), NO_ERROR); CHECK(v2 == v);
+  CHECK_RC(RtmLockDestination(o1, d, TRUE, FALSE), NO_ERROR);
+  /* Another reserving entity has its own slot, and so has every destination. */
+  CHECK_RC(RtmLockDestination(o2, d, TRUE, TRUE), NO_ERROR);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o2, d, &v3), NO_ERROR);
+  CHECK(v3 != NULL && v3 != v && *(PVOID*)v3 == NULL);
+  CHECK_RC(RtmLockDestination(o2, d, TRUE, FALSE), NO_ERROR);
+  CHECK_RC(RtmLockDestination(o1, d2, FALSE, TRUE), NO_ERROR);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, d2, &v3), NO_ERROR);
+  CHECK(v3 != NULL && v3 != v && *(PVOID*)v3 == NULL);
+  CHECK_RC(RtmLockDestination(o1, d2, FALSE, FALSE), NO_ERROR);
+  /* What was stored stays. */
+  CHECK_RC(RtmLockDestination(o1, d, FALSE, TRUE), NO_ERROR);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, d, &v2), NO_ERROR);
+  CHECK(v2 == v && v2 != NULL && *(PVOID*)v2 == &marker);
+  CHECK_RC(RtmLockDestination(o1, d, FALSE, FALSE), NO_ERROR);
+  /* Only for an entity registered with ReserveOpaquePointer. */
+  CHECK_RC(RtmGetOpaqueInformationPointer(a, d, &v2), INVP);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, d, NULL), INVP);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, forge(d), &v2), INVH);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o1, a, &v2), INVH); /* wrong kind */
+  CHECK_RC(RtmGetOpaqueInformationPointer(NULL, d, &v2), INVH);
+  /* RtmLockDestination: unlocking what is not locked (in that mode) fails. */
+  CHECK_RC(RtmLockDestination(a, d, TRUE, FALSE), INVP);
+  CHECK_RC(RtmLockDestination(a, d, FALSE, FALSE), INVP);
+  CHECK_RC(RtmLockDestination(a, d, FALSE, TRUE), NO_ERROR); /* shared, twice */
+  CHECK_RC(RtmLockDestination(o1, d, FALSE, TRUE), NO_ERROR);
+  CHECK_RC(RtmLockDestination(a, d, TRUE, FALSE), INVP); /* not held exclusively */
+  CHECK_RC(RtmLockDestination(a, d, FALSE, FALSE), NO_ERROR);
+  CHECK_RC(RtmLockDestination(o1, d, FALSE, FALSE), NO_ERROR);
+  CHECK_RC(RtmLockDestination(a, d, FALSE, FALSE), INVP); /* a third shared unlock */
+  CHECK_RC(RtmLockDestination(a, d, TRUE, TRUE), NO_ERROR); /* free again */
+  CHECK_RC(RtmLockDestination(a, d, FALSE, FALSE), INVP); /* held exclusively, not shared */
+  CHECK_RC(RtmLockDestination(a, d, TRUE, FALSE), NO_ERROR);
+  CHECK_RC(RtmLockDestination(a, forge(d), TRUE, TRUE), INVH);
+  CHECK_RC(RtmLockDestination(a, a, TRUE, TRUE), INVH); /* wrong kind */
+  CHECK_RC(RtmLockDestination(NULL, d, TRUE, TRUE), INVH);
+  /* A deregistered entity's slot is cleared: the next reserving entity's starts NULL. */
+  CHECK_RC(RtmLockDestination(o2, d, TRUE, TRUE), NO_ERROR);
+  CHECK_RC(RtmGetOpaqueInformationPointer(o2, d, &v3), NO_ERROR);
+  if (v3 != NULL) *(PVOID*)v3 = &marker;
+  CHECK_RC(RtmLockDestination(o2, d, TRUE, FALSE), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(o2), NO_ERROR);
+  o2 = reg_ex(13, AF_INET, 22, NULL, TRUE, NULL);
+  CHECK_RC(RtmLockDestination(o2, d, FALSE, TRUE), NO_ERROR);
+  v3 = NULL; CHECK_RC(RtmGetOpaqueInformationPointer(o2, d, &v3), NO_ERROR);
+  CHECK(v3 != NULL && v3 != v && *(PVOID*)v3 == NULL);
+  CHECK_RC(RtmLockDestination(o2, d, FALSE, FALSE), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(o2), NO_ERROR); CHECK_RC(RtmDeregisterEntity(o1), NO_ERROR);
   CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(di);
+}
+
+/* ---- route pointers and route locks ----------------------------------------------------- */
+
+static void test_route_locks(void) {
+  RTM_ENTITY_HANDLE a = reg(14, AF_INET, 8, NULL), b = reg(14, AF_INET, 9, NULL);
+  RTM_NEXTHOP_HANDLE nh = add_nh(a, 1, 3);
+  RTM_NET_ADDRESS p;
+  RTM_ROUTE_HANDLE r = NULL, tmp;
+  RTM_DEST_HANDLE d;
+  PRTM_ROUTE_INFO rp = NULL, lp = NULL;
+  PRTM_DEST_INFO di = new_dest_infos(1);
+  RTM_ROUTE_CHANGE_FLAGS f = 0;
+  RTM_VIEW_SET best = 0;
+  v4(&p, 10, 1, 0, 0, 16); CHECK_RC(add_route(a, &r, &p, 10, 1, UC, nh, 0), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(b, &p, BEST, 0, di), NO_ERROR);
+  d = di->DestHandle; CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  /* RtmGetRoutePointer: the route as it is, for any entity; nothing referenced. */
+  CHECK_RC(RtmGetRoutePointer(b, r, &rp), NO_ERROR); CHECK(rp != NULL);
+  if (rp != NULL) {
+    CHECK(rp->DestHandle == d && rp->RouteOwner == a && rp->State == RTM_ROUTE_STATE_CREATED);
+    CHECK(rp->PrefInfo.Preference == 10 && rp->PrefInfo.Metric == 1 && rp->BelongsToViews == UC);
+    CHECK(rp->NextHopsList.NumNextHops == 1 && rp->NextHopsList.NextHops[0] == nh);
+    CHECK_RC(RtmDereferenceHandles(b, 1, &rp->DestHandle), INVP); /* b holds none */
+  }
+  CHECK_RC(RtmGetRoutePointer(b, r, NULL), INVP);
+  CHECK_RC(RtmGetRoutePointer(b, forge(r), &lp), INVH);
+  CHECK_RC(RtmGetRoutePointer(b, nh, &lp), INVH); /* wrong kind */
+  CHECK_RC(RtmGetRoutePointer(NULL, r, &lp), INVH);
+  /* The owner edits under its exclusive lock and commits with RtmUpdateAndUnlockRoute. */
+  CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, &lp), NO_ERROR); CHECK(lp != NULL);
+  if (lp != NULL) {
+    CHECK(lp->PrefInfo.Metric == 1);
+    lp->PrefInfo.Metric = 7;
+  }
+  CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, &f), NO_ERROR);
+  CHECK((f & RTM_ROUTE_CHANGE_NEW) == 0);
+  CHECK_RC(RtmGetRouteInfo(b, r, g_ri, NULL), NO_ERROR);
+  CHECK(g_ri->PrefInfo.Metric == 7 && g_ri->PrefInfo.Preference == 10);
+  CHECK(g_ri->NextHopsList.NumNextHops == 1 && g_ri->NextHopsList.NextHops[0] == nh);
+  CHECK(g_ri->State == RTM_ROUTE_STATE_CREATED && g_ri->BelongsToViews == UC);
+  CHECK_RC(RtmReleaseRouteInfo(b, g_ri), NO_ERROR); CHECK_RC(RtmReleaseRouteInfo(b, g_ri), INVP);
+  /* ... which unlocked it. */
+  CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, &f), INVP);
+  CHECK_RC(RtmLockRoute(a, r, TRUE, FALSE, NULL), INVP);
+  CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, NULL), NO_ERROR); /* free: the lock is taken again */
+  CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, NULL), INVP);
+  CHECK_RC(RtmUpdateAndUnlockRoute(b, r, INFINITE, NULL, 0, NULL, &f), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmLockRoute(a, r, TRUE, FALSE, NULL), NO_ERROR); /* a plain unlock */
+  /* Exclusive: the owner only; shared: anyone. */
+  CHECK_RC(RtmLockRoute(b, r, TRUE, TRUE, &lp), ERROR_ACCESS_DENIED);
+  lp = NULL; CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && lp->PrefInfo.Metric == 7);
+  CHECK_RC(RtmLockRoute(a, r, FALSE, TRUE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockRoute(a, r, FALSE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), INVP);
+  CHECK_RC(RtmLockRoute(b, forge(r), FALSE, TRUE, &lp), INVH);
+  CHECK_RC(RtmLockRoute(b, nh, FALSE, TRUE, &lp), INVH); /* wrong kind */
+  CHECK_RC(RtmLockRoute(NULL, r, FALSE, TRUE, &lp), INVH);
+  /* An update by RtmAddRouteToDest shows through the pointer once locked. */
+  tmp = r; CHECK_RC(add_route(a, &tmp, &p, 10, 9, UC, nh, 0), NO_ERROR);
+  lp = NULL; CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && lp->PrefInfo.Metric == 9);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  /* Another field committed the same way: the route's views. */
+  lp = NULL; CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, &lp), NO_ERROR);
+  if (lp != NULL) lp->BelongsToViews = UC | MC;
+  CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, &f), NO_ERROR);
+  CHECK_RC(RtmIsBestRoute(b, r, &best), NO_ERROR); CHECK(best == (UC | MC));
+  CHECK_RC(RtmDeleteRouteToDest(a, r, &f), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &r), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r), INVP);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nh), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(di);
+}
+
+/* ---- next-hop pointers and locks --------------------------------------------------------- */
+
+static void test_next_hop_pointers(void) {
+  RTM_ENTITY_HANDLE a = reg(15, AF_INET, 8, NULL), b = reg(15, AF_INET, 9, NULL);
+  RTM_NEXTHOP_HANDLE nh = add_nh(a, 1, 3), found = NULL;
+  RTM_NEXTHOP_INFO nhi;
+  RTM_NEXTHOP_CHANGE_FLAGS nf = 0;
+  PRTM_NEXTHOP_INFO np = NULL, lp = NULL;
+  RTM_NET_ADDRESS want;
+  v4(&want, 192, 0, 2, 1, 32);
+  /* RtmGetNextHopPointer: the next hop as it is, for any entity. */
+  CHECK_RC(RtmGetNextHopPointer(b, nh, &np), NO_ERROR); CHECK(np != NULL);
+  if (np != NULL) {
+    CHECK(memcmp(&np->NextHopAddress, &want, sizeof want) == 0 && np->InterfaceIndex == 3);
+    CHECK(np->NextHopOwner == a && np->State == RTM_NEXTHOP_STATE_CREATED && np->Flags == 0);
+  }
+  CHECK_RC(RtmGetNextHopPointer(b, nh, NULL), INVP);
+  CHECK_RC(RtmGetNextHopPointer(b, forge(nh), &lp), INVH);
+  CHECK_RC(RtmGetNextHopPointer(b, a, &lp), INVH); /* wrong kind */
+  CHECK_RC(RtmGetNextHopPointer(NULL, nh, &lp), INVH);
+  /* RtmLockNextHop: exclusive by the owner only, shared by anyone. */
+  CHECK_RC(RtmLockNextHop(b, nh, TRUE, TRUE, &lp), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmLockNextHop(a, nh, TRUE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && lp->InterfaceIndex == 3 && lp->NextHopOwner == a);
+  CHECK_RC(RtmLockNextHop(a, nh, TRUE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockNextHop(a, nh, TRUE, FALSE, NULL), INVP);
+  lp = NULL; CHECK_RC(RtmLockNextHop(b, nh, FALSE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && memcmp(&lp->NextHopAddress, &want, sizeof want) == 0);
+  CHECK_RC(RtmLockNextHop(a, nh, FALSE, TRUE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockNextHop(b, nh, FALSE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockNextHop(a, nh, FALSE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockNextHop(b, nh, FALSE, FALSE, NULL), INVP);
+  CHECK_RC(RtmLockNextHop(b, forge(nh), FALSE, TRUE, &lp), INVH);
+  CHECK_RC(RtmLockNextHop(NULL, nh, FALSE, TRUE, &lp), INVH);
+  /* An update shows through the pointer once locked. */
+  memset(&nhi, 0, sizeof nhi);
+  nhi.NextHopAddress = want; nhi.InterfaceIndex = 3; nhi.Flags = RTM_NEXTHOP_FLAGS_DOWN;
+  CHECK_RC(RtmAddNextHop(a, &nhi, &nh, &nf), NO_ERROR);
+  lp = NULL; CHECK_RC(RtmLockNextHop(b, nh, FALSE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && lp->Flags == RTM_NEXTHOP_FLAGS_DOWN);
+  CHECK_RC(RtmLockNextHop(b, nh, FALSE, FALSE, NULL), NO_ERROR);
+  /* RtmFindNextHop with a NextHopPointer. */
+  nhi.Flags = 0; np = NULL;
+  CHECK_RC(RtmFindNextHop(a, &nhi, &found, &np), NO_ERROR);
+  CHECK(found == nh && np != NULL);
+  CHECK(np != NULL && memcmp(&np->NextHopAddress, &want, sizeof want) == 0);
+  CHECK(np != NULL && np->InterfaceIndex == 3);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &found), NO_ERROR);
+  nhi.NextHopOwner = a; np = NULL; found = NULL; /* b looks up a's */
+  CHECK_RC(RtmFindNextHop(b, &nhi, &found, &np), NO_ERROR);
+  CHECK(found == nh && np != NULL && np->NextHopOwner == a && np->InterfaceIndex == 3);
+  CHECK_RC(RtmReleaseNextHops(b, 1, &found), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(b, 1, &found), INVP); /* the pointer took no reference */
+  nhi.InterfaceIndex = 4; CHECK_RC(RtmFindNextHop(b, &nhi, &found, &np), ERROR_NOT_FOUND);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nh), NO_ERROR); CHECK_RC(RtmReleaseNextHops(a, 1, &nh), INVP);
+  CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+}
+
+/* ---- hold-down and time to live -------------------------------------------------------- */
+
+static void test_hold(void) {
+  RTM_ENTITY_HANDLE a = reg(16, AF_INET, 8, NULL), b = reg(16, AF_INET, 9, NULL);
+  RTM_NET_ADDRESS p, q, t;
+  RTM_ROUTE_HANDLE r = NULL, rb1 = NULL, rb2 = NULL, rb3 = NULL, rt = NULL, tmp, hold;
+  HANDLE rbs[3];
+  RTM_DEST_HANDLE d, d2;
+  RTM_ENUM_HANDLE e = NULL;
+  PRTM_DEST_INFO di = new_dest_infos(1);
+  RTM_ROUTE_CHANGE_FLAGS f = 0;
+  DWORD rc;
+  v4(&p, 10, 1, 0, 0, 16); v4(&q, 10, 2, 0, 0, 16); v4(&t, 10, 3, 0, 0, 16);
+  CHECK_RC(add_route(a, &r, &p, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(a, &p, BEST, 0, di), NO_ERROR); d = di->DestHandle;
+  CHECK_RC(RtmReferenceHandles(a, 1, &d), NO_ERROR); /* a keeps d beyond the info */
+  CHECK_RC(RtmReleaseDestInfo(a, di), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &r), NO_ERROR); /* a holds no reference on r */
+  /* RtmHoldDestination errors. */
+  CHECK_RC(RtmHoldDestination(a, d, 0x4, INFINITE), INVP); /* views outside the profile */
+  CHECK_RC(RtmHoldDestination(a, d, 0x80000000u, INFINITE), INVP);
+  CHECK_RC(RtmHoldDestination(a, forge(d), UC, INFINITE), INVH);
+  CHECK_RC(RtmHoldDestination(a, r, UC, INFINITE), INVH); /* wrong kind */
+  CHECK_RC(RtmHoldDestination(NULL, d, UC, INFINITE), INVH);
+  /* The deleted best route is held: HoldRoute, referenced in the info. */
+  CHECK_RC(RtmHoldDestination(a, d, UC, INFINITE), NO_ERROR);
+  f = 0; CHECK_RC(RtmDeleteRouteToDest(a, r, &f), NO_ERROR); CHECK(f & RTM_ROUTE_CHANGE_BEST);
+  CHECK_RC(RtmGetDestInfo(a, d, BEST, UC, di), NO_ERROR);
+  CHECK(di->NumberOfViews == 1 && di->ViewInfo[0].NumRoutes == 0 && di->ViewInfo[0].Route == NULL);
+  CHECK(di->ViewInfo[0].HoldRoute == r);
+  hold = di->ViewInfo[0].HoldRoute;
+  CHECK_RC(RtmGetRouteInfo(a, hold, g_ri, NULL), NO_ERROR);
+  CHECK(g_ri->State == RTM_ROUTE_STATE_DELETED && g_ri->DestHandle == d);
+  CHECK_RC(RtmReleaseRouteInfo(a, g_ri), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &hold), NO_ERROR); /* the info's reference, a's only one */
+  CHECK_RC(RtmReleaseRoutes(a, 1, &hold), INVP);
+  CHECK_RC(RtmReferenceHandles(a, 1, &hold), NO_ERROR); /* ... given back to the info */
+  CHECK_RC(RtmReleaseDestInfo(a, di), NO_ERROR); CHECK_RC(RtmReleaseDestInfo(a, di), INVP);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &hold), INVP);
+  /* The destination stays in the table while it holds a route. */
+  CHECK_RC(rc = RtmGetExactMatchDestination(a, &p, BEST, 0, di), NO_ERROR);
+  if (rc == NO_ERROR) {
+    CHECK(di->DestHandle == d && di->ViewInfo[0].HoldRoute == r);
+    CHECK_RC(RtmReleaseDestInfo(a, di), NO_ERROR);
+  }
+  CHECK_RC(RtmCreateDestEnum(a, 0, RTM_ENUM_START, NULL, BEST, &e), NO_ERROR); /* enumerated too */
+  DESTS_ARE(a, e, 8, &p, 1);
+  /* Several routes: a deleted route that was not the best is not held; the best is, while
+   * the next best serves; the next deleted best replaces it. */
+  CHECK_RC(add_route(b, &rb1, &q, 10, 1, UC, NULL, 0), NO_ERROR);
+  CHECK_RC(add_route(b, &rb2, &q, 20, 1, UC, NULL, RTM_ROUTE_CHANGE_NEW), NO_ERROR);
+  CHECK_RC(add_route(b, &rb3, &q, 30, 1, UC, NULL, RTM_ROUTE_CHANGE_NEW), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(b, &q, BEST, 0, di), NO_ERROR); d2 = di->DestHandle;
+  CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  CHECK_RC(RtmHoldDestination(b, d2, UC, INFINITE), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(b, rb3, &f), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(b, &q, BEST, UC, di), NO_ERROR);
+  CHECK(di->ViewInfo[0].Route == rb1 && di->ViewInfo[0].HoldRoute == NULL);
+  CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(b, rb1, &f), NO_ERROR);
+  CHECK_RC(RtmGetExactMatchDestination(b, &q, BEST, UC, di), NO_ERROR);
+  CHECK(di->ViewInfo[0].NumRoutes == 1 && di->ViewInfo[0].Route == rb2);
+  CHECK(di->ViewInfo[0].HoldRoute == rb1);
+  CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(b, rb2, &f), NO_ERROR);
+  CHECK_RC(RtmGetDestInfo(b, d2, BEST, UC, di), NO_ERROR);
+  CHECK(di->ViewInfo[0].NumRoutes == 0 && di->ViewInfo[0].HoldRoute == rb2);
+  CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
+  rbs[0] = rb1; rbs[1] = rb2; rbs[2] = rb3;
+  CHECK_RC(RtmReleaseRoutes(b, 3, rbs), NO_ERROR); CHECK_RC(RtmReleaseRoutes(b, 3, rbs), INVP);
+  /* A finite time to live is accepted (expiry: C++ tests, with an injectable clock). */
+  f = 0;
+  CHECK_RC(RtmAddRouteToDest(a, &rt, &t, route_info(10, 1, UC, NULL), 3600000, NULL, 0, NULL, &f),
+           NO_ERROR);
+  CHECK(rt != NULL && (f & RTM_ROUTE_CHANGE_NEW));
+  tmp = rt; /* back to INFINITE: no timer left behind */
+  CHECK_RC(RtmAddRouteToDest(a, &tmp, &t, route_info(10, 2, UC, NULL), INFINITE, NULL, 0, NULL,
+                             &f), NO_ERROR);
+  CHECK_RC(RtmGetRouteInfo(a, rt, g_ri, NULL), NO_ERROR);
+  CHECK(g_ri->State == RTM_ROUTE_STATE_CREATED && g_ri->PrefInfo.Metric == 2);
+  CHECK_RC(RtmReleaseRouteInfo(a, g_ri), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(a, rt, &f), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &rt), NO_ERROR);
+  CHECK_RC(RtmDereferenceHandles(a, 1, &d), NO_ERROR);
+  CHECK_RC(RtmDereferenceHandles(a, 1, &d), INVP);
+  CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
   free(di);
 }
 
@@ -929,7 +1838,8 @@ int main(void) {
   g_stride = RTM_SIZE_OF_DEST_INFO(g_profile.NumberOfViews);
   CHECK_RC(RtmDeregisterEntity(h), NO_ERROR);
   test_entities(); test_next_hops(); test_routes(); test_dests();
-  test_notification(); test_refcount(); test_addresses(); test_not_supported();
+  test_notification(); test_refcount(); test_addresses(); test_enums(); test_route_lists();
+  test_methods(); test_opaque(); test_route_locks(); test_next_hop_pointers(); test_hold();
   free(g_ri);
   if (g_failures != 0) {
     printf("rtmv2_c_test: FAILED (%d of %d checks)\n", g_failures, g_checks);

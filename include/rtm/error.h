@@ -23,7 +23,7 @@ enum class errc : int {
   no_more_items,        // an enumeration or queue is exhausted
   insufficient_buffer,  // caller's buffer too small; the needed count is reported
   not_enough_memory,    // allocation failed; nothing was changed
-  not_supported,        // the operation is not implemented (yet)
+  not_supported,        // the operation is not supported
   no_system_resources,  // a fixed limit was reached (registrations, views, instances)
   cannot_complete,      // the object is being torn down (e.g. entity deregistering)
   already_exists,       // the entity is registered already

@@ -355,8 +355,9 @@ typedef DWORD (*RTM_EVENT_CALLBACK)(RTM_ENTITY_HANDLE RtmRegHandle, RTM_EVENT_TY
  * caller does not own -> ERROR_ACCESS_DENIED; a release of a handle the
  * caller holds no reference on, a second release, the wrong release
  * function -> ERROR_INVALID_PARAMETER (ERROR_INVALID_HANDLE if the handle no
- * longer exists), with no count changed. Functions not implemented yet
- * return ERROR_NOT_SUPPORTED (see the README's status table).
+ * longer exists), with no count changed. Where RTMv2 leaves the behaviour
+ * of enumerations, methods, locks, pointers, hold-down and expiry open,
+ * the rtm rules are in the README ("Where RTMv2 leaves room").
  */
 
 /* Registration */
