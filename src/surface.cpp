@@ -831,6 +831,13 @@ errc Instance::lock_route(EntityHandle caller, RouteHandle route, bool exclusive
     lock_with_block(r, r->client_lock, r->c_block, exclusive);
     return errc::ok;
   }
+  if (exclusive && r->client_lock.held_exclusive()) {
+    // An exclusive unlock without update_and_unlock_route discards the
+    // owner's uncommitted edits of the C view (still under the lock).
+    const auto& hooks = detail::g_c_block_hooks;
+    if (r->c_block.load(std::memory_order_acquire) != nullptr && hooks.refresh != nullptr)
+      hooks.refresh(r);
+  }
   return r->client_lock.unlock(exclusive) ? errc::ok : errc::invalid_parameter;
 }
 
