@@ -191,7 +191,7 @@ struct Harness {
 
   void step() {
     const int i = who();
-    const int op = in.ConsumeIntegralInRange<int>(0, 19);
+    const int op = in.ConsumeIntegralInRange<int>(0, 23);
     if (std::getenv("RTMV2_FUZZ_TRACE")) {
       std::fprintf(stderr, "step op %d entity %d; refs:", op, i);
       for (const auto& [k, c] : refs)
@@ -420,6 +420,110 @@ struct Harness {
           take(i, v, false);
           released(call(RtmReleaseEntities(e[i], c, hs)), i, v, false, true, "RtmReleaseEntities");
         }
+        break;
+      }
+      case 20: {  // a destination or route enumeration, drained: every handle it returns is
+                  // referenced for the caller and released with the right function
+        RTM_NET_ADDRESS a;
+        address(&a, i);
+        const RTM_ENUM_FLAGS flags = in.ConsumeIntegralInRange<RTM_ENUM_FLAGS>(0, 3) |
+                                     (in.ConsumeBool() ? RTM_ENUM_OWN_DESTS : 0);
+        const bool routes_enum = in.ConsumeBool();
+        RTM_ENUM_HANDLE en = nullptr;
+        const DWORD r = routes_enum
+            ? call(RtmCreateRouteEnum(e[i], in.ConsumeBool() ? any_handle() : nullptr,
+                                      in.ConsumeIntegralInRange<RTM_VIEW_SET>(0, 3),
+                                      flags & ~RTM_ENUM_OWN_DESTS, in.ConsumeBool() ? &a : nullptr,
+                                      RTM_MATCH_NONE, nullptr, 0, &en))
+            : call(RtmCreateDestEnum(e[i], in.ConsumeIntegralInRange<RTM_VIEW_SET>(0, 3), flags,
+                                     in.ConsumeBool() ? &a : nullptr, RTM_BEST_PROTOCOL, &en));
+        if (r != NO_ERROR) break;
+        remember(en);
+        for (int batch = 0; batch < 64; ++batch) {
+          UINT n = in.ConsumeIntegralInRange<UINT>(1, 4);
+          DWORD g;
+          if (routes_enum) {
+            HANDLE hs[4];
+            g = call(RtmGetEnumRoutes(e[i], en, &n, hs));
+            if (g != NO_ERROR && g != ERROR_NO_MORE_ITEMS) std::abort();
+            std::vector<HANDLE> v(hs, hs + n);
+            take(i, v, false);
+            if (n > 0) released(call(RtmReleaseRoutes(e[i], n, hs)), i, v, false, true, "RtmReleaseRoutes");
+          } else {
+            std::vector<unsigned char> buf(4 * kDestInfoSize);
+            auto* infos = reinterpret_cast<PRTM_DEST_INFO>(buf.data());
+            g = call(RtmGetEnumDests(e[i], en, &n, infos));
+            if (g != NO_ERROR && g != ERROR_NO_MORE_ITEMS) std::abort();
+            const std::size_t stride = RTM_SIZE_OF_DEST_INFO(profile[i].NumberOfViews);
+            std::vector<HANDLE> v;
+            for (UINT k = 0; k < n; ++k) {
+              auto* d = reinterpret_cast<PRTM_DEST_INFO>(buf.data() + k * stride);
+              remember(d->DestHandle);
+              for (HANDLE h : dest_handles(d)) v.push_back(h);
+            }
+            take(i, v, false);
+            if (n > 0) released(call(RtmReleaseDests(e[i], n, infos)), i, v, false, true, "RtmReleaseDests (enum)");
+          }
+          if (g == ERROR_NO_MORE_ITEMS || in.ConsumeIntegralInRange<int>(0, 7) == 0) break;
+        }
+        if (call(RtmDeleteEnumHandle(e[i], en)) != NO_ERROR) std::abort();
+        break;
+      }
+      case 21: {  // a route list of any handles, enumerated, then deleted
+        RTM_ROUTE_LIST_HANDLE list = nullptr;
+        if (call(RtmCreateRouteList(e[i], &list)) != NO_ERROR) std::abort();
+        remember(list);
+        HANDLE hs[3] = {any_handle(), any_handle(), any_handle()};
+        call(RtmInsertInRouteList(e[i], in.ConsumeBool() ? list : any_handle(),
+                                  in.ConsumeIntegralInRange<UINT>(0, 3), hs));
+        RTM_ENUM_HANDLE en = nullptr;
+        if (call(RtmCreateRouteListEnum(e[i], list, &en)) == NO_ERROR) {
+          HANDLE got[8];
+          UINT n = 8;
+          const DWORD g = call(RtmGetListEnumRoutes(e[i], en, &n, got));
+          if (g != NO_ERROR && g != ERROR_NO_MORE_ITEMS) std::abort();
+          std::vector<HANDLE> v(got, got + n);
+          take(i, v, false);
+          if (n > 0) released(call(RtmReleaseRoutes(e[i], n, got)), i, v, false, true, "RtmReleaseRoutes (list)");
+          if (call(RtmDeleteEnumHandle(e[i], en)) != NO_ERROR) std::abort();
+        }
+        if (in.ConsumeBool() && call(RtmDeleteRouteList(e[i], list)) != NO_ERROR) std::abort();
+        break;
+      }
+      case 22: {  // lock and unlock any handle (never left locked: the harness is one thread)
+        HANDLE h = any_handle();
+        const BOOL excl = in.ConsumeBool();
+        PRTM_ROUTE_INFO rp = nullptr;
+        PRTM_NEXTHOP_INFO np = nullptr;
+        switch (in.ConsumeIntegralInRange<int>(0, 2)) {
+          case 0:
+            if (call(RtmLockDestination(e[i], h, excl, TRUE)) == NO_ERROR &&
+                call(RtmLockDestination(e[i], h, excl, FALSE)) != NO_ERROR)
+              std::abort();
+            break;
+          case 1:
+            if (call(RtmLockRoute(e[i], h, excl, TRUE, in.ConsumeBool() ? &rp : nullptr)) == NO_ERROR &&
+                call(RtmLockRoute(e[i], h, excl, FALSE, nullptr)) != NO_ERROR)
+              std::abort();
+            break;
+          default:
+            if (call(RtmLockNextHop(e[i], h, excl, TRUE, in.ConsumeBool() ? &np : nullptr)) == NO_ERROR &&
+                call(RtmLockNextHop(e[i], h, excl, FALSE, nullptr)) != NO_ERROR)
+              std::abort();
+            break;
+        }
+        break;
+      }
+      case 23: {  // the owner edits its route through the pointer and commits it
+        HANDLE h = any_handle();
+        PRTM_ROUTE_INFO rp = nullptr;
+        if (call(RtmLockRoute(e[i], h, TRUE, TRUE, &rp)) != NO_ERROR) break;
+        rp->PrefInfo.Metric = in.ConsumeIntegral<ULONG>();
+        if (in.ConsumeBool()) rp->NextHopsList.NumNextHops = in.ConsumeIntegralInRange<USHORT>(0, 20);
+        RTM_ROUTE_CHANGE_FLAGS f = 0;
+        if (call(RtmUpdateAndUnlockRoute(e[i], h, INFINITE, nullptr, 0, nullptr, &f)) != NO_ERROR &&
+            call(RtmLockRoute(e[i], h, TRUE, FALSE, nullptr)) != NO_ERROR)
+          std::abort();  // a failed commit keeps the lock; it must still be ours to drop
         break;
       }
       default: {  // release any handle: succeeds only if the model says it is held

@@ -1837,7 +1837,13 @@ errc Instance::reference_handles(EntityHandle caller, std::span<const AnyHandle>
   if (handles.empty()) return errc::invalid_parameter;
   for (std::size_t i = 0; i < handles.size(); ++i) {
     Guard go;
-    Object* o = core_->handles.lookup(handles[i], HandleKind::none, go);
+    // Only the reference-counted kinds: notification registrations,
+    // enumerations and route lists are created and deleted, never
+    // referenced (a reference would keep a deleted one usable).
+    const HandleKind k = handle_kind(handles[i]);
+    const bool counted = k == HandleKind::entity || k == HandleKind::dest ||
+                         k == HandleKind::route || k == HandleKind::next_hop;
+    Object* o = counted ? core_->handles.lookup(handles[i], HandleKind::none, go) : nullptr;
     errc r = o == nullptr ? errc::invalid_handle : add_ref(e, o);
     if (r == errc::not_found) r = errc::invalid_handle;
     if (r != errc::ok) {

@@ -147,6 +147,23 @@ TEST_F(SurfaceTest, DestEnumBadInput) {
   EXPECT_EQ(rtm().delete_enum(a_, h), errc::ok);
 }
 
+// Enumerations, route lists and notification registrations are deleted,
+// not released: a reference would keep a deleted one usable.
+TEST_F(SurfaceTest, CreatedNotReferencedHandlesRefuseReferences) {
+  rtm::EnumHandle en;
+  rtm::RouteListHandle l;
+  rtm::NotifyHandle n;
+  ASSERT_EQ(rtm().create_dest_enum(a_, 0, rtm::kEnumStart, nullptr, 0, &en), errc::ok);
+  ASSERT_EQ(rtm().create_route_list(a_, &l), errc::ok);
+  ASSERT_EQ(rtm().register_for_change_notification(a_, 0, rtm::kChangeTypeAll, nullptr, &n),
+            errc::ok);
+  for (rtm::AnyHandle h : {en.value, l.value, n.value})
+    EXPECT_EQ(rtm().reference_handles(a_, {&h, 1}), errc::invalid_handle);
+  EXPECT_EQ(rtm().delete_enum(a_, en), errc::ok);
+  EXPECT_EQ(rtm().delete_route_list(a_, l), errc::ok);
+  EXPECT_EQ(rtm().deregister_from_change_notification(a_, n), errc::ok);
+}
+
 TEST_F(SurfaceTest, EnumBatchIsCappedByProfile) {
   rtm::EntityConfig cfg;
   cfg.max_handles_in_enum = 3;

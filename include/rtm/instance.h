@@ -359,7 +359,9 @@ class Instance {
 
   // ---- reference counting ------------------------------------------------------------
 
-  // Adds one reference, owned by the caller, to each handle (any kind). All
+  // Adds one reference, owned by the caller, to each handle (entity,
+  // destination, route or next hop; a notification, enumeration or route
+  // list handle is invalid_handle: those are deleted, not released). All
   // handles are validated first: on error no count changes. Any live handle
   // of the instance may be referenced (the caller need not hold it yet:
   // handles are validated against the slot table, so this is safe).
