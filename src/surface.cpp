@@ -299,8 +299,12 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
       ++en->cursor;  // deleted since the snapshot, or filtered out
       continue;
     }
-    if (errc r = detail::fill_dest_info(*core_, e, d, en->protocol, en->views, &infos[n]);
-        r != errc::ok) {
+    const errc r = detail::fill_dest_info(*core_, e, d, en->protocol, en->views, &infos[n]);
+    if (r == errc::not_found) {  // its last reference went after the checks: deleted, skip
+      ++en->cursor;
+      continue;
+    }
+    if (r != errc::ok) {
       // All or nothing: give back this call's infos, rewind the cursor.
       std::span<const DestInfo> got(infos, n);
       release_dests(caller, got);
@@ -401,7 +405,9 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
       const RouteData* rd = gx.protect(r->data);
       if ((rd->views & en->views) == 0) continue;
       if (!detail::route_matches(r, rd, en->match, &en->criteria, en->interface_index)) continue;
-      if (errc err = add_ref(e, r); err != errc::ok) return fail(err);
+      const errc err = add_ref(e, r);
+      if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
+      if (err != errc::ok) return fail(err);
       routes[n++].value = r->handle;
       continue;
     }
@@ -488,7 +494,9 @@ errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32
     NextHop* nh = lookup_as<NextHop>(*core_, en->items[en->cursor++], gn);
     if (nh == nullptr || nh->state.load(std::memory_order_acquire) != kNextHopStateCreated)
       continue;
-    if (errc err = add_ref(e, nh); err != errc::ok) {
+    const errc err = add_ref(e, nh);
+    if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
+    if (err != errc::ok) {
       release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(next_hops), n);
       en->cursor = start;
       return err;
@@ -652,7 +660,9 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
       if (r->list != en->list || !core_->handles.lookup(en->list_handle, HandleKind::route_list, ge))
         continue;
     }
-    if (errc err = add_ref(e, r); err != errc::ok) {
+    const errc err = add_ref(e, r);
+    if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
+    if (err != errc::ok) {
       release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
       en->pending_cursor = start;
       return err;
