@@ -136,5 +136,7 @@ bool notify(const Options&, Report&);
 bool entity_churn(const Options&, Report&);
 bool table_replay(const Options&, Report&);
 bool linearizability(const Options&, Report&);
+bool enum_churn(const Options&, Report&);
+bool expiry_race(const Options&, Report&);
 
 }  // namespace rtm_stress

@@ -33,6 +33,10 @@ const Scenario kScenarios[] = {
      "the real table replayed by two peers with lookups, checked against a model"},
     {"linearizability", rtm_stress::linearizability,
      "exact-match add/delete/lookup histories (4 threads) checked by Wing & Gong search"},
+    {"enum_churn", rtm_stress::enum_churn,
+     "full destination and route enumerations while destinations are created and deleted"},
+    {"expiry_race", rtm_stress::expiry_race,
+     "route expiry on a manual clock racing refreshes, cancels and explicit deletes"},
 };
 
 int usage() {
