@@ -629,7 +629,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     // store-load pair with `listed` below (see insert_in_route_list).
     r->state.store(kRouteStateDeleted, std::memory_order_seq_cst);
     r->version.fetch_add(1, std::memory_order_release);
-    r->expiry_epoch.fetch_add(1, std::memory_order_release);  // an armed expiry is void
+    r->expiry_at = 0;  // an armed expiry timer fires as a no-op
     if (r->listed.load(std::memory_order_seq_cst)) {
       std::lock_guard list_lock(core.list_mu);  // lock order: d->lock, then list_mu
       if (RouteList* l = r->list) {
@@ -881,22 +881,47 @@ void peek_route_info(Route* r, RouteInfo* info) noexcept {
   *info = out;
 }
 
+// Arms r's expiry timer for r->expiry_at (see Route::expiry_at). Under
+// r->dest->lock. Out of memory: the route does not expire (absorbed).
+void arm_route_expiry(Core& core, Route* r) noexcept {
+  if (!r->counts.try_add_internal()) return;  // the entry's reference (r is live: never fails)
+  const std::uint32_t seq = r->timer_seq + 1;
+  if (!core.timers->arm(r->expiry_at, r, seq, Timers::Kind::route_expiry)) {
+    unref_internal(r);  // not the last: the current set holds r
+    return;
+  }
+  r->timer_seq = seq;
+  r->armed_at = r->expiry_at;
+}
+
 namespace {
 
-// A route's time to live ran out (if the epoch it was armed with is still
-// current and the route is not deleted): its owner gets route_expired
-// with a reference on the route. A delete racing this either voided the
-// epoch first (nothing happens) or comes after the check (the owner gets a
-// handle to a deleted route and releases it as usual): the route is freed
-// once, by its last reference, either way.
-void fire_route_expiry(Route* r, std::uint32_t epoch) noexcept {
-  if (r->expiry_epoch.load(std::memory_order_acquire) != epoch) return;
-  if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) return;
+// A route's expiry entry is due. Everything is decided under the
+// destination's lock, which deletes (and so deregistration, which deletes
+// the owner's routes before dropping the references it holds) also take:
+// either the owner's reference is taken here first, and a deregistration
+// drops it, or the route is seen deleted and nothing happens. The
+// callback runs after the lock is released; it may still be running when
+// a racing deregister_entity returns (as for every event), and the
+// reference it names is then already dropped.
+void fire_route_expiry(Core& core, Route* r, std::uint32_t seq) noexcept {
   Entity* o = r->owner;  // alive: r holds it
-  if (!o->registered.load(std::memory_order_acquire) || !o->callback) return;
-  if (add_ref(o, r) != errc::ok) return;  // out of memory: the event is lost
   RouteInfo info;
-  peek_route_info(r, &info);
+  {
+    std::lock_guard lock(r->dest->lock);  // r->dest: alive, r holds it
+    if (seq != r->timer_seq) return;       // superseded by an earlier re-arm
+    r->armed_at = 0;
+    if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated || r->expiry_at == 0)
+      return;  // deleted or cancelled
+    if (r->expiry_at > core.timers->now()) {
+      arm_route_expiry(core, r);  // refreshed to a later time: wait for it
+      return;
+    }
+    r->expiry_at = 0;  // fired: a refresh arms it again
+    if (!o->registered.load(std::memory_order_acquire) || !o->callback) return;
+    if (add_ref(o, r) != errc::ok) return;  // out of memory: the event is lost
+    peek_route_info(r, &info);
+  }
   try {
     o->callback(EntityHandle{o->handle}, EventType::route_expired,
                 reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)), &info);
@@ -943,7 +968,7 @@ void fire_hold_expiry(Core& core, Dest* d) noexcept {
 
 void fire_timer(Core& core, const Timers::Entry& e) noexcept {
   if (e.kind == Timers::Kind::route_expiry)
-    fire_route_expiry(static_cast<Route*>(e.obj), e.epoch);
+    fire_route_expiry(core, static_cast<Route*>(e.obj), e.epoch);
   else
     fire_hold_expiry(core, static_cast<Dest*>(e.obj));
 }
@@ -1403,6 +1428,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     if (into == nullptr) return errc::invalid_handle;
     if (into->owner != e) return errc::access_denied;
   }
+
   if (change_flags == nullptr) return errc::invalid_parameter;
   if (!valid_address_for(e, dest)) return errc::invalid_parameter;
   if (info.views == 0 || (info.views & ~e->profile.views_supported) != 0)
@@ -1422,6 +1448,22 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   if (info.neighbour) {
     neighbour = lookup_as<NextHop>(*core_, info.neighbour.value, gn);
     if (neighbour == nullptr) return errc::invalid_handle;
+  }
+
+  // Room in the list is reserved before anything is published, so moving
+  // the route in afterwards cannot fail; every early return gives it back.
+  struct ListReservation {
+    Core* core;
+    RouteList* list = nullptr;
+    ~ListReservation() {
+      if (list == nullptr) return;
+      std::lock_guard l(core->list_mu);
+      --list->reserved;
+    }
+  } reservation{core_};
+  if (into != nullptr) {
+    if (errc r = detail::reserve_route_list_slot(*core_, into); r != errc::ok) return r;
+    reservation.list = into;
   }
 
   // The new attribute version, with internal references on its next hops.
@@ -1544,17 +1586,22 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   best_state(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
   route->version.fetch_add(1, std::memory_order_release);
-  // Expiry: a new epoch voids any armed timer; a finite time to live arms
-  // one for the new epoch (it carries a reference on the route). Out of
-  // memory for the timer: the route simply does not expire.
-  const std::uint32_t epoch = route->expiry_epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
-  if (time_to_live != kInfinite && route->counts.try_add_internal()) {
-    if (!core_->timers->arm(core_->timers->now() + time_to_live, route, epoch,
-                            detail::Timers::Kind::route_expiry))
-      unref_internal(route);  // not the last: the set holds it
+  // Expiry (see Route::expiry_at): each add restarts or, with kInfinite,
+  // cancels it. A new entry is armed only when none is pending or the new
+  // time is earlier than the pending one.
+  if (time_to_live == kInfinite) {
+    route->expiry_at = 0;
+  } else {
+    route->expiry_at = core_->timers->now() + time_to_live;
+    if (route->expiry_at == 0) route->expiry_at = 1;  // 0 means never
+    if (route->armed_at == 0 || route->expiry_at < route->armed_at)
+      detail::arm_route_expiry(*core_, route);
   }
   lock.unlock();
-  if (into != nullptr) detail::move_to_route_list(*core_, into, route);
+  if (into != nullptr) {
+    detail::move_to_route_list(*core_, into, route);  // consumes the reservation
+    reservation.list = nullptr;
+  }
   // d is protected (gd, or gr through the route that holds it). If a
   // concurrent delete already took it out and it died, publish_change finds
   // it dead and skips it: that deleter published the later change itself.

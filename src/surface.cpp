@@ -59,17 +59,28 @@ void delete_route_list_obj(Core& core, RouteList* l) noexcept {
   unref_internal(l);  // the creation reference
 }
 
+errc reserve_route_list_slot(Core& core, RouteList* l) noexcept {
+  std::lock_guard lock(core.list_mu);
+  if (l->deleted) return errc::invalid_handle;
+  try {
+    fault_throw();
+    l->routes.reserve(l->routes.size() + l->reserved + 1);
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  ++l->reserved;
+  return errc::ok;
+}
+
 void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept {
   std::lock_guard lock(core.list_mu);
+  --l->reserved;  // the slot reserve_route_list_slot kept: push_back cannot allocate
+  // A list deleted since the reservation: the add linearizes before that
+  // delete, which would have taken the route out again.
+  if (l->deleted) return;
   r->listed.store(true, std::memory_order_seq_cst);
   if (r->state.load(std::memory_order_seq_cst) != kRouteStateCreated) return;
   if (r->list == l) return;
-  try {
-    fault_throw();
-    l->routes.reserve(l->routes.size() + 1);
-  } catch (...) {
-    return;  // out of memory: the route stays where it was
-  }
   if (r->list != nullptr) std::erase(r->list->routes, r);
   l->routes.push_back(r);
   r->list = l;
@@ -287,6 +298,7 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
   EnumObj* en = nullptr;
   if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::dests, ge, &en); r != errc::ok) return r;
   std::lock_guard lock(en->mu);
+  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->cursor;
   std::uint32_t n = 0;
@@ -305,9 +317,14 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
       continue;
     }
     if (r != errc::ok) {
-      // All or nothing: give back this call's infos, rewind the cursor.
-      std::span<const DestInfo> got(infos, n);
-      release_dests(caller, got);
+      // All or nothing: give back this call's infos (without allocating),
+      // rewind the cursor.
+      for (std::uint32_t i = 0; i < n; ++i) {
+        std::uint64_t hs[1 + 3 * kMaxViews];
+        std::size_t k = 0;
+        detail::collect_dest_info_handles(infos[i], hs, &k);
+        release_partial(*core_, e, hs, k);
+      }
       en->cursor = start;
       return r;
     }
@@ -381,6 +398,7 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
   EnumObj* en = nullptr;
   if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::routes, ge, &en); r != errc::ok) return r;
   std::lock_guard lock(en->mu);
+  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
   // All or nothing on error: the state to rewind to.
   const std::size_t cursor0 = en->cursor, pending_cursor0 = en->pending_cursor;
@@ -486,6 +504,7 @@ errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32
   if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::next_hops, ge, &en); r != errc::ok)
     return r;
   std::lock_guard lock(en->mu);
+  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->cursor;
   std::uint32_t n = 0;
@@ -581,10 +600,11 @@ errc Instance::insert_in_route_list(EntityHandle caller, RouteListHandle list,
     return errc::not_enough_memory;
   }
   std::lock_guard lock(core_->list_mu);
+  if (l != nullptr && l->deleted) return errc::invalid_handle;  // deleted since the lookup
   if (l != nullptr) {
     try {
       detail::fault_throw();
-      l->routes.reserve(l->routes.size() + routes.size());
+      l->routes.reserve(l->routes.size() + l->reserved + routes.size());
     } catch (...) {
       return errc::not_enough_memory;
     }
@@ -647,6 +667,7 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
   if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::list_routes, ge, &en); r != errc::ok)
     return r;
   std::lock_guard lock(en->mu);
+  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->pending_cursor;
   std::uint32_t n = 0;
@@ -656,8 +677,10 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
     if (r == nullptr) continue;
     {
       // Still in this list (which a live list handle proves is the same list).
+      // (its own guard: ge protects the enumeration itself)
       std::lock_guard list_lock(core_->list_mu);
-      if (r->list != en->list || !core_->handles.lookup(en->list_handle, HandleKind::route_list, ge))
+      Guard gl;
+      if (r->list != en->list || !core_->handles.lookup(en->list_handle, HandleKind::route_list, gl))
         continue;
     }
     const errc err = add_ref(e, r);
@@ -696,7 +719,15 @@ namespace {
 // The callee whose method this thread is running (innermost), so that a
 // method that blocks its own entity is refused instead of waiting for
 // itself.
-thread_local std::uint64_t tl_in_method_of = 0;
+// Entities whose methods this thread is running (outermost first): a
+// block of any of them from here would wait for this thread.
+thread_local std::uint64_t tl_in_methods[16];
+thread_local unsigned tl_depth = 0;
+bool running_method_of(std::uint64_t entity) {
+  for (unsigned i = 0; i < std::min(tl_depth, 16u); ++i)
+    if (tl_in_methods[i] == entity) return true;
+  return false;
+}
 }  // namespace
 
 errc Instance::get_entity_methods(EntityHandle caller, EntityHandle entity,
@@ -747,8 +778,8 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
     if (!t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
     ++t->methods_active;
   }
-  const std::uint64_t outer = tl_in_method_of;
-  tl_in_method_of = t->handle;
+  if (tl_depth < 16) tl_in_methods[tl_depth] = t->handle;
+  ++tl_depth;
   for (MethodCall& c : calls) {
     try {
       t->methods[static_cast<unsigned>(std::countr_zero(c.method_type))](caller, callee, c);
@@ -756,7 +787,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
       // A method must not throw; what it wrote stands.
     }
   }
-  tl_in_method_of = outer;
+  --tl_depth;
   {
     std::lock_guard lock(t->method_mu);
     if (--t->methods_active == 0) t->method_cv.notify_all();
@@ -777,7 +808,7 @@ errc Instance::block_methods(EntityHandle caller, std::uint32_t blocking_flag) {
     e->method_cv.notify_all();
     return errc::ok;
   }
-  if (tl_in_method_of == e->handle) return errc::invalid_parameter;  // would wait for itself
+  if (running_method_of(e->handle)) return errc::invalid_parameter;  // would wait for itself
   e->methods_blocked = true;
   e->method_cv.wait(lock, [&] { return e->methods_active == 0; });
   return errc::ok;
@@ -822,10 +853,13 @@ void lock_with_block(Object* o, detail::ClientLock& l, std::atomic<void*>& block
     hooks.refresh(o);
     return;
   }
-  l.unlock(false);
-  l.lock(true);
-  if (hooks.stale(o)) hooks.refresh(o);
-  l.downgrade();
+  // A shared locker refreshes only as the sole holder (upgrading in place):
+  // waiting for other holders could wait for itself (a thread holding the
+  // lock shared twice). Otherwise the view stays as the holders see it.
+  if (l.try_upgrade()) {
+    hooks.refresh(o);
+    l.downgrade();
+  }
 }
 }  // namespace
 
@@ -841,6 +875,7 @@ errc Instance::lock_route(EntityHandle caller, RouteHandle route, bool exclusive
     lock_with_block(r, r->client_lock, r->c_block, exclusive);
     return errc::ok;
   }
+  if (exclusive && r->owner != e) return errc::access_denied;  // only the owner holds it so
   if (exclusive && r->client_lock.held_exclusive()) {
     // An exclusive unlock without update_and_unlock_route discards the
     // owner's uncommitted edits of the C view (still under the lock).
@@ -864,6 +899,7 @@ errc Instance::lock_next_hop(EntityHandle caller, NextHopHandle next_hop, bool e
     lock_with_block(nh, nh->client_lock, nh->c_block, exclusive);
     return errc::ok;
   }
+  if (exclusive && nh->owner != e) return errc::access_denied;
   return nh->client_lock.unlock(exclusive) ? errc::ok : errc::invalid_parameter;
 }
 

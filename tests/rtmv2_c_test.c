@@ -1671,6 +1671,22 @@ static void test_route_locks(void) {
   lp = NULL; CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR);
   CHECK(lp != NULL && lp->PrefInfo.Metric == 9);
   CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  /* Nested shared holds while the route changes: the second shared lock must
+   * not wait for the first (it finds the view stale but is not the sole
+   * holder, so it leaves the view as the first holder sees it). */
+  lp = NULL; CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR);
+  tmp = r; CHECK_RC(add_route(a, &tmp, &p, 10, 8, UC, nh, 0), NO_ERROR);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR);
+  CHECK(lp != NULL && lp->PrefInfo.Metric == 9);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  lp = NULL; CHECK_RC(RtmLockRoute(b, r, FALSE, TRUE, &lp), NO_ERROR); /* sole holder: fresh */
+  CHECK(lp != NULL && lp->PrefInfo.Metric == 8);
+  CHECK_RC(RtmLockRoute(b, r, FALSE, FALSE, NULL), NO_ERROR);
+  /* Only the owner may drop an exclusive hold (it may be editing the view). */
+  CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, NULL), NO_ERROR);
+  CHECK_RC(RtmLockRoute(b, r, TRUE, FALSE, NULL), ERROR_ACCESS_DENIED);
+  CHECK_RC(RtmLockRoute(a, r, TRUE, FALSE, NULL), NO_ERROR);
   /* Another field committed the same way: the route's views. */
   lp = NULL; CHECK_RC(RtmLockRoute(a, r, TRUE, TRUE, &lp), NO_ERROR);
   if (lp != NULL) lp->BelongsToViews = UC | MC;

@@ -609,6 +609,29 @@ TEST_F(MethodsTest, BlockWaitsForARunningInvocation) {
   ASSERT_EQ(rtm().block_methods(m_, rtm::kResumeMethods), errc::ok);
 }
 
+// A's method invokes B, whose method tries to block A: A's invocation is
+// running on this very thread, so the block would wait for itself.
+TEST_F(MethodsTest, BlockOfAnOuterEntityFromANestedMethodIsRefused) {
+  rtm::EntityHandle outer, inner;
+  errc seen = errc::ok;
+  rtm::EntityConfig ci;
+  ci.methods.push_back([&](rtm::EntityHandle, rtm::EntityHandle, rtm::MethodCall&) {
+    seen = rtm().block_methods(outer, rtm::kBlockMethods);
+  });
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 51, 1}, ci, &inner), errc::ok);
+  rtm::EntityConfig co;
+  co.methods.push_back([&](rtm::EntityHandle, rtm::EntityHandle self, rtm::MethodCall&) {
+    rtm::MethodCall c;
+    c.method_type = 1;
+    EXPECT_EQ(rtm().invoke_methods(self, inner, {&c, 1}), errc::ok);
+  });
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 52, 1}, co, &outer), errc::ok);
+  rtm::MethodCall c;
+  c.method_type = 1;
+  ASSERT_EQ(rtm().invoke_methods(a_, outer, {&c, 1}), errc::ok);
+  EXPECT_EQ(seen, errc::invalid_parameter);
+}
+
 TEST_F(MethodsTest, DeregistrationReleasesWaitingInvocations) {
   ASSERT_EQ(rtm().block_methods(m_, rtm::kBlockMethods), errc::ok);
   std::thread t([&] { EXPECT_EQ(invoke(0x1), errc::invalid_handle); });
@@ -717,6 +740,10 @@ TEST_F(SurfaceTest, RouteLockAndUpdateAndUnlock) {
   EXPECT_EQ(now.pref.metric, 99u);
   EXPECT_EQ(rtm().release_route_info(b_, now), errc::ok);
   EXPECT_EQ(rtm().release_route_info(a_, ri), errc::ok);
+  // Only the owner drops an exclusive hold.
+  ASSERT_EQ(rtm().lock_route(a_, r, true, true), errc::ok);
+  EXPECT_EQ(rtm().lock_route(b_, r, true, false), errc::access_denied);
+  ASSERT_EQ(rtm().lock_route(a_, r, true, false), errc::ok);
   // Shared locks by anyone.
   ASSERT_EQ(rtm().lock_route(b_, r, false, true), errc::ok);
   ASSERT_EQ(rtm().lock_route(b_, r, false, false), errc::ok);

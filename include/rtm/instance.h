@@ -76,7 +76,8 @@ class Instance {
   explicit Instance(const InstanceOptions& options);
   // Tears the instance down: every entity is deregistered and every object
   // freed, whatever references are still out (handles of this instance
-  // become invalid). No other thread may be calling into it.
+  // become invalid). No other thread may be calling into it, and it must
+  // not run inside one of its own callbacks (the timer thread is joined).
   ~Instance();
 
   Instance(const Instance&) = delete;
@@ -284,10 +285,13 @@ class Instance {
   errc create_dest_enum(EntityHandle caller, ViewSet views, EnumFlags flags,
                         const NetAddress* address, std::uint32_t protocol, EnumHandle* out);
   errc get_enum_dests(EntityHandle caller, EnumHandle e, std::uint32_t* count, DestInfo* infos);
-  // Routes of `dest` (when non-null), else of every destination selected as
-  // by create_dest_enum with (flags mode, start). Filters: views,
-  // kEnumOwnRoutes, and `criteria` on the fields `match` selects (as
-  // get_exact_match_route).
+  // Routes of `dest` (when non-null: its routes at creation), else of every
+  // destination selected as by create_dest_enum with (flags mode, start):
+  // there the destinations are the snapshot, and each one's routes are
+  // those it has when the cursor reaches it (a route added to a
+  // destination not yet reached is returned; nothing is returned twice).
+  // Filters: views, kEnumOwnRoutes, and `criteria` on the fields `match`
+  // selects (as get_exact_match_route).
   errc create_route_enum(EntityHandle caller, DestHandle dest, ViewSet views, EnumFlags flags,
                          const NetAddress* start, MatchFlags match, const RouteInfo* criteria,
                          std::uint32_t interface_index, EnumHandle* out);

@@ -42,6 +42,12 @@ class ClientLock {
       }
     }
   }
+  // Shared -> exclusive, only for the sole shared holder (acquire, as a lock).
+  bool try_upgrade() noexcept {
+    std::int32_t one = 1;
+    return s_.compare_exchange_strong(one, -1, std::memory_order_acquire,
+                                      std::memory_order_relaxed);
+  }
   // Exclusive -> shared, for a holder that refreshed state under the
   // exclusive hold (release: the refresh happens-before other readers).
   void downgrade() noexcept {

@@ -208,9 +208,17 @@ class Route final : public Object {
   // Bumped (under the destination lock) whenever data or state changes:
   // pointer blocks of the C API compare it to know they are stale.
   std::atomic<std::uint64_t> version{0};
-  // Route expiry: a timer fires only if the epoch it was armed with is
-  // still current (every add/update re-arms or cancels by bumping it).
-  std::atomic<std::uint32_t> expiry_epoch{0};
+  // Route expiry, all under the destination's lock. `expiry_at`: when the
+  // route expires (the instance clock's ms; 0: never). At most one timer
+  // entry is current: the one armed with `timer_seq`, due at `armed_at`
+  // (0: none). A refresh that moves the expiry later leaves that entry
+  // alone (when it fires it re-arms for the new time); one that moves it
+  // earlier arms a new entry and the old one, no longer current, fires as
+  // a no-op. So a route has at most two entries however often it is
+  // refreshed, and a deleted route is kept only until its entry is due.
+  std::uint64_t expiry_at = 0;
+  std::uint64_t armed_at = 0;
+  std::uint32_t timer_seq = 0;
   ClientLock client_lock;                // RtmLockRoute
   std::atomic<void*> c_block{nullptr};   // the C API's RtmGetRoutePointer block
   RouteList* list = nullptr;             // under Core::list_mu
@@ -332,7 +340,8 @@ class RouteList final : public Object {
   RouteList(Core* core, Entity* owner) noexcept;
   Entity* const owner;  // internal reference
   std::vector<Route*> routes;
-  bool deleted = false;  // under list_mu
+  bool deleted = false;       // under list_mu
+  std::size_t reserved = 0;   // capacity promised to add_route calls in flight (list_mu)
 
  private:
   void release_children() noexcept override;

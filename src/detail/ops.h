@@ -131,8 +131,14 @@ bool route_matches(const Route* r, const RouteData* d, MatchFlags flags,
 // Enumeration and route-list teardown (src/surface.cpp).
 void delete_enum_obj(EnumObj* en) noexcept;
 void delete_route_list_obj(Core& core, RouteList* l) noexcept;
-// Moves live route r into list l (a no-op if r was deleted meanwhile).
+// Reserves room in list l for one route an add_route is about to move in
+// (invalid_handle if l was deleted, not_enough_memory).
+errc reserve_route_list_slot(Core& core, RouteList* l) noexcept;
+// Moves live route r into list l, consuming a reservation (a no-op if r
+// or l was deleted meanwhile).
 void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept;
 void drop_all_holds(Core& core) noexcept;
+// Arms route r's expiry timer for r->expiry_at. Under r->dest->lock.
+void arm_route_expiry(Core& core, Route* r) noexcept;
 
 }  // namespace rtm::detail

@@ -33,6 +33,15 @@ bool Timers::arm(std::uint64_t deadline, Object* obj, std::uint32_t epoch, Kind 
   (void)core_;
   std::unique_lock lock(mu_);
   if (stopping_) return false;
+  if (!clock_ && !started_) {  // the thread first: a failure then changes nothing
+    try {
+      fault_throw();
+      thread_ = std::thread([this] { thread_main(); });
+      started_ = true;
+    } catch (...) {
+      return false;
+    }
+  }
   try {
     fault_throw();
     heap_.push_back(Entry{deadline, seq_++, obj, epoch, kind});
@@ -40,17 +49,6 @@ bool Timers::arm(std::uint64_t deadline, Object* obj, std::uint32_t epoch, Kind 
     return false;
   }
   std::push_heap(heap_.begin(), heap_.end(), later);
-  if (!clock_ && !started_) {
-    try {
-      fault_throw();
-      thread_ = std::thread([this] { thread_main(); });
-      started_ = true;
-    } catch (...) {
-      heap_.pop_back();  // the entry just pushed is the newest: undo it
-      std::make_heap(heap_.begin(), heap_.end(), later);
-      return false;
-    }
-  }
   // The new entry may be the earliest: the thread re-reads the deadline.
   if (heap_.front().seq == seq_ - 1) cv_.notify_one();
   return true;
