@@ -9,6 +9,7 @@
 // shared_ptr. IPv4 only, like the workloads.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -96,6 +97,22 @@ class LockedTable {
         return true;
       }
     return false;
+  }
+  // What a lock-based table does for an enumeration: copy every
+  // destination (a reference each) under the read lock, then sort the copy
+  // by address outside it. Writers wait for the whole copy.
+  void snapshot(std::vector<BInfo>* out) {
+    out->clear();
+    {
+      ReadLock l(m_);
+      out->reserve(size());
+      for (const auto& m : maps_)
+        for (const auto& [addr, d] : m) out->push_back(BInfo{d, d->best()});
+    }
+    std::sort(out->begin(), out->end(), [](const BInfo& a, const BInfo& b) {
+      return a.dest->addr != b.dest->addr ? a.dest->addr < b.dest->addr
+                                          : a.dest->length < b.dest->length;
+    });
   }
   std::size_t size() const {
     std::size_t n = 0;

@@ -132,6 +132,28 @@ struct RtmImpl {
     rtm::RouteChangeFlags ch = 0;
     t.add_route(owner, nullptr, p, ri, rtm::kInfinite, &ch);
   }
+  // A full-table enumeration in batches of the profile's maximum (100),
+  // each batch released; returns the destinations seen.
+  std::size_t walk() {
+    rtm::EnumHandle e;
+    if (t.create_dest_enum(me, rtm::kViewMaskUnicast, rtm::kEnumStart, nullptr,
+                           rtm::kBestProtocol, &e) != rtm::errc::ok)
+      return 0;
+    std::vector<rtm::DestInfo> batch(100);
+    std::size_t n = 0;
+    for (;;) {
+      std::uint32_t c = static_cast<std::uint32_t>(batch.size());
+      const rtm::errc r = t.get_enum_dests(me, e, &c, batch.data());
+      if (c > 0) {
+        benchmark::DoNotOptimize(batch[c - 1].views[0].route);
+        t.release_dests(me, {batch.data(), c});
+      }
+      n += c;
+      if (r != rtm::errc::ok) break;
+    }
+    t.delete_enum(me, e);
+    return n;
+  }
   void withdraw(rtm::EntityHandle owner, const rtm::NetAddress& p) {
     rtm::RouteInfo crit;
     crit.owner = owner;
@@ -172,6 +194,12 @@ struct LockedImpl {
   void withdraw(rtm::EntityHandle owner, const rtm::NetAddress& p) {
     t.remove(v4(p), p.length(), owner_id(owner));
   }
+  std::size_t walk() {
+    std::vector<BInfo> all;
+    t.snapshot(&all);
+    if (!all.empty()) benchmark::DoNotOptimize(all.back().best);
+    return all.size();  // ~BInfo releases every reference
+  }
 };
 struct MutexImpl : LockedImpl<rtm_bench::MutexTable> {
   static constexpr const char* name = "mutex";
@@ -188,9 +216,12 @@ template <class Impl>
 class BackgroundWriter {
  public:
   BackgroundWriter() : thread_([this] { run(); }) {}
-  ~BackgroundWriter() {
+  ~BackgroundWriter() { stop(); }
+  // Stops the writer; returns how many updates it made.
+  std::uint64_t stop() {
     stop_.store(true, std::memory_order_relaxed);
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    return updates_.load();
   }
   std::uint64_t updates() const { return updates_.load(); }
 
@@ -291,6 +322,28 @@ void Drain(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(drained));
   state.counters["dests_per_batch"] =
       static_cast<double>(drained) / static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+}
+
+// A full-table walk (every destination with its best route, in address
+// order) while one writer churns: rtm's enumeration against a sorted copy
+// taken under the baselines' read lock. Counters: destinations walked per
+// second, and the writer's updates per second meanwhile (what the walk
+// costs the writer).
+template <class Impl>
+void Walk(benchmark::State& state) {
+  Impl impl(state.thread_index());
+  std::size_t walked = 0;
+  std::uint64_t updates = 0;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    BackgroundWriter<Impl> writer;
+    for (auto _ : state) walked += impl.walk();
+    updates = writer.stop();
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state.SetItemsProcessed(static_cast<std::int64_t>(walked));
+  state.counters["writer_updates_per_s"] = static_cast<double>(updates) / secs;
 }
 
 // Full-table load with state.range(0) writers into a fresh table, then
@@ -423,6 +476,9 @@ BENCHMARK_TEMPLATE(Update, RtmImpl, false) RTM_BENCH_THREADS;
 BENCHMARK_TEMPLATE(Update, MutexImpl, false) RTM_BENCH_THREADS;
 BENCHMARK_TEMPLATE(Update, SharedMutexImpl, false) RTM_BENCH_THREADS;
 BENCHMARK(Drain)->UseRealTime();
+BENCHMARK_TEMPLATE(Walk, RtmImpl)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(Walk, MutexImpl)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(Walk, SharedMutexImpl)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(Load, RtmImpl)->Arg(1)->Arg(2)->Iterations(1)->UseManualTime();
 BENCHMARK_TEMPLATE(Load, MutexImpl)->Arg(1)->Arg(2)->Iterations(1)->UseManualTime();
 BENCHMARK_TEMPLATE(Load, SharedMutexImpl)->Arg(1)->Arg(2)->Iterations(1)->UseManualTime();
