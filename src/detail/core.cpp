@@ -157,13 +157,6 @@ void HoldSet::destroy() noexcept {
   delete this;
 }
 
-bool HoldSet::empty() const noexcept {
-  if (size != 0) return false;
-  for (std::uint32_t v : hold_ms)
-    if (v != 0) return false;
-  return true;
-}
-
 EnumObj::EnumObj(Core* c, Entity* o, Kind k) noexcept
     : Object(c, HandleKind::enumeration, 1), owner(o), kind(k) {}
 

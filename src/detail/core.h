@@ -269,7 +269,6 @@ class HoldSet final : public Reclaimable {
   std::uint32_t hold_ms[kMaxViews] = {};
   std::uint32_t size = 0;
   Entry entries[kMaxViews];
-  bool empty() const noexcept;  // no hold asked and none held
 };
 
 class Dest final : public Object {

@@ -30,7 +30,6 @@ Timers::~Timers() = default;
 std::uint64_t Timers::now() noexcept { return clock_ ? clock_->now_ms() : steady_ms(); }
 
 bool Timers::arm(std::uint64_t deadline, Object* obj, std::uint32_t epoch, Kind kind) noexcept {
-  (void)core_;
   std::unique_lock lock(mu_);
   if (stopping_) return false;
   if (!clock_ && !started_) {  // the thread first: a failure then changes nothing
@@ -127,11 +126,6 @@ void Timers::stop() {
     rest.swap(heap_);
   }
   for (const Entry& e : rest) unref_internal(e.obj);
-}
-
-std::size_t Timers::pending() noexcept {
-  std::lock_guard lock(mu_);
-  return heap_.size();
 }
 
 }  // namespace rtm::detail

@@ -45,7 +45,6 @@ class Timers {
   ~Timers();  // stop() must have run
 
   std::uint64_t now() noexcept;
-  bool manual() const noexcept { return clock_ != nullptr; }
   // Arms a timer; on success the entry owns one internal reference on obj
   // that the caller took. False when out of memory (the caller keeps its
   // reference and drops it).
@@ -55,7 +54,6 @@ class Timers {
   // Stops the thread (waiting for a firing in progress) and drops every
   // entry's reference. Call in API context, once.
   void stop();
-  std::size_t pending() noexcept;
 
  private:
   void thread_main();
