@@ -861,23 +861,28 @@ std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* out) noexcept {
   }
 }
 
+// The values of route r with attribute version d (both protected by the
+// caller); the handles are the objects' own, not referenced.
+void route_info_of(const Route* r, const RouteData* d, RouteInfo* out) noexcept {
+  out->dest.value = r->dest->handle;
+  out->owner.value = r->owner->handle;
+  out->neighbour.value = r->neighbour ? r->neighbour->handle : 0;
+  out->state = r->state.load(std::memory_order_acquire);
+  out->flags1 = d->flags1;
+  out->flags = d->flags;
+  out->pref = d->pref;
+  out->views = d->views;
+  out->entity_specific_info = d->entity_specific_info;
+  out->next_hops.count = d->hop_count;
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) out->next_hops.hops[i].value = d->hops[i]->handle;
+}
+
 // Fills *info from route r (protected) without taking references: the
 // handles are r's own (valid while r is), for callbacks and C pointer blocks.
 void peek_route_info(Route* r, RouteInfo* info) noexcept {
   Guard gd;
-  const RouteData* d = gd.protect(r->data);
   RouteInfo out;
-  out.dest.value = r->dest->handle;
-  out.owner.value = r->owner->handle;
-  out.neighbour.value = r->neighbour ? r->neighbour->handle : 0;
-  out.state = r->state.load(std::memory_order_acquire);
-  out.flags1 = d->flags1;
-  out.flags = d->flags;
-  out.pref = d->pref;
-  out.views = d->views;
-  out.entity_specific_info = d->entity_specific_info;
-  out.next_hops.count = d->hop_count;
-  for (std::uint16_t i = 0; i < d->hop_count; ++i) out.next_hops.hops[i].value = d->hops[i]->handle;
+  route_info_of(r, gd.protect(r->data), &out);
   *info = out;
 }
 
@@ -1625,33 +1630,24 @@ errc Instance::delete_route(EntityHandle caller, RouteHandle handle,
 
 namespace {
 
-// Fills a RouteInfo for route r (protected) with references for e.
+// Fills a RouteInfo for route r (protected) with references for e: the
+// values of one attribute version, and a reference on each object named.
 errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
   RefBatch batch(core, e);
   errc err = errc::ok;
-  RouteInfo out;
   Guard gd;
   const RouteData* d = gd.protect(r->data);
   // All alive: r holds its destination, owner and neighbour; d its hops.
-  out.dest.value = batch.add(r->dest, &err);
-  if (err != errc::ok) return err;
-  out.owner.value = batch.add(r->owner, &err);
-  if (err != errc::ok) return err;
-  if (r->neighbour) {
-    out.neighbour.value = batch.add(r->neighbour, &err);
+  Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
+  std::size_t n = 3;
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    if (named[i] == nullptr) continue;  // no neighbour
+    batch.add(named[i], &err);
     if (err != errc::ok) return err;
   }
-  out.state = r->state.load(std::memory_order_acquire);
-  out.flags1 = d->flags1;
-  out.flags = d->flags;
-  out.pref = d->pref;
-  out.views = d->views;
-  out.entity_specific_info = d->entity_specific_info;
-  out.next_hops.count = d->hop_count;
-  for (std::uint16_t i = 0; i < d->hop_count; ++i) {
-    out.next_hops.hops[i].value = batch.add(d->hops[i], &err);
-    if (err != errc::ok) return err;
-  }
+  RouteInfo out;
+  detail::route_info_of(r, d, &out);
   batch.commit();
   *info = out;
   return errc::ok;
