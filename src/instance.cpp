@@ -1429,9 +1429,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
   RouteList* into = nullptr;
   if (list) {
-    into = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
-    if (into == nullptr) return errc::invalid_handle;
-    if (into->owner != e) return errc::access_denied;
+    if (errc r = detail::resolve_list(*core_, e, list, gl, &into); r != errc::ok) return r;
   }
 
   if (change_flags == nullptr) return errc::invalid_parameter;

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "detail/core.h"
 #include "detail/fault.h"
@@ -45,6 +46,14 @@ void delete_enum_obj(EnumObj* en) noexcept {
     en->deleted = true;
   }
   unref_internal(en);  // the creation reference: kills it, freeing the handle
+}
+
+errc resolve_list(Core& core, Entity* e, RouteListHandle h, Guard& g, RouteList** out) noexcept {
+  auto* l = static_cast<RouteList*>(core.handles.lookup(h.value, HandleKind::route_list, g));
+  if (l == nullptr) return errc::invalid_handle;
+  if (l->owner != e) return errc::access_denied;
+  *out = l;
+  return errc::ok;
 }
 
 void delete_route_list_obj(Core& core, RouteList* l) noexcept {
@@ -200,13 +209,13 @@ errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
   return errc::ok;
 }
 
-// The caller's enumeration of `kind` named by h, protected by g.
-errc resolve_enum(Core& core, Entity* e, EnumHandle h, EnumObj::Kind kind, Guard& g,
-                  EnumObj** out) {
+// The caller's enumeration named by h (of `kind`, when given), protected by g.
+errc resolve_enum(Core& core, Entity* e, EnumHandle h, std::optional<EnumObj::Kind> kind,
+                  Guard& g, EnumObj** out) {
   auto* en = static_cast<EnumObj*>(core.handles.lookup(h.value, HandleKind::enumeration, g));
   if (en == nullptr) return errc::invalid_handle;
   if (en->owner != e) return errc::access_denied;
-  if (en->kind != kind) return errc::invalid_handle;
+  if (kind && en->kind != *kind) return errc::invalid_handle;
   *out = en;
   return errc::ok;
 }
@@ -531,9 +540,8 @@ errc Instance::delete_enum(EntityHandle caller, EnumHandle h) {
   Guard g, ge;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  auto* en = static_cast<EnumObj*>(core_->handles.lookup(h.value, HandleKind::enumeration, ge));
-  if (en == nullptr) return errc::invalid_handle;
-  if (en->owner != e) return errc::access_denied;
+  EnumObj* en = nullptr;
+  if (errc r = resolve_enum(*core_, e, h, std::nullopt, ge, &en); r != errc::ok) return r;
   detail::delete_enum_obj(en);
   return errc::ok;
 }
@@ -580,11 +588,9 @@ errc Instance::insert_in_route_list(EntityHandle caller, RouteListHandle list,
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
   if (routes.empty() || routes.data() == nullptr) return errc::invalid_parameter;
-  RouteList* l = nullptr;
+  RouteList* l = nullptr;  // null: out of any list
   if (list) {
-    l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
-    if (l == nullptr) return errc::invalid_handle;
-    if (l->owner != e) return errc::access_denied;
+    if (errc r = detail::resolve_list(*core_, e, list, gl, &l); r != errc::ok) return r;
   }
   // Phase 1, under list_mu: validate every route before changing anything.
   // A route seen live here, with `listed` set first, stays alive until
@@ -636,9 +642,8 @@ errc Instance::create_route_list_enum(EntityHandle caller, RouteListHandle list,
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
   if (out == nullptr) return errc::invalid_parameter;
-  auto* l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
-  if (l == nullptr) return errc::invalid_handle;
-  if (l->owner != e) return errc::access_denied;
+  RouteList* l = nullptr;
+  if (errc r = detail::resolve_list(*core_, e, list, gl, &l); r != errc::ok) return r;
   errc err = errc::ok;
   EnumObj* en = new_enum(*core_, e, EnumObj::Kind::list_routes, &err);
   if (en == nullptr) return err;
@@ -701,9 +706,8 @@ errc Instance::delete_route_list(EntityHandle caller, RouteListHandle list) {
   Guard g, gl;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  auto* l = static_cast<RouteList*>(core_->handles.lookup(list.value, HandleKind::route_list, gl));
-  if (l == nullptr) return errc::invalid_handle;
-  if (l->owner != e) return errc::access_denied;
+  RouteList* l = nullptr;
+  if (errc r = detail::resolve_list(*core_, e, list, gl, &l); r != errc::ok) return r;
   detail::delete_route_list_obj(*core_, l);
   return errc::ok;
 }

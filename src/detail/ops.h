@@ -128,6 +128,9 @@ std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* info) noexcept;
 // get_exact_match_route); `criteria` non-null when flags need it.
 bool route_matches(const Route* r, const RouteData* d, MatchFlags flags,
                    const RouteInfo* criteria, std::uint32_t interface_index) noexcept;
+// The caller's route list named by h, protected by g (invalid_handle;
+// access_denied for another entity's list).
+errc resolve_list(Core& core, Entity* e, RouteListHandle h, Guard& g, RouteList** out) noexcept;
 // Enumeration and route-list teardown (src/surface.cpp).
 void delete_enum_obj(EnumObj* en) noexcept;
 void delete_route_list_obj(Core& core, RouteList* l) noexcept;
