@@ -241,6 +241,37 @@ void release_partial(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
   detail::release_handles(core, e, hs, n, HandleKind::none);
 }
 
+// Takes the handles items[cursor..] into out[n..cap): each that still
+// names a live T for which `accept` holds gets a reference for e; one
+// freed after the checks is skipped like one deleted before them. Returns
+// the first other error (the caller releases out[0..n) and rewinds).
+template <typename T, typename H, typename Accept>
+errc take_batch(Core& core, Entity* e, const std::vector<std::uint64_t>& items,
+                std::size_t& cursor, std::uint32_t cap, H* out, std::uint32_t& n,
+                Accept accept) {
+  while (n < cap && cursor < items.size()) {
+    Guard g;
+    T* o = lookup_as<T>(core, items[cursor++], g);
+    if (o == nullptr || !accept(o)) continue;
+    const errc err = add_ref(e, o);
+    if (err == errc::not_found) continue;
+    if (err != errc::ok) return err;
+    out[n++].value = o->handle;
+  }
+  return errc::ok;
+}
+
+// The handles of d's live routes now, appended to *out (throws bad_alloc).
+void live_route_handles(const Dest* d, std::vector<std::uint64_t>* out) {
+  detail::fault_throw();
+  Guard gs;
+  const RouteSet* s = gs.protect(d->routes);
+  out->reserve(out->size() + s->size);
+  for (std::uint32_t i = 0; i < s->size; ++i)
+    if (!s->routes[i]->zombie.load(std::memory_order_acquire))
+      out->push_back(s->routes[i]->handle);
+}
+
 }  // namespace
 
 // ---- hold-down and timers -------------------------------------------------------------
@@ -380,12 +411,7 @@ errc Instance::create_route_enum(EntityHandle caller, DestHandle dest, ViewSet v
   if (d != nullptr) {
     // One destination: its routes now are the snapshot.
     try {
-      detail::fault_throw();
-      Guard gs;
-      const RouteSet* s = gs.protect(d->routes);
-      for (std::uint32_t i = 0; i < s->size; ++i)
-        if (!s->routes[i]->zombie.load(std::memory_order_acquire))
-          en->pending.push_back(s->routes[i]->handle);
+      live_route_handles(d, &en->pending);
     } catch (...) {
       unref_internal(en);
       return errc::not_enough_memory;
@@ -422,35 +448,27 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
     if (swapped) en->pending.swap(pending0);
     return r;
   };
-  while (n < cap) {
-    if (en->pending_cursor < en->pending.size()) {
-      Guard gr, gx;
-      Route* r = lookup_as<Route>(*core_, en->pending[en->pending_cursor++], gr);
-      if (r == nullptr || r->state.load(std::memory_order_acquire) != kRouteStateCreated)
-        continue;  // deleted since the snapshot
-      if ((en->flags & kEnumOwnRoutes) && r->owner != e) continue;
-      const RouteData* rd = gx.protect(r->data);
-      if ((rd->views & en->views) == 0) continue;
-      if (!detail::route_matches(r, rd, en->match, &en->criteria, en->interface_index)) continue;
-      const errc err = add_ref(e, r);
-      if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
-      if (err != errc::ok) return fail(err);
-      routes[n++].value = r->handle;
-      continue;
-    }
-    if (en->cursor >= en->items.size()) break;
-    // The next destination: its routes now become the pending list.
-    Guard gd, gs;
+  auto accept = [&](Route* r) {
+    if (r->state.load(std::memory_order_acquire) != kRouteStateCreated) return false;  // deleted
+    if ((en->flags & kEnumOwnRoutes) && r->owner != e) return false;
+    Guard gx;
+    const RouteData* rd = gx.protect(r->data);
+    return (rd->views & en->views) != 0 &&
+           detail::route_matches(r, rd, en->match, &en->criteria, en->interface_index);
+  };
+  for (;;) {
+    if (errc err = take_batch<Route>(*core_, e, en->pending, en->pending_cursor, cap, routes, n,
+                                     accept);
+        err != errc::ok)
+      return fail(err);
+    if (n >= cap || en->cursor >= en->items.size()) break;
+    // The pending list is done: the next destination's routes become it.
+    Guard gd;
     Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor++], gd);
     if (d == nullptr || d->gone.load(std::memory_order_acquire)) continue;
     std::vector<std::uint64_t> next;
     try {
-      detail::fault_throw();
-      const RouteSet* s = gs.protect(d->routes);
-      next.reserve(s->size);
-      for (std::uint32_t i = 0; i < s->size; ++i)
-        if (!s->routes[i]->zombie.load(std::memory_order_acquire))
-          next.push_back(s->routes[i]->handle);
+      live_route_handles(d, &next);
     } catch (...) {
       return fail(errc::not_enough_memory);
     }
@@ -517,19 +535,15 @@ errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->cursor;
   std::uint32_t n = 0;
-  while (n < cap && en->cursor < en->items.size()) {
-    Guard gn;
-    NextHop* nh = lookup_as<NextHop>(*core_, en->items[en->cursor++], gn);
-    if (nh == nullptr || nh->state.load(std::memory_order_acquire) != kNextHopStateCreated)
-      continue;
-    const errc err = add_ref(e, nh);
-    if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
-    if (err != errc::ok) {
-      release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(next_hops), n);
-      en->cursor = start;
-      return err;
-    }
-    next_hops[n++].value = nh->handle;
+  const errc err = take_batch<NextHop>(*core_, e, en->items, en->cursor, cap, next_hops, n,
+                                       [](NextHop* nh) {
+                                         return nh->state.load(std::memory_order_acquire) ==
+                                                kNextHopStateCreated;
+                                       });
+  if (err != errc::ok) {
+    release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(next_hops), n);
+    en->cursor = start;
+    return err;
   }
   *count = n;
   return en->cursor >= en->items.size() ? errc::no_more_items : errc::ok;
@@ -676,26 +690,19 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->pending_cursor;
   std::uint32_t n = 0;
-  while (n < cap && en->pending_cursor < en->pending.size()) {
-    Guard gr;
-    Route* r = lookup_as<Route>(*core_, en->pending[en->pending_cursor++], gr);
-    if (r == nullptr) continue;
-    {
-      // Still in this list (which a live list handle proves is the same list).
-      // (its own guard: ge protects the enumeration itself)
-      std::lock_guard list_lock(core_->list_mu);
-      Guard gl;
-      if (r->list != en->list || !core_->handles.lookup(en->list_handle, HandleKind::route_list, gl))
-        continue;
-    }
-    const errc err = add_ref(e, r);
-    if (err == errc::not_found) continue;  // freed after the checks: deleted, skip
-    if (err != errc::ok) {
-      release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
-      en->pending_cursor = start;
-      return err;
-    }
-    routes[n++].value = r->handle;
+  const errc err = take_batch<Route>(*core_, e, en->pending, en->pending_cursor, cap, routes, n,
+                                     [&](Route* r) {
+    // Still in this list (which a live list handle proves is the same list;
+    // its own guard: ge protects the enumeration itself).
+    std::lock_guard list_lock(core_->list_mu);
+    Guard gl;
+    return r->list == en->list &&
+           core_->handles.lookup(en->list_handle, HandleKind::route_list, gl) != nullptr;
+  });
+  if (err != errc::ok) {
+    release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
+    en->pending_cursor = start;
+    return err;
   }
   *count = n;
   return en->pending_cursor >= en->pending.size() ? errc::no_more_items : errc::ok;
