@@ -382,6 +382,22 @@ DWORD resolve_for_pointer(rtm::Instance* inst, RTM_ENTITY_HANDLE reg, HANDLE h,
   return NO_ERROR;
 }
 
+// RtmGetRoutePointer / RtmGetNextHopPointer: the object's block, created
+// if absent.
+template <typename Obj, typename Block, typename Info, typename Fill>
+DWORD get_pointer(RTM_ENTITY_HANDLE reg, HANDLE h, Info** pointer, Fill fill) {
+  RTM_CALLER(inst, reg);
+  if (pointer == nullptr) return ERROR_INVALID_PARAMETER;
+  rtm::detail::ThreadScope scope;
+  rtm::detail::Guard g;
+  Obj* o = nullptr;
+  if (DWORD rc = resolve_for_pointer(inst, reg, h, g, &o); rc != NO_ERROR) return rc;
+  Block* b = block_of<Block>(o, fill);
+  if (b == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
+  *pointer = &b->info;
+  return NO_ERROR;
+}
+
 // Gets a batch of dest infos through `get` into the caller's C array
 // (stride by its profile): RtmGetEnumDests and RtmGetChangedDests.
 template <typename Get>
@@ -779,17 +795,8 @@ DWORD WINAPI RtmHoldDestination(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE 
 
 DWORD WINAPI RtmGetRoutePointer(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
                                 PRTM_ROUTE_INFO* RoutePointer) {
-  RTM_CALLER(inst, RtmRegHandle);
-  if (RoutePointer == nullptr) return ERROR_INVALID_PARAMETER;
-  rtm::detail::ThreadScope scope;
-  rtm::detail::Guard g;
-  rtm::detail::Route* r = nullptr;
-  if (DWORD rc = resolve_for_pointer(inst, RtmRegHandle, RouteHandle, g, &r); rc != NO_ERROR)
-    return rc;
-  RouteBlock* b = block_of<RouteBlock>(r, fill_route_block);
-  if (b == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
-  *RoutePointer = &b->info;
-  return NO_ERROR;
+  return get_pointer<rtm::detail::Route, RouteBlock>(RtmRegHandle, RouteHandle, RoutePointer,
+                                                     fill_route_block);
 }
 
 DWORD WINAPI RtmLockRoute(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_HANDLE RouteHandle,
@@ -954,17 +961,8 @@ DWORD WINAPI RtmDeleteNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE
 
 DWORD WINAPI RtmGetNextHopPointer(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
                                   PRTM_NEXTHOP_INFO* NextHopPointer) {
-  RTM_CALLER(inst, RtmRegHandle);
-  if (NextHopPointer == nullptr) return ERROR_INVALID_PARAMETER;
-  rtm::detail::ThreadScope scope;
-  rtm::detail::Guard g;
-  rtm::detail::NextHop* n = nullptr;
-  if (DWORD rc = resolve_for_pointer(inst, RtmRegHandle, NextHopHandle, g, &n); rc != NO_ERROR)
-    return rc;
-  NextHopBlock* b = block_of<NextHopBlock>(n, fill_next_hop_block);
-  if (b == nullptr) return ERROR_NOT_ENOUGH_MEMORY;
-  *NextHopPointer = &b->info;
-  return NO_ERROR;
+  return get_pointer<rtm::detail::NextHop, NextHopBlock>(RtmRegHandle, NextHopHandle,
+                                                         NextHopPointer, fill_next_hop_block);
 }
 
 DWORD WINAPI RtmLockNextHop(RTM_ENTITY_HANDLE RtmRegHandle, RTM_NEXTHOP_HANDLE NextHopHandle,
