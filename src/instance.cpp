@@ -576,32 +576,27 @@ void publish_routes(Dest* d, RouteSet* next) noexcept {
 void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
   const HoldSet* hs = d->holds.load(std::memory_order_relaxed);
   const std::uint64_t now = core.timers->now();
-  std::uint64_t deadline = 0;
-  std::uint32_t finite_ms = 0;
+  // One timer per distinct finite hold time (views with the same time
+  // share it; one timer at the latest time would hold shorter views too
+  // long). Each carries a reference on d.
+  std::uint32_t armed[kMaxViews];
+  int n_armed = 0;
   for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
     const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
-    if (ms != kInfinite) finite_ms = std::max(finite_ms, ms);
-  }
-  if (finite_ms != 0) {
-    // One timer for the destination at the latest finite deadline would
-    // hold shorter views too long: arm one per distinct deadline instead
-    // (at most one per view).
-    for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
-      const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
-      if (ms == kInfinite) continue;
-      d->counts.try_add_internal();  // the timer's reference (d is in the map)
-      if (!core.timers->arm(now + ms, d, 0, detail::Timers::Kind::hold_expiry)) {
-        unref_internal(d);  // not the last: the map holds d
-        return;
-      }
+    if (ms == kInfinite || std::find(armed, armed + n_armed, ms) != armed + n_armed) continue;
+    d->counts.try_add_internal();  // the timer's reference (d is in the map)
+    if (!core.timers->arm(now + ms, d, 0, detail::Timers::Kind::hold_expiry)) {
+      unref_internal(d);  // not the last: the map holds d
+      return;
     }
+    armed[n_armed++] = ms;
   }
   HoldSet* next = copy_holds(hs, views);
   if (next == nullptr) return;
   for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
     const int v = std::countr_zero(rest);
     const std::uint32_t ms = hs->hold_ms[v];
-    deadline = ms == kInfinite ? UINT64_MAX : now + ms;
+    const std::uint64_t deadline = ms == kInfinite ? UINT64_MAX : now + ms;
     r->counts.try_add_internal();  // alive: the current set still holds it
     next->entries[next->size++] = HoldSet::Entry{r, v, deadline};
   }

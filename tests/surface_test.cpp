@@ -481,6 +481,29 @@ TEST_F(TimedTest, HoldDownKeepsTheDeletedBestRouteForTheHoldTime) {
   EXPECT_EQ(rtm_->release_routes(a_, {&r, 1}), errc::ok);
 }
 
+// Views held for the same time share one timer.
+TEST_F(TimedTest, HoldOfSeveralViewsForOneTimeArmsOneTimer) {
+  rtm::RouteInfo ri;
+  ri.pref = {0, 1};
+  ri.views = rtm::kViewMaskUnicast | rtm::kViewMaskMulticast;
+  rtm::RouteChangeFlags f = 0;
+  rtm::RouteHandle r;
+  ASSERT_EQ(rtm_->add_route(a_, &r, P("10.0.0.0/8"), ri, rtm::kInfinite, &f), errc::ok);
+  rtm::RouteInfo got;
+  ASSERT_EQ(rtm_->get_route_info(a_, r, &got, nullptr), errc::ok);
+  ASSERT_EQ(rtm_->hold_destination(a_, got.dest, 0, 300), errc::ok);
+  ASSERT_EQ(rtm_->delete_route(a_, r, &f), errc::ok);
+  rtm::DestInfo di;
+  ASSERT_EQ(rtm_->get_dest_info(a_, got.dest, 0, 0, &di), errc::ok);
+  EXPECT_EQ(di.views[0].hold_route, r);
+  EXPECT_EQ(di.views[1].hold_route, r);
+  EXPECT_EQ(rtm_->release_dest_info(a_, di), errc::ok);
+  EXPECT_EQ(advance(300), 1u);  // one timer for both views
+  EXPECT_EQ(rtm_->dest_count(rtm::Family::ipv4), 0u);
+  EXPECT_EQ(rtm_->release_route_info(a_, got), errc::ok);
+  EXPECT_EQ(rtm_->release_routes(a_, {&r, 1}), errc::ok);
+}
+
 TEST_F(TimedTest, HoldIsReplacedByTheNextDeletedBestRoute) {
   rtm::RouteHandle r1 = add("10.0.0.0/8", 1, rtm::kInfinite);
   rtm::RouteInfo ri;
