@@ -274,12 +274,13 @@ ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet
   return c;
 }
 
-bool has_route_in(const Dest* d, ViewSet views) noexcept {
+bool has_route_in(const Dest* d, ViewSet views, const Entity* owner) noexcept {
   Guard gs, gd;
   const RouteSet* s = gs.protect(d->routes);
   for (std::uint32_t i = 0; i < s->size; ++i) {
     Route* r = s->routes[i];
     if (r->zombie.load(std::memory_order_acquire)) continue;
+    if (owner != nullptr && r->owner != owner) continue;
     if (gd.protect(r->data)->views & views) return true;
   }
   return false;

@@ -224,18 +224,6 @@ std::uint32_t batch_cap(const Entity* e, std::uint32_t asked) {
   return std::min(asked, e->profile.max_handles_in_enum);
 }
 
-// Whether d has a route of e in `views`.
-bool has_own_route(const Dest* d, const Entity* e, ViewSet views) {
-  Guard gs, gd;
-  const RouteSet* s = gs.protect(d->routes);
-  for (std::uint32_t i = 0; i < s->size; ++i) {
-    Route* r = s->routes[i];
-    if (r->zombie.load(std::memory_order_acquire) || r->owner != e) continue;
-    if (gd.protect(r->data)->views & views) return true;
-  }
-  return false;
-}
-
 // Gives back handles a get referenced before it failed.
 void release_partial(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n) {
   detail::release_handles(core, e, hs, n, HandleKind::none);
@@ -347,7 +335,7 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
     Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor], gd);
     if (d == nullptr || d->gone.load(std::memory_order_acquire) ||
         !detail::has_route_or_hold_in(d, en->views) ||
-        ((en->flags & kEnumOwnDests) && !has_own_route(d, e, en->views))) {
+        ((en->flags & kEnumOwnDests) && !detail::has_route_in(d, en->views, e))) {
       ++en->cursor;  // deleted since the snapshot, or filtered out
       continue;
     }

@@ -111,7 +111,8 @@ void publish_change(Core& core, Dest* d, const ChangeSummary& c);
 
 // ---- shared with src/surface.cpp (the rest of the RTMv2 surface) ----------
 
-bool has_route_in(const Dest* d, ViewSet views) noexcept;
+// Whether d has a live route in `views` (of `owner` only, when given).
+bool has_route_in(const Dest* d, ViewSet views, const Entity* owner = nullptr) noexcept;
 bool has_route_or_hold_in(const Dest* d, ViewSet views) noexcept;
 bool has_live_route(const RouteSet* s) noexcept;
 bool has_held_route(const Dest* d) noexcept;
