@@ -220,6 +220,17 @@ errc resolve_enum(Core& core, Entity* e, EnumHandle h, std::optional<EnumObj::Ki
   return errc::ok;
 }
 
+// The start of every enumeration get: the caller, its arguments (a count
+// > 0 and an output array), then its enumeration of `kind`, in that order
+// of errors, each protected by its guard.
+errc open_enum_get(Core& core, EntityHandle caller, EnumHandle h, EnumObj::Kind kind,
+                   const std::uint32_t* count, bool have_output, Guard& g, Guard& ge, Entity** e,
+                   EnumObj** en) {
+  if (errc r = resolve_caller(core, caller, g, e); r != errc::ok) return r;
+  if (count == nullptr || *count == 0 || !have_output) return errc::invalid_parameter;
+  return resolve_enum(core, *e, h, kind, ge, en);
+}
+
 std::uint32_t batch_cap(const Entity* e, std::uint32_t asked) {
   return std::min(asked, e->profile.max_handles_in_enum);
 }
@@ -321,10 +332,11 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
   ThreadScope scope;
   Guard g, ge;
   Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (count == nullptr || *count == 0 || infos == nullptr) return errc::invalid_parameter;
   EnumObj* en = nullptr;
-  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::dests, ge, &en); r != errc::ok) return r;
+  if (errc r = open_enum_get(*core_, caller, h, EnumObj::Kind::dests, count, infos != nullptr,
+                             g, ge, &e, &en);
+      r != errc::ok)
+    return r;
   std::lock_guard lock(en->mu);
   if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
@@ -416,10 +428,11 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
   ThreadScope scope;
   Guard g, ge;
   Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (count == nullptr || *count == 0 || routes == nullptr) return errc::invalid_parameter;
   EnumObj* en = nullptr;
-  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::routes, ge, &en); r != errc::ok) return r;
+  if (errc r = open_enum_get(*core_, caller, h, EnumObj::Kind::routes, count, routes != nullptr,
+                             g, ge, &e, &en);
+      r != errc::ok)
+    return r;
   std::lock_guard lock(en->mu);
   if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
   const std::uint32_t cap = batch_cap(e, *count);
@@ -513,10 +526,10 @@ errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32
   ThreadScope scope;
   Guard g, ge;
   Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (count == nullptr || *count == 0 || next_hops == nullptr) return errc::invalid_parameter;
   EnumObj* en = nullptr;
-  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::next_hops, ge, &en); r != errc::ok)
+  if (errc r = open_enum_get(*core_, caller, h, EnumObj::Kind::next_hops, count,
+                             next_hops != nullptr, g, ge, &e, &en);
+      r != errc::ok)
     return r;
   std::lock_guard lock(en->mu);
   if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
@@ -668,10 +681,10 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
   ThreadScope scope;
   Guard g, ge;
   Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (count == nullptr || *count == 0 || routes == nullptr) return errc::invalid_parameter;
   EnumObj* en = nullptr;
-  if (errc r = resolve_enum(*core_, e, h, EnumObj::Kind::list_routes, ge, &en); r != errc::ok)
+  if (errc r = open_enum_get(*core_, caller, h, EnumObj::Kind::list_routes, count,
+                             routes != nullptr, g, ge, &e, &en);
+      r != errc::ok)
     return r;
   std::lock_guard lock(en->mu);
   if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
