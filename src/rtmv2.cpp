@@ -398,52 +398,46 @@ DWORD get_pointer(RTM_ENTITY_HANDLE reg, HANDLE h, Info** pointer, Fill fill) {
   return NO_ERROR;
 }
 
-// Gets a batch of dest infos through `get` into the caller's C array
-// (stride by its profile): RtmGetEnumDests and RtmGetChangedDests.
+// Gets a batch of up to *num items of type T through `get` and hands each
+// to put(i, item): the C batch calls (enumerations, changed destinations).
+template <typename T, typename Get, typename Put>
+DWORD get_batch(PUINT num, Get get, Put put) {
+  std::vector<T> v;
+  try {
+    rtm::detail::fault_throw();
+    v.resize(std::min<UINT>(*num, 4096));
+  } catch (...) {
+    return ERROR_NOT_ENOUGH_MEMORY;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(v.size());
+  errc r = get(&n, v.data());
+  if (r != errc::ok && r != errc::no_more_items) {
+    *num = 0;
+    return code(r);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) put(i, v[i]);
+  *num = n;
+  return code(r);
+}
+
+// Dest infos into the caller's C array (stride by its profile):
+// RtmGetEnumDests and RtmGetChangedDests.
 template <typename Get>
 DWORD get_dest_batch(rtm::Instance* inst, RTM_ENTITY_HANDLE reg, PUINT num, PRTM_DEST_INFO out,
                      Get get) {
   if (num == nullptr || out == nullptr || *num == 0) return ERROR_INVALID_PARAMETER;
   const std::size_t stride = dest_info_stride(inst, reg);
   if (stride == 0) return ERROR_INVALID_HANDLE;
-  std::vector<rtm::DestInfo> v;
-  try {
-    rtm::detail::fault_throw();
-    v.resize(std::min<UINT>(*num, 4096));
-  } catch (...) {
-    return ERROR_NOT_ENOUGH_MEMORY;
-  }
-  std::uint32_t n = static_cast<std::uint32_t>(v.size());
-  errc r = get(&n, v.data());
-  if (r != errc::ok && r != errc::no_more_items) {
-    *num = 0;
-    return code(r);
-  }
-  for (std::uint32_t i = 0; i < n; ++i) from_dest_info(v[i], dest_at(out, stride, i));
-  *num = n;
-  return code(r);
+  return get_batch<rtm::DestInfo>(num, get, [&](std::uint32_t i, const rtm::DestInfo& d) {
+    from_dest_info(d, dest_at(out, stride, i));
+  });
 }
 
-// Gets a batch of handles (routes or next hops) through `get` into the C array.
+// Handles (routes or next hops) into the caller's C array.
 template <typename H, typename Get>
 DWORD get_handle_batch(PUINT num, HANDLE* out, Get get) {
   if (num == nullptr || out == nullptr || *num == 0) return ERROR_INVALID_PARAMETER;
-  std::vector<H> v;
-  try {
-    rtm::detail::fault_throw();
-    v.resize(std::min<UINT>(*num, 4096));
-  } catch (...) {
-    return ERROR_NOT_ENOUGH_MEMORY;
-  }
-  std::uint32_t n = static_cast<std::uint32_t>(v.size());
-  errc r = get(&n, v.data());
-  if (r != errc::ok && r != errc::no_more_items) {
-    *num = 0;
-    return code(r);
-  }
-  for (std::uint32_t i = 0; i < n; ++i) out[i] = hp(v[i].value);
-  *num = n;
-  return code(r);
+  return get_batch<H>(num, get, [&](std::uint32_t i, H h) { out[i] = hp(h.value); });
 }
 
 }  // namespace
