@@ -1,0 +1,7 @@
+#include "detail/test_hook.h"
+
+namespace rtm::detail {
+
+std::atomic<TestHookFn> g_test_hook{nullptr};
+
+}  // namespace rtm::detail
