@@ -116,6 +116,9 @@ void retire(Reclaimable* p) noexcept {
     push(g_pending, p, &p->pending_next_);
     return;
   }
+  // (R2) of the publication protocol (reclaim.h): the caller unlinked p
+  // (R1) before this call; any scan that can free p runs after this fence.
+  retire_fence();
   Gc::retire(p, &dispose);
 }
 
@@ -123,6 +126,9 @@ void reclaim_pending() noexcept {
   if (t_in_disposer) return;
   // acquire: pairs with the release push, making the objects' state visible.
   Reclaimable* p = g_pending.exchange(nullptr, std::memory_order_acquire);
+  // (R2) for the whole stack: each object was unlinked (R1) before its push,
+  // which happens before this (release push, acquire exchange).
+  if (p != nullptr) retire_fence();
   while (p != nullptr) {
     Reclaimable* next = p->pending_next_;
     Gc::retire(p, &dispose);

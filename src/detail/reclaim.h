@@ -26,8 +26,66 @@
 //   run, and a GC destroyed under them would crash. Retired objects still in
 //   a retired array at process exit are reachable from libcds' globals.
 //
-// Costs: protect() is a store, a full fence and a reload; retire() is an
-// array push, and every `retired capacity` retires one scan of all hazards.
+// Costs: protect() is a store, one seq_cst fence (one mfence or locked
+// instruction on x86) and a reload; retire() is a fence and an array push,
+// and every `retired capacity` retires one scan of all hazards.
+//
+// ---- The publication protocol ------------------------------------------------
+//
+// A hazard pointer keeps p alive only if the scan that could free p sees the
+// hazard, or else the reader sees that p was unlinked and lets go of it. Each
+// side stores, then loads what the other side stores (store buffering):
+//
+//   reader: publish_hazard (Guard)      reclaimer: unlink, then retire()
+//   (P1) hazard slot = p                (R1) unlink p: src = q (a map cell,
+//                                            a route set...), or a handle
+//                                            slot's value = 0 (HandleTable::free)
+//   (P2) seq_cst fence (publish_fence)  (R2) seq_cst fence (retire_fence)
+//   (P3) reload src; p if unchanged     (R3) libcds' scan loads every hazard
+//                                            slot (relaxed, in inplace_scan)
+//
+// Why both fences are needed and enough. Suppose the bad outcome: (P3)
+// still reads the value before (R1) and (R3) reads the slot's value before
+// (P1). Then (P3) is coherence-ordered before (R1), (P2) happens before (P3)
+// and (R1) before (R2), so by C++20 [atomics.order]/4.4 (P2) precedes (R2)
+// in the single total order S of seq_cst operations. Symmetrically (R3) is
+// coherence-ordered before (P1), (R2) happens before (R3) and (P1) before
+// (P2), so (R2) precedes (P2) in S. S is a strict total order: contradiction.
+// So either the reload sees the unlink (the reader retries or fails) or the
+// scan sees the hazard (or a later value of the slot, which only the reader
+// writes once it is done with p). With release/acquire alone the outcome is
+// allowed, and x86 produces it: tests/litmus_test.cpp.
+//
+// Where (R2) runs: retire() runs it before handing an object to libcds, and
+// reclaim_pending() before handing over the pending stack (whose objects
+// were unlinked before they were pushed). Every scan that can free an rtm
+// object runs after that fence: in the retiring thread (inside Gc::retire
+// when its array fills, in a later retire of a libcds node, Gc::scan,
+// detach), or in another thread's help_scan, which takes a detached thread's
+// retired array with an acquire CAS pairing with the detach's release store,
+// so the fence still happens before its loads ([atomics.order]/4.4 needs
+// only "happens before").
+//
+// What still rests on x86: libcds' own protects, inside its containers (the
+// split-list map's guards on its nodes: ObjectMap::find, insert, remove),
+// and the start of its scan, order store and load only by
+// thread_data::sync(), an acq_rel fetch_add on a word of the calling thread.
+// In the C++ model that RMW synchronises with no other thread and orders
+// nothing across them; on x86 it is a locked instruction and so a full
+// barrier. rtm's protects above do not use it. Also libcds' reuse of a
+// detached thread record (alloc_thread_data, a relaxed CAS) hands its
+// retired entries to the new owner without a happens-before.
+//
+// Cost, and the way out: each protect is one fence; a Get (say
+// RtmGetExactMatchDestination) runs five protects today, rtm's and
+// libcds', five locked/fence instructions, which a later issue must cut.
+// The known alternative is an asymmetric fence: a compiler-only barrier at
+// (P2) and membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) at (R2), which
+// makes every running thread of the process execute a full barrier, so it
+// gives (P2)'s order to every reader at the cost of one system call per
+// scan. It is not done: it needs MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED
+// at start-up and a fallback where the kernel lacks it, and libcds' own
+// protects would keep their locked fetch_add anyway.
 #pragma once
 
 #include <atomic>
@@ -95,7 +153,40 @@ inline void hp_annotate_release(const void*) noexcept {}
 inline void hp_annotate_acquire(const void*) noexcept {}
 #endif
 
-// One hazard pointer.
+// GCC warns that TSan does not model fences: it needs no model of these,
+// the happens-before they give is stated to it by hp_annotate_* above.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+// (P2): after a hazard is stored, before the source is re-read.
+inline void publish_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
+// (R2): after an object is unlinked, before any scan that may free it.
+inline void retire_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
+
+// (P1)-(P3): publishes src's value through publish(p) (the store into a
+// hazard slot) and returns it once a reload after the fence still sees it.
+// The acquire reload pairs with the release store that published the
+// object, so its contents are visible. Guard::protect runs this;
+// tests/litmus_test.cpp runs it against a plain slot.
+template <typename T, typename Publish>
+T* publish_hazard(const std::atomic<T*>& src, Publish&& publish) noexcept {
+  T* p = src.load(std::memory_order_relaxed);
+  for (;;) {
+    publish(p);                                    // (P1)
+    publish_fence();                               // (P2)
+    T* now = src.load(std::memory_order_acquire);  // (P3)
+    if (now == p) return p;
+    p = now;
+  }
+}
+
+// One hazard pointer. It stores into its libcds hazard slot directly (a
+// release store, hp::guard::set) and orders that store itself (P2), instead
+// of Gc::Guard::protect/assign, whose only order is libcds' sync() (above).
 class Guard {
  public:
   Guard() = default;
@@ -107,17 +198,22 @@ class Guard {
   template <typename T>
   T* protect(const std::atomic<T*>& src) noexcept {
     annotate_drop();
-    T* p = g_.protect(src);
+    cds::gc::hp::guard* slot = g_.guard_ref();
+    T* p = publish_hazard(src, [slot](T* v) { slot->set(v); });
     held_ = p;
     return p;
   }
   // Publishes p without validation: only for a p that is already kept alive
-  // by something else for the duration of the publication.
+  // by something else for the duration of the publication. (P1) and (P2),
+  // as in protect, so the hazard is ordered before whatever later lets the
+  // other keeper go.
   template <typename T>
   T* assign(T* p) noexcept {
     annotate_drop();
     held_ = p;
-    return g_.assign(p);
+    g_.guard_ref()->set(p);  // (P1)
+    publish_fence();         // (P2)
+    return p;
   }
   void clear() noexcept {
     annotate_drop();
