@@ -56,25 +56,42 @@ namespace detail {
 
 // ---- instance tags ------------------------------------------------------------
 
+// Tags are reused once their instance is gone; its handles must not validate
+// in the next instance with the tag. Per tag, g_tag_base is the first handle
+// index no instance with that tag issued: the next HandleTable of the tag
+// starts there (detail/handle_table.h), and give_tag moves it past what the
+// departing table issued. A tag with fewer than kMinTagIndices indices left
+// is retired (never handed out again), so every instance has at least that
+// many. 255 reuses of 2^32 - 2^28 indices each before tags run out.
+constexpr std::uint32_t kMinTagIndices = 1u << 28;
+
 std::mutex g_tags_mu;
 bool g_tag_used[256] = {};
+std::uint32_t g_tag_base[256] = {};
 unsigned g_next_tag = 1;
 
-std::uint8_t take_tag() {
+struct TagLease {
+  std::uint8_t tag;
+  std::uint32_t base;  // first handle index the tag's table may issue
+};
+
+TagLease take_tag() {
   std::lock_guard lock(g_tags_mu);
   for (unsigned i = 0; i < 256; ++i) {
     const unsigned t = (g_next_tag + i) & 0xFF;
-    if (!g_tag_used[t]) {
+    if (!g_tag_used[t] && 0xFFFFFFFFu - g_tag_base[t] >= kMinTagIndices) {
       g_tag_used[t] = true;
       g_next_tag = t + 1;
-      return static_cast<std::uint8_t>(t);
+      return TagLease{static_cast<std::uint8_t>(t), g_tag_base[t]};
     }
   }
-  throw std::length_error("rtm: more than 256 live instances");
+  throw std::length_error("rtm: no instance tag left (256 live instances, or tags retired)");
 }
 
-void give_tag(std::uint8_t t) {
+// `end`: the first index the tag's table never issued (HandleTable::end_index).
+void give_tag(std::uint8_t t, std::uint32_t end) {
   std::lock_guard lock(g_tags_mu);
+  g_tag_base[t] = std::max(g_tag_base[t], end);
   g_tag_used[t] = false;
 }
 
@@ -400,7 +417,7 @@ std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
 detail::Lpm4Index::Ref lpm4_ref(const Dest* d) noexcept {
   detail::Lpm4Index::Ref r;
   r.none = false;
-  r.slot = static_cast<std::uint32_t>(d->handle);
+  r.slot = d->core->handles.slot_of(d->handle);
   r.gen = static_cast<std::uint32_t>(d->handle >> 32) & ((1u << detail::Lpm4Index::kGenBits) - 1);
   return r;
 }
@@ -469,7 +486,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       empty->destroy();
       return nullptr;
     }
-    nd->handle = core.handles.allocate(HandleKind::dest, nd);
+    core.handles.allocate(HandleKind::dest, nd);  // sets nd->handle
     if (nd->handle == 0) {
       unref_internal(nd);
       return nullptr;
@@ -1003,11 +1020,11 @@ void drop_all_holds(Core& core) noexcept {
 Instance::Instance(const InstanceOptions& options) {
   if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
   ThreadScope scope;
-  const std::uint8_t tag = detail::take_tag();
+  const detail::TagLease lease = detail::take_tag();
   try {
-    core_ = new Core(options, tag);
+    core_ = new Core(options, lease.tag, lease.base);
   } catch (...) {
-    detail::give_tag(tag);
+    detail::give_tag(lease.tag, lease.base);
     throw;
   }
 }
@@ -1037,7 +1054,8 @@ Instance::~Instance() {
   detail::reclaim_all_now();
   core_->destroy_tables();
   detail::reclaim_all_now();
-  detail::give_tag(core_->handles.instance_tag());
+  // The table issues nothing more (every entity is gone, timers stopped).
+  detail::give_tag(core_->handles.instance_tag(), core_->handles.end_index());
   core_->unref();
 }
 
@@ -1111,7 +1129,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
         return errc::already_exists;
       }
     }
-    e->handle = core_->handles.allocate(HandleKind::entity, e);
+    core_->handles.allocate(HandleKind::entity, e);  // sets e->handle
     if (e->handle == 0) {
       unref_internal(e);
       lock.unlock();
@@ -1305,7 +1323,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       return errc::not_enough_memory;
     }
     write_next_hop(nh, info);
-    nh->handle = core_->handles.allocate(HandleKind::next_hop, nh);
+    core_->handles.allocate(HandleKind::next_hop, nh);  // sets nh->handle
     bool inserted = false;
     bool oom = nh->handle == 0;
     if (!oom) {
@@ -1546,7 +1564,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     e->counts.try_add_internal();  // ... on its owner
     if (neighbour) neighbour->counts.try_add_internal();
     route = detail::nothrow_new<Route>(core_, d, e, neighbour, data);
-    if (route != nullptr) route->handle = core_->handles.allocate(HandleKind::route, route);
+    if (route != nullptr) core_->handles.allocate(HandleKind::route, route);  // sets ->handle
     if (route == nullptr || route->handle == 0 ||
         (want_ref && add_ref(e, route) != errc::ok)) {
       if (route != nullptr) {

@@ -215,7 +215,7 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
     return errc::invalid_handle;
   }
   NotifyReg* r = detail::nothrow_new<NotifyReg>(core_, e, &t, slot, tv, flags, context);
-  if (r != nullptr) r->handle = core_->handles.allocate(HandleKind::notify, r);
+  if (r != nullptr) core_->handles.allocate(HandleKind::notify, r);  // sets r->handle
   if (r == nullptr || r->handle == 0) {
     if (r != nullptr) {
       r->active.store(false, std::memory_order_relaxed);

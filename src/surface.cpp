@@ -200,7 +200,7 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
 
 // Publishes a built enumeration: its handle, or out of memory.
 errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
-  en->handle = core.handles.allocate(HandleKind::enumeration, en);
+  core.handles.allocate(HandleKind::enumeration, en);  // sets en->handle
   if (en->handle == 0) {
     unref_internal(en);
     return errc::not_enough_memory;
@@ -587,7 +587,7 @@ errc Instance::create_route_list(EntityHandle caller, RouteListHandle* out) {
     unref_internal(e);
     return errc::not_enough_memory;
   }
-  l->handle = core_->handles.allocate(HandleKind::route_list, l);
+  core_->handles.allocate(HandleKind::route_list, l);  // sets l->handle
   if (l->handle == 0) {
     unref_internal(l);
     return errc::not_enough_memory;

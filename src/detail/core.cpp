@@ -217,8 +217,8 @@ std::size_t NextHopKeyHash::operator()(const NextHopKey& k) const noexcept {
 
 // ---- core -----------------------------------------------------------------------------
 
-Core::Core(const InstanceOptions& o, std::uint8_t tag)
-    : options(o), handles(tag), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
+Core::Core(const InstanceOptions& o, std::uint8_t tag, std::uint32_t index_base)
+    : options(o), handles(tag, index_base), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
       timers(new Timers(this, o.clock)), ipv4_(new Table(Family::ipv4)),
       ipv6_(new Table(Family::ipv6)) {}
 

@@ -106,7 +106,7 @@ class Object : public Reclaimable {
 
   Core* const core;
   const HandleKind kind;
-  std::uint64_t handle = 0;  // set once, before the object is published
+  std::uint64_t handle = 0;  // set by HandleTable::allocate, before the handle is valid
   SplitCount counts;
   HoldList holds;
 
@@ -403,7 +403,8 @@ struct NextHopKeyHash {
 
 class Core {
  public:
-  explicit Core(const InstanceOptions& options, std::uint8_t tag);
+  // Handles carry `tag` and indices from `index_base` on (detail/handle_table.h).
+  Core(const InstanceOptions& options, std::uint8_t tag, std::uint32_t index_base);
 
   void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   // Deletes the core on the last reference. acq_rel: as for object counts.

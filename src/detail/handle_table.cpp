@@ -1,5 +1,6 @@
 #include "detail/handle_table.h"
 
+#include "detail/core.h"
 #include "detail/fault.h"
 
 #include <bit>
@@ -56,7 +57,7 @@ HandleTable::Slot* HandleTable::slot_or_grow(std::uint32_t index) noexcept {
 }
 
 std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
-  std::uint32_t index = 0;
+  std::uint32_t slot_no = 0;
   Slot* s = nullptr;
   // Pop a recycled slot. acquire on the head load pairs with the release
   // CAS of free(), so next_free of the popped slot is visible.
@@ -68,25 +69,28 @@ std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
         ((head >> 32) + 1) << 32 | ts->next_free.load(std::memory_order_relaxed);
     if (free_head_.compare_exchange_weak(head, next_word, std::memory_order_acquire,
                                          std::memory_order_acquire)) {
-      index = top;
+      slot_no = top;
       s = ts;
       break;
     }
   }
   if (s == nullptr) {
-    index = next_unused_.load(std::memory_order_relaxed);
+    slot_no = next_unused_.load(std::memory_order_relaxed);
     do {
-      if (index == 0xFFFFFFFFu) return 0;
-    } while (!next_unused_.compare_exchange_weak(index, index + 1, std::memory_order_relaxed));
-    s = slot_or_grow(index);
-    if (s == nullptr) return 0;  // the index is lost; only on allocation failure
+      if (slot_no >= limit_) return 0;
+    } while (!next_unused_.compare_exchange_weak(slot_no, slot_no + 1, std::memory_order_relaxed));
+    s = slot_or_grow(slot_no);
+    if (s == nullptr) return 0;  // the slot is lost; only on allocation failure
   }
   const std::uint64_t h = std::uint64_t{tag_} << 56 |
                           std::uint64_t{static_cast<std::uint8_t>(kind) & 0xFu} << 52 |
-                          std::uint64_t{s->generation & kGenMask} << 32 | index;
+                          std::uint64_t{s->generation & kGenMask} << 32 | (base_ + slot_no);
+  // Written before the publication below: readers that validate h read
+  // obj->handle (kill(), hold records) without any other synchronisation.
+  obj->handle = h;
   s->object.store(obj, std::memory_order_relaxed);
-  // release: the object's construction and slot.object happen-before any
-  // lookup that sees h.
+  // release: the object's construction, obj->handle and slot.object
+  // happen-before any lookup that sees h.
   s->handle.store(h, std::memory_order_release);
   return h;
 }
@@ -94,29 +98,33 @@ std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
 Object* HandleTable::lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept {
   if (h == 0 || handle_instance_tag(h) != tag_) return nullptr;
   if (kind != HandleKind::none && handle_kind(h) != kind) return nullptr;
-  const Slot* s = slot(static_cast<std::uint32_t>(h & kIndexMask));
+  const std::uint32_t index = static_cast<std::uint32_t>(h & kIndexMask);
+  if (index < base_) return nullptr;  // issued by an earlier table with this tag
+  const Slot* s = slot(index - base_);
   if (s == nullptr) return nullptr;
   if (s->handle.load(std::memory_order_acquire) != h) return nullptr;
-  Object* p = guard.protect(s->object);
-  // seq_cst re-check after the hazard is published (see the header).
-  if (p == nullptr || s->handle.load(std::memory_order_seq_cst) != h) {
+  Object* p = guard.protect(s->object);  // (P1)-(P2)-(P3) of detail/reclaim.h
+  // The re-check, sequenced after the fence (P2) inside protect: the (P3)
+  // of slot.handle against free()'s (R1) (see the header). Its own order
+  // adds nothing; acquire as for the first load.
+  if (p == nullptr || s->handle.load(std::memory_order_acquire) != h) {
     guard.clear();
     return nullptr;
   }
   return p;
 }
 
-Object* HandleTable::lookup_slot(std::uint32_t index, std::uint32_t gen_low, unsigned gen_bits,
+Object* HandleTable::lookup_slot(std::uint32_t slot_no, std::uint32_t gen_low, unsigned gen_bits,
                                  HandleKind kind, Guard& guard) const noexcept {
-  const Slot* s = slot(index);
+  const Slot* s = slot(slot_no);
   if (s == nullptr) return nullptr;
   const std::uint64_t h = s->handle.load(std::memory_order_acquire);
   if (h == 0 || handle_kind(h) != kind ||
       ((h >> 32) & ((std::uint64_t{1} << gen_bits) - 1)) != gen_low)
     return nullptr;
   Object* p = guard.protect(s->object);
-  // seq_cst re-check after the hazard is published, as in lookup().
-  if (p == nullptr || s->handle.load(std::memory_order_seq_cst) != h) {
+  // The re-check after the fence, as in lookup().
+  if (p == nullptr || s->handle.load(std::memory_order_acquire) != h) {
     guard.clear();
     return nullptr;
   }
@@ -125,17 +133,20 @@ Object* HandleTable::lookup_slot(std::uint32_t index, std::uint32_t gen_low, uns
 
 void HandleTable::free(std::uint64_t h) noexcept {
   const std::uint32_t index = static_cast<std::uint32_t>(h & kIndexMask);
-  Slot* s = slot(index);
+  if (index < base_) return;
+  const std::uint32_t slot_no = index - base_;
+  Slot* s = slot(slot_no);
   if (s == nullptr) return;
   std::uint64_t expect = h;
-  // seq_cst: ordered before the retirement that follows (see the header).
+  // (R1) of detail/reclaim.h: sequenced before the retire() whose fence (R2)
+  // precedes any scan that frees the object (see the header).
   if (!s->handle.compare_exchange_strong(expect, 0, std::memory_order_seq_cst)) return;
   s->object.store(nullptr, std::memory_order_seq_cst);
   s->generation = (s->generation + 1) & kGenMask;
   std::uint64_t head = free_head_.load(std::memory_order_relaxed);
   for (;;) {
     s->next_free.store(static_cast<std::uint32_t>(head & kIndexMask), std::memory_order_relaxed);
-    const std::uint64_t next_word = ((head >> 32) + 1) << 32 | (std::uint64_t{index} + 1);
+    const std::uint64_t next_word = ((head >> 32) + 1) << 32 | (std::uint64_t{slot_no} + 1);
     // release: publishes next_free and generation to the popper.
     if (free_head_.compare_exchange_weak(head, next_word, std::memory_order_release,
                                          std::memory_order_relaxed))

@@ -7,26 +7,39 @@
 //   bits 52..55  HandleKind (never 0, so a live handle is never 0)
 //   bits 56..63  instance tag (which Instance issued it)
 //
+// Index ranges: instance tags are reused once an instance is gone, so each
+// table issues indices from its `base` on, the first index that no earlier
+// table with the same tag issued (take_tag / give_tag in instance.cpp keep
+// that per tag). A handle of a destroyed instance therefore names an index
+// below the base of every later table with its tag and never validates
+// there. Slot `index - base` holds index: the range costs no memory.
+//
 // State per slot: `handle` — the value currently valid for the slot (0 when
 // free) — and `object`, the pointer it names. Slots live in segments that
 // are allocated on demand and never freed before the table, so reading a
-// slot named by any 32-bit index is always safe (an index beyond the
+// slot named by any 32-bit index is always safe (an index outside the
 // allocated segments is rejected before any read).
 //
-// lookup(h): if slot.handle == h, protect slot.object with a hazard pointer,
-// then re-check slot.handle == h. Publication order on release: free()
-// stores handle = 0 before the object is retired (seq_cst), so a lookup
-// whose re-check (after its hazard is published, seq_cst) still sees h ran
-// before the retirement, and the HP scan that would free the object sees the
-// hazard. A stale handle (generation moved on), a forged one (no such slot or
-// wrong value), a wrong kind or another instance's tag all fail the compare.
+// Publication (allocate): the object's `handle` field and slot.object are
+// written before the release store of slot.handle, so whoever validates the
+// handle (acquire load of slot.handle) sees both.
+//
+// lookup(h): if slot.handle == h, protect slot.object with a hazard pointer
+// (detail/reclaim.h: (P1) store, (P2) fence, (P3) reload), then re-check
+// slot.handle == h. free() clears slot.handle — that is (R1) of the
+// protocol in reclaim.h — before the object is retired, and retire() runs
+// the fence (R2) before any scan can free it. The re-check is sequenced
+// after (P2), so it plays the role of (P3) for slot.handle: if it still sees
+// h, the scan that would free the object sees the hazard. A stale handle
+// (generation moved on), a forged one (no such slot or wrong value), a wrong
+// kind, another instance's tag, or an index below the base all fail.
 // Generations wrap after 2^20 reuses of one slot; a handle kept that long
 // after its release could then alias a new object of the same kind: this is
 // the one misuse not detected.
 //
 // Free slots: a Treiber stack threaded through slot.next_free, its head a
-// 64-bit word {ABA tag:32, index+1:32} so a pop that raced a pop+push of the
-// same index fails its CAS. Fresh indices come from a bump counter.
+// 64-bit word {ABA tag:32, slot+1:32} so a pop that raced a pop+push of the
+// same slot fails its CAS. Fresh slots come from a bump counter.
 #pragma once
 
 #include <atomic>
@@ -49,27 +62,43 @@ constexpr std::uint8_t handle_instance_tag(std::uint64_t h) noexcept {
 
 class HandleTable {
  public:
-  explicit HandleTable(std::uint8_t instance_tag) noexcept : tag_(instance_tag) {}
+  // Issues indices base, base + 1, ... up to 0xFFFFFFFE.
+  HandleTable(std::uint8_t instance_tag, std::uint32_t base) noexcept
+      : tag_(instance_tag), base_(base), limit_(0xFFFFFFFFu - base) {}
   ~HandleTable();
   HandleTable(const HandleTable&) = delete;
   HandleTable& operator=(const HandleTable&) = delete;
 
-  // A new handle naming `obj`; 0 when out of memory or indices.
+  // A new handle naming `obj`, also stored in obj->handle before the handle
+  // becomes valid (callers must not write obj->handle themselves); 0 (and
+  // obj->handle left 0) when out of memory or indices.
   std::uint64_t allocate(HandleKind kind, Object* obj) noexcept;
 
   // The object named by h if h is currently valid and of kind `kind`
   // (HandleKind::none accepts any kind), protected by `guard`; else null.
   Object* lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept;
 
-  // The object in slot `index` if the slot's current handle is of `kind`
-  // and its generation's low `gen_bits` bits are `gen_low`, protected by
-  // `guard` (with the same re-check as lookup); else null. For indexes that
-  // name objects by slot (detail/lpm4.h).
-  Object* lookup_slot(std::uint32_t index, std::uint32_t gen_low, unsigned gen_bits,
+  // The object in slot number `slot` (see slot_of) if the slot's current
+  // handle is of `kind` and its generation's low `gen_bits` bits are
+  // `gen_low`, protected by `guard` (with the same re-check as lookup); else
+  // null. For indexes that name objects by slot (detail/lpm4.h).
+  Object* lookup_slot(std::uint32_t slot, std::uint32_t gen_low, unsigned gen_bits,
                       HandleKind kind, Guard& guard) const noexcept;
 
   // Invalidates h and recycles its slot. Call before retiring the object.
   void free(std::uint64_t h) noexcept;
+
+  // The slot number of a handle this table issued (its index - base): below
+  // 2^32 - base, dense from 0, what lookup_slot takes.
+  std::uint32_t slot_of(std::uint64_t h) const noexcept {
+    return static_cast<std::uint32_t>(h) - base_;
+  }
+
+  // The first index this table never issued: the base of the next table with
+  // its tag. Call once the table issues no more handles.
+  std::uint32_t end_index() const noexcept {
+    return base_ + next_unused_.load(std::memory_order_acquire);
+  }
 
   // Calls f(handle) for every handle valid at some point during the walk.
   template <typename F>
@@ -98,10 +127,12 @@ class HandleTable {
   Slot* slot(std::uint32_t index) const noexcept;
   Slot* slot_or_grow(std::uint32_t index) noexcept;
 
-  std::uint8_t tag_;
+  const std::uint8_t tag_;
+  const std::uint32_t base_;   // first index issued
+  const std::uint32_t limit_;  // slots available: base_ + limit_ - 1 <= 0xFFFFFFFE
   mutable std::atomic<Slot*> segments_[kSegments] = {};
   std::atomic<std::uint64_t> free_head_{0};
-  std::atomic<std::uint32_t> next_unused_{0};
+  std::atomic<std::uint32_t> next_unused_{0};  // slots handed out so far
 };
 
 }  // namespace rtm::detail
