@@ -19,6 +19,7 @@
 #include <rtm/rtm.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -32,9 +33,24 @@ DWORD code(errc e) { return rtm::to_win32(e); }
 
 // ---- instances --------------------------------------------------------------
 
+// Creation is a slow path under g_mu (RtmRegisterEntity only). Resolving a
+// handle's instance is on every call and takes no lock: g_by_tag is an
+// array of atomics, written once per C API instance under g_mu (release)
+// and read with one acquire load, which makes the constructed instance
+// visible to the reader.
+//
+// Lifetime: a C API instance is never destroyed (nothing here deletes one;
+// they are leaked at exit on purpose, see the top of the file), so a pointer
+// read from g_by_tag stays valid for as long as the process runs, and its
+// tag is never given back, so the entry never changes once set. A tag
+// whose entry is null (free, or held by an instance of the C++ API) fails
+// ERROR_INVALID_HANDLE. An entry names the instance that holds the tag now;
+// a handle left over from an earlier instance that had the same tag routes
+// to it but does not validate there: every instance issues handle indices
+// above those of all earlier instances with its tag (detail/handle_table.h).
 std::mutex g_mu;
-rtm::Instance* g_by_id[65536] = {};  // created on demand, never destroyed
-rtm::Instance* g_by_tag[256] = {};   // the same instances, by handle tag
+rtm::Instance* g_by_id[65536] = {};  // under g_mu; created on demand, never destroyed
+std::atomic<rtm::Instance*> g_by_tag[256] = {};  // the same instances, by handle tag
 
 rtm::Instance* instance_for_id(std::uint16_t id) {
   std::lock_guard lock(g_mu);
@@ -49,17 +65,17 @@ rtm::Instance* instance_for_id(std::uint16_t id) {
     }
     if (inst == nullptr) return nullptr;
     g_by_id[id] = inst;
-    g_by_tag[inst->handle_tag()] = inst;
+    // release: pairs with the acquire load in instance_of.
+    g_by_tag[inst->handle_tag()].store(inst, std::memory_order_release);
   }
   return g_by_id[id];
 }
 
-// The instance a handle belongs to, or null.
+// The instance a handle belongs to, or null. Lock-free: one acquire load.
 rtm::Instance* instance_of(HANDLE h) {
   const auto v = reinterpret_cast<std::uintptr_t>(h);
   if (v == 0) return nullptr;
-  std::lock_guard lock(g_mu);
-  return g_by_tag[static_cast<std::uint8_t>(v >> 56)];
+  return g_by_tag[static_cast<std::uint8_t>(v >> 56)].load(std::memory_order_acquire);
 }
 
 std::uint64_t hv(HANDLE h) { return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(h)); }

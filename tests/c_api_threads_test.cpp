@@ -1,0 +1,83 @@
+// Concurrent C API lookups (issue 12, defect 10). instance_of (src/rtmv2.cpp)
+// maps a handle's tag to its instance with one acquire load from an array of
+// atomics: no lock, so lookups from several threads do not serialise on a
+// process-wide mutex. A test cannot show that no lock is taken; this one runs
+// RtmGetExactMatchDestination from several threads while another thread
+// makes the C API create instances (the registry's writer side), and must be
+// clean under TSan.
+#include <gtest/gtest.h>
+#include <rtmv2/rtmv2.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace {
+
+RTM_ENTITY_HANDLE reg(USHORT instance, ULONG proto, RTM_REGN_PROFILE* profile) {
+  RTM_ENTITY_INFO info{};
+  info.RtmInstanceId = instance;
+  info.AddressFamily = AF_INET;
+  info.EntityId.EntityProtocolId = proto;
+  info.EntityId.EntityInstanceId = 1;
+  RTM_ENTITY_HANDLE h = nullptr;
+  EXPECT_EQ(RtmRegisterEntity(&info, nullptr, nullptr, FALSE, profile, &h), NO_ERROR);
+  return h;
+}
+
+RTM_NET_ADDRESS v4(unsigned b0, unsigned len) {
+  RTM_NET_ADDRESS a{};
+  a.AddressFamily = AF_INET;
+  a.NumBits = static_cast<USHORT>(len);
+  a.AddrBits[0] = static_cast<UCHAR>(b0);
+  return a;
+}
+
+TEST(CApiThreads, ConcurrentExactMatchLookups) {
+  RTM_REGN_PROFILE profile;
+  RTM_ENTITY_HANDLE e = reg(0x7A62, 14, &profile);
+  ASSERT_NE(e, nullptr);
+  std::vector<unsigned char> ri_buf(RTM_SIZE_OF_ROUTE_INFO(1));
+  auto* ri = reinterpret_cast<PRTM_ROUTE_INFO>(ri_buf.data());
+  ri->PrefInfo.Preference = 10;
+  ri->BelongsToViews = RTM_VIEW_MASK_UCAST;
+  RTM_NET_ADDRESS p10 = v4(10, 8);
+  RTM_ROUTE_HANDLE route = nullptr;
+  RTM_ROUTE_CHANGE_FLAGS flags = 0;
+  ASSERT_EQ(RtmAddRouteToDest(e, &route, &p10, ri, INFINITE, nullptr, 0, nullptr, &flags),
+            NO_ERROR);
+
+  constexpr int kReaders = 3;
+  constexpr int kLookups = 20000;
+  std::atomic<int> found{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&] {
+      std::vector<unsigned char> buf(RTM_SIZE_OF_DEST_INFO(profile.NumberOfViews));
+      auto* di = reinterpret_cast<PRTM_DEST_INFO>(buf.data());
+      for (int i = 0; i < kLookups; ++i) {
+        RTM_NET_ADDRESS a = p10;
+        if (RtmGetExactMatchDestination(e, &a, RTM_BEST_PROTOCOL, RTM_VIEW_MASK_UCAST, di) ==
+            NO_ERROR) {
+          found.fetch_add(1, std::memory_order_relaxed);
+          EXPECT_EQ(RtmReleaseDestInfo(e, di), NO_ERROR);
+        }
+      }
+    });
+  }
+  // The registry's writer: the C API creates two more instances meanwhile.
+  RTM_REGN_PROFILE p2;
+  RTM_ENTITY_HANDLE x = reg(0x7A63, 14, &p2);
+  RTM_ENTITY_HANDLE y = reg(0x7A64, 14, &p2);
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(found.load(), kReaders * kLookups);
+
+  EXPECT_EQ(RtmDeleteRouteToDest(e, route, &flags), NO_ERROR);
+  EXPECT_EQ(RtmReleaseRoutes(e, 1, &route), NO_ERROR);
+  EXPECT_EQ(RtmDeregisterEntity(x), NO_ERROR);
+  EXPECT_EQ(RtmDeregisterEntity(y), NO_ERROR);
+  EXPECT_EQ(RtmDeregisterEntity(e), NO_ERROR);
+}
+
+}  // namespace
