@@ -49,7 +49,7 @@ TEST(CApiThreads, ConcurrentExactMatchLookups) {
             NO_ERROR);
 
   constexpr int kReaders = 3;
-  constexpr int kLookups = 20000;
+  constexpr int kLookups = 5000;
   std::atomic<int> found{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < kReaders; ++t) {
