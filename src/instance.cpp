@@ -1218,7 +1218,7 @@ errc Instance::release_entities(EntityHandle caller, std::span<const EntityHandl
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::entity);
 }
@@ -1409,7 +1409,7 @@ errc Instance::release_next_hops(EntityHandle caller, std::span<const NextHopHan
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::next_hop);
 }
@@ -1690,7 +1690,7 @@ errc Instance::release_routes(EntityHandle caller, std::span<const RouteHandle> 
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::route);
 }
@@ -1738,7 +1738,7 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (infos.empty()) return errc::invalid_parameter;
+  if (infos.empty()) return errc::ok;  // a release of 0 items succeeds
   std::vector<std::uint64_t> hs;
   try {
     detail::fault_throw();
@@ -1896,7 +1896,7 @@ errc Instance::dereference_handles(EntityHandle caller, std::span<const AnyHandl
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   for (AnyHandle h : handles)
     if (h == 0) return errc::invalid_handle;
   return release_handles(*core_, e, handles.data(), handles.size(), HandleKind::none);

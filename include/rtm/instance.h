@@ -27,6 +27,11 @@
 //   other-instance handle gives errc::invalid_handle; releasing a reference
 //   the entity does not hold (including a double release) gives
 //   errc::invalid_parameter. Counts are untouched in both cases.
+// - A release of 0 items (release_entities, release_dests, release_routes,
+//   release_next_hops, release_changed_dests, dereference_handles with an
+//   empty span) succeeds and does nothing, after checking the caller (and
+//   the registration, for release_changed_dests): clients release what a
+//   Get returned, and a Get may return 0 items. Gets refuse a capacity of 0.
 // - Readers (lookups, get-info) never wait for writers and take no lock.
 //   Writers to different destinations share no lock; writers to the same
 //   destination are serialised by a per-destination lock.

@@ -384,7 +384,12 @@ DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE E
 DWORD WINAPI RtmBlockMethods(RTM_ENTITY_HANDLE RtmRegHandle, HANDLE TargetHandle,
                              UCHAR TargetType, DWORD BlockingFlag);
 
-/* Information and handle release */
+/* Information and handle release.
+ * rtm rule: a release of 0 items (RtmReleaseEntities, RtmReleaseDests,
+ * RtmReleaseRoutes, RtmReleaseNextHops, RtmDereferenceHandles,
+ * RtmReleaseChangedDests with a count of 0) succeeds and does nothing; the
+ * array may then be NULL. The caller handle (and RtmReleaseChangedDests'
+ * notify handle) is still checked. Gets that take a capacity refuse 0. */
 DWORD WINAPI RtmGetEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE EntityHandle,
                               PRTM_ENTITY_INFO EntityInfo);
 DWORD WINAPI RtmReleaseEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ENTITY_INFO EntityInfo);
