@@ -252,8 +252,11 @@ std::uint64_t best_fwd_in(const BestState& s, int v) noexcept {
 }
 
 // What changed between two best states, for a write that touched `route`
-// (whose old and new views are `touched`). Sets kRouteChangeBest in *flags
-// when the best route of some view is another route now.
+// (whose old and new views are `touched`). kRouteChangeBest has the meaning
+// of the BEST change type (REFERENCE.md): it is set in *flags exactly when
+// c.best is non-empty — another route became best in some view, the best
+// route went, or the best route itself was updated — i.e. exactly when a
+// BEST registration covering that view is sent the destination.
 ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet touched,
                         const Route* route, RouteChangeFlags* flags) noexcept {
   ChangeSummary c;
@@ -264,12 +267,12 @@ ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet
     Route* const a = best_route_in(after, v);
     if (b != a) {
       c.best |= bit;
-      *flags |= kRouteChangeBest;
     } else if (a != nullptr && a == route) {
       c.best |= bit;  // the best route itself was updated
     }
     if (best_fwd_in(before, v) != best_fwd_in(after, v)) c.fwd |= bit;
   }
+  if (c.best != 0) *flags |= kRouteChangeBest;
   c.all = touched | c.best | c.fwd;
   return c;
 }

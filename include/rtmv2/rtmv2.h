@@ -421,7 +421,13 @@ DWORD WINAPI RtmDereferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandl
 /* Routes. rtm rule: whenever RouteHandle is non-NULL, on success *RouteHandle
  * holds the route's handle with one reference owned by the caller: a new
  * reference when *RouteHandle was NULL on input, the caller's own when it
- * named the route to update. */
+ * named the route to update.
+ * RTM_ROUTE_CHANGE_BEST in *ChangeFlags (RtmAddRouteToDest,
+ * RtmDeleteRouteToDest, RtmUpdateAndUnlockRoute) means what the BEST change
+ * type means: another route became best in some view, the best route went,
+ * or the best route's own attributes changed (an update of the best route
+ * that stays best). It is set exactly when a BEST notification is queued
+ * for the change. */
 DWORD WINAPI RtmAddRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_HANDLE RouteHandle,
                                PRTM_NET_ADDRESS DestAddress, PRTM_ROUTE_INFO RouteInfo,
                                ULONG TimeToLive, RTM_ROUTE_LIST_HANDLE RouteListHandle,
