@@ -314,6 +314,7 @@ void fill_route_block(rtm::detail::Route* r, RouteBlock* b) noexcept {
 
 void fill_next_hop_block(rtm::detail::NextHop* n, NextHopBlock* b) noexcept {
   rtm::NextHopInfo info;
+  // The version peek read before the attributes (as for routes above).
   b->version = rtm::detail::peek_next_hop_info(n, &info);
   from_next_hop_info(info, &b->info);
 }
@@ -326,7 +327,7 @@ bool block_stale(rtm::detail::Object* o) noexcept {
   }
   auto* n = static_cast<rtm::detail::NextHop*>(o);
   auto* b = static_cast<NextHopBlock*>(n->c_block.load(std::memory_order_acquire));
-  return b->version != n->seq.load(std::memory_order_acquire);
+  return b->version != n->version.load(std::memory_order_acquire);
 }
 
 void block_refresh(rtm::detail::Object* o) noexcept {
