@@ -17,6 +17,7 @@
 #include "detail/core.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
+#include "detail/test_hook.h"
 #include "detail/timers.h"
 
 namespace rtm {
@@ -27,6 +28,7 @@ using detail::Entity;
 using detail::Guard;
 using detail::Hold;
 using detail::NextHop;
+using detail::NextHopData;
 using detail::Object;
 using detail::Route;
 using detail::RouteData;
@@ -269,8 +271,11 @@ std::uint64_t best_fwd_in(const BestState& s, int v) noexcept {
 }
 
 // What changed between two best states, for a write that touched `route`
-// (whose old and new views are `touched`). Sets kRouteChangeBest in *flags
-// when the best route of some view is another route now.
+// (whose old and new views are `touched`). kRouteChangeBest has the meaning
+// of the BEST change type (REFERENCE.md): it is set in *flags exactly when
+// c.best is non-empty — another route became best in some view, the best
+// route went, or the best route itself was updated — i.e. exactly when a
+// BEST registration covering that view is sent the destination.
 ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet touched,
                         const Route* route, RouteChangeFlags* flags) noexcept {
   ChangeSummary c;
@@ -281,12 +286,12 @@ ChangeSummary summarize(const BestState& before, const BestState& after, ViewSet
     Route* const a = best_route_in(after, v);
     if (b != a) {
       c.best |= bit;
-      *flags |= kRouteChangeBest;
     } else if (a != nullptr && a == route) {
       c.best |= bit;  // the best route itself was updated
     }
     if (best_fwd_in(before, v) != best_fwd_in(after, v)) c.fwd |= bit;
   }
+  if (c.best != 0) *flags |= kRouteChangeBest;
   c.all = touched | c.best | c.fwd;
   return c;
 }
@@ -706,9 +711,9 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
 errc delete_next_hop_obj(Core& core, NextHop* nh) {
   std::lock_guard lock(nh->lock);
   if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) return errc::not_found;
-  nh->seq.fetch_add(1, std::memory_order_acq_rel);  // seqlock: see write_next_hop
+  // (D1), (D2): see write_next_hop. No version is written after this.
   nh->state.store(kNextHopStateDeleted, std::memory_order_release);
-  nh->seq.fetch_add(1, std::memory_order_release);
+  nh->version.fetch_add(1, std::memory_order_release);
   detail::NextHopKey key{};
   key.owner = nh->owner->handle;
   key.interface_index = nh->interface_index;
@@ -736,18 +741,50 @@ bool valid_address_for(const Entity* e, const NetAddress& a) {
          NetAddress::make(a.family(), a.bytes(), a.length(), &check) == errc::ok;
 }
 
-// Writes a next hop's mutable attributes (seqlock writer; under nh->lock).
-void write_next_hop(NextHop* nh, const NextHopInfo& info) {
-  // Seqlock writer (under nh->lock). The field stores are release stores:
-  // a reader whose acquire load reads one of them synchronises with it, so
-  // it also sees the odd seq written before it and retries. (A release
-  // store costs nothing extra on x86; this form needs no standalone fence,
-  // which TSan cannot model.) The last increment publishes the section.
-  nh->seq.fetch_add(1, std::memory_order_acq_rel);
-  nh->flags.store(info.flags, std::memory_order_release);
-  nh->entity_specific_info.store(info.entity_specific_info, std::memory_order_release);
-  nh->state.store(kNextHopStateCreated, std::memory_order_release);
-  nh->seq.fetch_add(1, std::memory_order_release);
+// Writes a next hop's updatable attributes: a new immutable version
+// swapped in by pointer. Under nh->lock, on a next hop not deleted (or not
+// yet published). Out of memory: nothing changes.
+//
+// Next-hop attribute protocol. Readers take no lock and never wait for a
+// writer (a writer preempted inside its section stalls nobody).
+// Writers, all under nh->lock (so their sections are totally ordered):
+//   (W1) build a new NextHopData (flags, entity-specific info)
+//   (W2) old = data.exchange(new, acq_rel)   — publishes the version
+//   (W3) version.fetch_add(1, release)       — for the C pointer block
+//   (W4) retire(old)                         — freed after readers let go
+//   delete_next_hop_obj:
+//   (D1) state.store(deleted, release)       — after every (W2): the lock
+//   (D2) version.fetch_add(1, release)
+// Reader (peek_next_hop_info):
+//   (R1) v = version.load(acquire)
+//   (R2) d = protect(data)                   — hazard pointer, acquire
+//   (R3) s = state.load(acquire)
+//   (R4) if s is deleted: d = protect(data) again
+//   result: (s, d->flags, d->entity_specific_info), and v.
+// Why it is safe: d is fully built before (W2) publishes it (release half
+// of the exchange; R2's acquire load reads it), and is not freed while the
+// hazard of R2 holds it: (W4) retires only after (W2) unlinked it (the
+// hazard-pointer contract, detail/reclaim.h).
+// Why the result is one state the next hop was in: every data version is
+// written while the state is created (writers check it under the lock and
+// the state never goes back), so (created, any version) existed. When R3
+// reads deleted it synchronises with (D1), which the lock orders after the
+// last (W2): R4 then reads that last version, and (deleted, last version)
+// is the next hop's state from the delete on.
+// Pointer block: if R1 reads the count of a (W3)/(D2), acquire makes that
+// change visible to R2/R3; a change after R1 leaves the block with a
+// version behind the current one, so it is refreshed again — never a
+// fresh-looking block with old contents.
+errc write_next_hop(NextHop* nh, const NextHopInfo& info) {
+  NextHopData* next = detail::nothrow_new<NextHopData>();  // (W1)
+  if (next == nullptr) return errc::not_enough_memory;
+  next->flags = info.flags;
+  next->entity_specific_info = info.entity_specific_info;
+  detail::test_hook("next_hop.write", nh);  // inside the writer's section
+  NextHopData* old = nh->data.exchange(next, std::memory_order_acq_rel);  // (W2)
+  nh->version.fetch_add(1, std::memory_order_release);                  // (W3)
+  if (old != nullptr) detail::retire(old);                               // (W4)
+  return errc::ok;
 }
 
 // Deregisters `e` (already out of the registry). Returns references dropped.
@@ -856,22 +893,16 @@ std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* out) noexcept {
   out->interface_index = nh->interface_index;
   out->owner.value = nh->owner->handle;
   out->remote_next_hop.value = 0;
-  // Seqlock reader (write side: write_next_hop). The first acquire load
-  // pairs with the writer's closing release increment (we see the section
-  // it closed); the field loads are acquire so that reading any store of a
-  // later section makes its odd seq visible to the re-check, and keep the
-  // re-check after them.
-  for (;;) {
-    const std::uint32_t s1 = nh->seq.load(std::memory_order_acquire);
-    if (s1 & 1) {
-      std::this_thread::yield();
-      continue;
-    }
-    out->state = nh->state.load(std::memory_order_acquire);
-    out->flags = nh->flags.load(std::memory_order_acquire);
-    out->entity_specific_info = nh->entity_specific_info.load(std::memory_order_acquire);
-    if (nh->seq.load(std::memory_order_relaxed) == s1) return s1;
-  }
+  // Lock-free reader; the protocol and its orders are at write_next_hop.
+  const std::uint32_t version = nh->version.load(std::memory_order_acquire);  // (R1)
+  Guard gd;
+  const NextHopData* d = gd.protect(nh->data);                               // (R2)
+  const std::uint16_t state = nh->state.load(std::memory_order_acquire);     // (R3)
+  if (state == kNextHopStateDeleted) d = gd.protect(nh->data);               // (R4)
+  out->state = state;
+  out->flags = d->flags;
+  out->entity_specific_info = d->entity_specific_info;
+  return version;
 }
 
 // The values of route r with attribute version d (both protected by the
@@ -1236,7 +1267,7 @@ errc Instance::release_entities(EntityHandle caller, std::span<const EntityHandl
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::entity);
 }
@@ -1294,8 +1325,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
     std::lock_guard lock(nh->lock);
     if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted)
       return errc::invalid_handle;
-    write_next_hop(nh, info);
-    return errc::ok;
+    return write_next_hop(nh, info);
   }
   const detail::NextHopKey key = next_hop_key(e, info.address, info.interface_index);
   for (;;) {
@@ -1307,7 +1337,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
           std::this_thread::yield();
           continue;
         }
-        write_next_hop(nh, info);
+        if (errc err = write_next_hop(nh, info); err != errc::ok) return err;
       }
       if (handle != nullptr) {
         errc err = errc::ok;
@@ -1322,7 +1352,10 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       unref_internal(e);
       return errc::not_enough_memory;
     }
-    write_next_hop(nh, info);
+    if (errc err = write_next_hop(nh, info); err != errc::ok) {
+      unref_internal(nh);  // unpublished: destroy() drops the owner reference
+      return err;
+    }
     core_->handles.allocate(HandleKind::next_hop, nh);  // sets nh->handle
     bool inserted = false;
     bool oom = nh->handle == 0;
@@ -1427,7 +1460,7 @@ errc Instance::release_next_hops(EntityHandle caller, std::span<const NextHopHan
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::next_hop);
 }
@@ -1708,7 +1741,7 @@ errc Instance::release_routes(EntityHandle caller, std::span<const RouteHandle> 
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   return release_handles(*core_, e, reinterpret_cast<const std::uint64_t*>(handles.data()),
                          handles.size(), HandleKind::route);
 }
@@ -1756,7 +1789,7 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (infos.empty()) return errc::invalid_parameter;
+  if (infos.empty()) return errc::ok;  // a release of 0 items succeeds
   std::vector<std::uint64_t> hs;
   try {
     detail::fault_throw();
@@ -1914,7 +1947,7 @@ errc Instance::dereference_handles(EntityHandle caller, std::span<const AnyHandl
   Guard g;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (handles.empty()) return errc::invalid_parameter;
+  if (handles.empty()) return errc::ok;  // a release of 0 items succeeds
   for (AnyHandle h : handles)
     if (h == 0) return errc::invalid_handle;
   return release_handles(*core_, e, handles.data(), handles.size(), HandleKind::none);

@@ -317,10 +317,11 @@ errc Instance::release_changed_dests(EntityHandle caller, NotifyHandle notify,
   if (errc x = detail::resolve_caller(*core_, caller, g, &e); x != errc::ok) return x;
   // Infos outlive their registration: after deregistration (invalid_handle
   // here) they are still released; the hold records validate each reference.
-  if (errc x = detail::resolve_reg(*core_, e, notify, gr, &r);
-      x != errc::ok && !(x == errc::invalid_handle && notify))
-    return x;
-  if (infos.empty()) return errc::invalid_parameter;
+  const errc reg = detail::resolve_reg(*core_, e, notify, gr, &r);
+  if (reg != errc::ok && !(reg == errc::invalid_handle && notify)) return reg;
+  // A release of 0 items succeeds and does nothing; with no info to vouch
+  // for it, the registration itself must resolve.
+  if (infos.empty()) return reg;
   std::vector<std::uint64_t> hs;
   try {
     detail::fault_throw();

@@ -232,7 +232,9 @@ void from_next_hop_info(const rtm::NextHopInfo& n, RTM_NEXTHOP_INFO* out) {
 // Releases a C array of dest infos (changed-dest infos when notify non-null).
 DWORD release_c_dests(RTM_ENTITY_HANDLE reg, UINT n, PRTM_DEST_INFO infos, HANDLE notify) {
   RTM_CALLER(inst, reg);
-  if (n == 0 || infos == nullptr) return ERROR_INVALID_PARAMETER;
+  // A release of 0 items succeeds (the array may be NULL); the handles are
+  // still checked by the call below.
+  if (n != 0 && infos == nullptr) return ERROR_INVALID_PARAMETER;
   const std::size_t stride = dest_info_stride(inst, reg);
   if (stride == 0) return ERROR_INVALID_HANDLE;
   std::vector<rtm::DestInfo> v;
@@ -328,6 +330,7 @@ void fill_route_block(rtm::detail::Route* r, RouteBlock* b) noexcept {
 
 void fill_next_hop_block(rtm::detail::NextHop* n, NextHopBlock* b) noexcept {
   rtm::NextHopInfo info;
+  // The version peek read before the attributes (as for routes above).
   b->version = rtm::detail::peek_next_hop_info(n, &info);
   from_next_hop_info(info, &b->info);
 }
@@ -340,7 +343,7 @@ bool block_stale(rtm::detail::Object* o) noexcept {
   }
   auto* n = static_cast<rtm::detail::NextHop*>(o);
   auto* b = static_cast<NextHopBlock*>(n->c_block.load(std::memory_order_acquire));
-  return b->version != n->seq.load(std::memory_order_acquire);
+  return b->version != n->version.load(std::memory_order_acquire);
 }
 
 void block_refresh(rtm::detail::Object* o) noexcept {
@@ -553,7 +556,7 @@ DWORD WINAPI RtmGetRegisteredEntities(RTM_ENTITY_HANDLE RtmRegHandle, PUINT NumE
 DWORD WINAPI RtmReleaseEntities(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumEntities,
                                 PRTM_ENTITY_HANDLE EntityHandles) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NumEntities == 0 || EntityHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  if (NumEntities != 0 && EntityHandles == nullptr) return ERROR_INVALID_PARAMETER;
   std::vector<rtm::EntityHandle> hs(NumEntities);
   for (UINT i = 0; i < NumEntities; ++i) hs[i] = eh(EntityHandles[i]);
   return code(inst->release_entities(eh(RtmRegHandle), hs));
@@ -729,7 +732,7 @@ DWORD WINAPI RtmReleaseDests(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumDests,
 DWORD WINAPI RtmReleaseRoutes(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumRoutes,
                               PRTM_ROUTE_HANDLE RouteHandles) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NumRoutes == 0 || RouteHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  if (NumRoutes != 0 && RouteHandles == nullptr) return ERROR_INVALID_PARAMETER;
   std::vector<rtm::RouteHandle> hs(NumRoutes);
   for (UINT i = 0; i < NumRoutes; ++i) hs[i] = rh(RouteHandles[i]);
   return code(inst->release_routes(eh(RtmRegHandle), hs));
@@ -738,7 +741,7 @@ DWORD WINAPI RtmReleaseRoutes(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumRoutes,
 DWORD WINAPI RtmReleaseNextHops(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumNextHops,
                                 PRTM_NEXTHOP_HANDLE NextHopHandles) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NumNextHops == 0 || NextHopHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  if (NumNextHops != 0 && NextHopHandles == nullptr) return ERROR_INVALID_PARAMETER;
   std::vector<rtm::NextHopHandle> hs(NumNextHops);
   for (UINT i = 0; i < NumNextHops; ++i) hs[i] = nh(NextHopHandles[i]);
   return code(inst->release_next_hops(eh(RtmRegHandle), hs));
@@ -756,7 +759,7 @@ DWORD WINAPI RtmReferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandles
 DWORD WINAPI RtmDereferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandles,
                                    HANDLE* RtmHandles) {
   RTM_CALLER(inst, RtmRegHandle);
-  if (NumHandles == 0 || RtmHandles == nullptr) return ERROR_INVALID_PARAMETER;
+  if (NumHandles != 0 && RtmHandles == nullptr) return ERROR_INVALID_PARAMETER;
   std::vector<rtm::AnyHandle> hs(NumHandles);
   for (UINT i = 0; i < NumHandles; ++i) hs[i] = hv(RtmHandles[i]);
   return code(inst->dereference_handles(eh(RtmRegHandle), hs));

@@ -27,6 +27,11 @@
 //   other-instance handle gives errc::invalid_handle; releasing a reference
 //   the entity does not hold (including a double release) gives
 //   errc::invalid_parameter. Counts are untouched in both cases.
+// - A release of 0 items (release_entities, release_dests, release_routes,
+//   release_next_hops, release_changed_dests, dereference_handles with an
+//   empty span) succeeds and does nothing, after checking the caller (and
+//   the registration, for release_changed_dests): clients release what a
+//   Get returned, and a Get may return 0 items. Gets refuse a capacity of 0.
 // - Readers (lookups, get-info) never wait for writers and take no lock.
 //   Writers to different destinations share no lock; writers to the same
 //   destination are serialised by a per-destination lock.
@@ -141,7 +146,12 @@ class Instance {
   // one — always creates when kRouteChangeNew is set in *change_flags on
   // input. Whenever `handle` is non-null, on success *handle is the route's
   // handle with one reference owned by the caller. *change_flags out:
-  // kRouteChangeFirst / New / Best. info.next_hops are caller-held next-hop
+  // kRouteChangeFirst / New / Best. kRouteChangeBest has the meaning of the
+  // BEST change type: another route became best in some view, the best
+  // route went, or the best route's own attributes changed (an update of
+  // the best route, even if it stays best) — it is set exactly when a BEST
+  // change notification is queued for the change (here, in delete_route
+  // and in update_and_unlock_route alike). info.next_hops are caller-held next-hop
   // handles (at most the profile's max); info.dest/owner/state are ignored.
   //
   // time_to_live: milliseconds, or kInfinite. When a finite time to live

@@ -384,7 +384,12 @@ DWORD WINAPI RtmInvokeMethod(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE E
 DWORD WINAPI RtmBlockMethods(RTM_ENTITY_HANDLE RtmRegHandle, HANDLE TargetHandle,
                              UCHAR TargetType, DWORD BlockingFlag);
 
-/* Information and handle release */
+/* Information and handle release.
+ * rtm rule: a release of 0 items (RtmReleaseEntities, RtmReleaseDests,
+ * RtmReleaseRoutes, RtmReleaseNextHops, RtmDereferenceHandles,
+ * RtmReleaseChangedDests with a count of 0) succeeds and does nothing; the
+ * array may then be NULL. The caller handle (and RtmReleaseChangedDests'
+ * notify handle) is still checked. Gets that take a capacity refuse 0. */
 DWORD WINAPI RtmGetEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ENTITY_HANDLE EntityHandle,
                               PRTM_ENTITY_INFO EntityInfo);
 DWORD WINAPI RtmReleaseEntityInfo(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ENTITY_INFO EntityInfo);
@@ -416,7 +421,13 @@ DWORD WINAPI RtmDereferenceHandles(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumHandl
 /* Routes. rtm rule: whenever RouteHandle is non-NULL, on success *RouteHandle
  * holds the route's handle with one reference owned by the caller: a new
  * reference when *RouteHandle was NULL on input, the caller's own when it
- * named the route to update. */
+ * named the route to update.
+ * RTM_ROUTE_CHANGE_BEST in *ChangeFlags (RtmAddRouteToDest,
+ * RtmDeleteRouteToDest, RtmUpdateAndUnlockRoute) means what the BEST change
+ * type means: another route became best in some view, the best route went,
+ * or the best route's own attributes changed (an update of the best route
+ * that stays best). It is set exactly when a BEST notification is queued
+ * for the change. */
 DWORD WINAPI RtmAddRouteToDest(RTM_ENTITY_HANDLE RtmRegHandle, PRTM_ROUTE_HANDLE RouteHandle,
                                PRTM_NET_ADDRESS DestAddress, PRTM_ROUTE_INFO RouteInfo,
                                ULONG TimeToLive, RTM_ROUTE_LIST_HANDLE RouteListHandle,

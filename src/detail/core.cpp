@@ -86,6 +86,9 @@ NextHop::NextHop(Core* c, Entity* o, const NetAddress& a, std::uint32_t ifindex)
     : Object(c, HandleKind::next_hop, 1), owner(o), address(a), interface_index(ifindex) {}
 
 void NextHop::release_children() noexcept {
+  // A reader may still hold a hazard on the version it protected through
+  // this next hop, so the version goes through retirement too.
+  if (NextHopData* d = data.load(std::memory_order_acquire)) retire(d);
   if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
     g_c_block_hooks.free(b);
   unref_internal(owner);

@@ -5,6 +5,7 @@
 //   map cell ──> Dest <── Route ──> Entity (owner)
 //                 │        │  └───> NextHop (neighbour) ──> Entity (owner)
 //                 │        └──> RouteData (current version) ──> NextHop...
+//                 │   (NextHop ──> NextHopData: its current version)
 //                 └──> RouteSet (current) ──> Route...
 //
 // - A Dest is in its table's map from creation until its last route is
@@ -146,6 +147,16 @@ class Entity final : public Object {
   std::uint32_t methods_waiting = 0;
 };
 
+// An immutable version of a next hop's updatable attributes, replaced
+// under NextHop::lock and retired through hazard pointers (like RouteData).
+class NextHopData final : public Reclaimable {
+ public:
+  void destroy() noexcept override { delete this; }
+
+  std::uint16_t flags = 0;
+  void* entity_specific_info = nullptr;
+};
+
 class NextHop final : public Object {
  public:
   NextHop(Core* core, Entity* owner, const NetAddress& address, std::uint32_t ifindex) noexcept;
@@ -154,17 +165,21 @@ class NextHop final : public Object {
   const NetAddress address;
   const std::uint32_t interface_index;
 
-  // Mutable attributes, written under `lock` inside a seqlock section
-  // (seq odd while writing); readers retry until they read an even,
-  // unchanged seq around their loads. All fields are atomics, so a torn
-  // read is a retry, never a data race.
+  // Mutable attributes. Writers (add_next_hop, delete) hold `lock`; readers
+  // take no lock and never wait (protocol and orders: write_next_hop and
+  // peek_next_hop_info, src/instance.cpp).
+  // - data: the current version of flags and entity-specific info, set
+  //   before the next hop is published, swapped by pointer, never null after.
+  // - state: kNextHopStateCreated until deleted, then kNextHopStateDeleted
+  //   for good; no data version is written after the delete.
+  // - version: bumped after every change of data or state: the C API's
+  //   pointer block compares it to know it is stale.
   TinyMutex lock;
   ClientLock client_lock;            // RtmLockNextHop
   std::atomic<void*> c_block{nullptr};  // the C API's RtmGetNextHopPointer block
-  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::uint32_t> version{0};
   std::atomic<std::uint16_t> state{kNextHopStateCreated};
-  std::atomic<std::uint16_t> flags{0};
-  std::atomic<void*> entity_specific_info{nullptr};
+  std::atomic<NextHopData*> data{nullptr};
 
  private:
   void release_children() noexcept override;

@@ -123,7 +123,9 @@ void remove_empty_dest(Dest* d);
 // Fills *info from route r (protected) without references (r's own handles).
 void peek_route_info(Route* r, RouteInfo* info) noexcept;
 // Fills *info from next hop nh (protected) without references; the remote
-// destination is left null. Returns the seqlock sequence it read at.
+// destination is left null. Lock-free, never waits for a writer. Returns
+// nh->version as read before the attributes (a change after that read makes
+// it differ from the current version).
 std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* info) noexcept;
 // Whether route data `d` of route `r` passes a match filter (as
 // get_exact_match_route); `criteria` non-null when flags need it.
