@@ -24,9 +24,11 @@
 // - When an object's counts both reach zero it is killed: its handle is
 //   invalidated (HandleTable::free) and it is retired; destroy() then drops
 //   its own internal references (which may kill more objects).
-// - Every object holds one reference on its Core, so the Core (handle table)
-//   outlives objects still waiting in some thread's retired array after the
-//   Instance is gone.
+// - Every object holds one reference on its Core, so the Core (handle table,
+//   and its Table objects: registration slots) outlives objects still
+//   waiting in some thread's retired array after the Instance is gone. Only
+//   the libcds maps and the LPM index go at teardown (Core::destroy_tables);
+//   a Table's memory goes with the Core.
 #pragma once
 
 #include <atomic>
