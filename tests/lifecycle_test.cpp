@@ -160,7 +160,10 @@ void deregistration_chain(int n) {
   }
   if (inst.deregister_entity(es[0]) != errc::ok) std::_Exit(5);
   for (int i = 1; i < n; ++i)
-    if (!done[i]) std::_Exit(6);
+    if (!done[i]) {
+      std::fprintf(stderr, "entity %d not done\n", i);
+      std::_Exit(6);
+    }
   std::_Exit(0);
 }
 
@@ -194,6 +197,7 @@ void method_chain(int n) {
   rtm::MethodCall first;
   first.method_type = 1;
   if (inst.invoke_methods(es[0], es[0], {&first, 1}) != errc::ok) std::_Exit(5);
+  if (deepest != n - 1) std::fprintf(stderr, "deepest %d\n", deepest);
   std::_Exit(deepest == n - 1 ? 0 : 6);
 }
 
