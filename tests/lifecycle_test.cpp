@@ -248,90 +248,82 @@ class WaitObserver {
   bool waiting_ = false;
 };
 
-// A callback parked in flight; deregister_entity runs on another thread.
-// Returns whether the callback had finished when deregister_entity returned.
-// Before the fix it returned while the callback was still parked.
-bool finished_when_deregistered(rtm::Instance& inst, rtm::EntityHandle victim, Gate& entered,
-                                Gate& go, const std::atomic<bool>& finished) {
-  entered.wait();  // the callback is running, parked on `go`
-  WaitObserver observer;
-  std::atomic<bool> returned{false};
-  bool finished_at_return = false;
-  std::thread d([&] {
-    EXPECT_EQ(inst.deregister_entity(victim), errc::ok);
-    finished_at_return = finished.load();
-    returned.store(true);
-    observer.poke();
-  });
-  // Either the deregistration waits for the callback (fixed) or it has
-  // already returned (the defect): only then let the callback finish.
-  observer.wait_waiting_or(returned);
-  go.open();
-  d.join();
-  return finished_at_return;
-}
+// An event callback that parks the first time it gets `type`, until the
+// test lets it go; `finished` is set when it returns.
+struct ParkedCallback {
+  explicit ParkedCallback(rtm::EventType t) : type(t) {}
+  rtm::EntityConfig config() {
+    rtm::EntityConfig cfg;
+    cfg.callback = [this](rtm::EntityHandle, rtm::EventType t, void*, void*) -> std::uint32_t {
+      if (t != type || !armed.exchange(false)) return 0;
+      entered.open();
+      go.wait();
+      finished.store(true);
+      return 0;
+    };
+    return cfg;
+  }
+  // With the callback parked, deregisters `victim` on another thread.
+  // Returns whether the callback had finished when deregister_entity
+  // returned (before the fix it returned while the callback was parked).
+  bool finished_when_deregistered(rtm::Instance& inst, rtm::EntityHandle victim) {
+    entered.wait();
+    WaitObserver observer;
+    std::atomic<bool> returned{false};
+    bool finished_at_return = false;
+    std::thread d([&] {
+      EXPECT_EQ(inst.deregister_entity(victim), errc::ok);
+      finished_at_return = finished.load();
+      returned.store(true);
+      observer.poke();
+    });
+    // Either the deregistration waits for the callback (fixed) or it has
+    // already returned (the defect): only then let the callback finish.
+    observer.wait_waiting_or(returned);
+    go.open();
+    d.join();
+    return finished_at_return;
+  }
+
+  const rtm::EventType type;
+  Gate entered, go;
+  std::atomic<bool> armed{true}, finished{false};
+};
 
 TEST(Lifecycle, DeregisterWaitsForARunningEntityEventCallback) {
   rtm::Instance inst;
-  Gate entered, go;
-  std::atomic<bool> armed{true}, finished{false};
-  rtm::EntityConfig cfg;
-  cfg.callback = [&](rtm::EntityHandle, rtm::EventType type, void*, void*) -> std::uint32_t {
-    if (type != rtm::EventType::entity_registered || !armed.exchange(false)) return 0;
-    entered.open();
-    go.wait();
-    finished.store(true);
-    return 0;
-  };
+  ParkedCallback cb(rtm::EventType::entity_registered);
   rtm::EntityHandle x, z;
-  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, cfg, &x), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, cb.config(), &x), errc::ok);
   std::thread t([&] {  // x's callback runs here, told that z arrived
     EXPECT_EQ(inst.register_entity({0, rtm::Family::ipv4, 3, 1}, {}, &z), errc::ok);
   });
-  EXPECT_TRUE(finished_when_deregistered(inst, x, entered, go, finished));
+  EXPECT_TRUE(cb.finished_when_deregistered(inst, x));
   t.join();
 }
 
 TEST(Lifecycle, DeregisterWaitsForARunningChangeNotificationCallback) {
   rtm::Instance inst;
-  Gate entered, go;
-  std::atomic<bool> armed{true}, finished{false};
-  rtm::EntityConfig cfg;
-  cfg.callback = [&](rtm::EntityHandle, rtm::EventType type, void*, void*) -> std::uint32_t {
-    if (type != rtm::EventType::change_notification || !armed.exchange(false)) return 0;
-    entered.open();
-    go.wait();
-    finished.store(true);
-    return 0;
-  };
+  ParkedCallback cb(rtm::EventType::change_notification);
   rtm::EntityHandle a, x;
   ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a), errc::ok);
-  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 3, 1}, cfg, &x), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 3, 1}, cb.config(), &x), errc::ok);
   rtm::NotifyHandle n;
   ASSERT_EQ(inst.register_for_change_notification(x, rtm::kViewMaskUnicast, rtm::kChangeTypeAll,
                                                   nullptr, &n),
             errc::ok);
   std::thread t([&] { EXPECT_EQ(add(inst, a, P("192.0.2.0/24")), errc::ok); });
-  EXPECT_TRUE(finished_when_deregistered(inst, x, entered, go, finished));
+  EXPECT_TRUE(cb.finished_when_deregistered(inst, x));
   t.join();
 }
 
 TEST(Lifecycle, DeregisterWaitsForARunningRouteExpiryCallback) {
   rtm::Instance inst;  // steady clock: the timer thread fires the expiry
-  Gate entered, go;
-  std::atomic<bool> finished{false};
-  rtm::EntityConfig cfg;
-  cfg.callback = [&](rtm::EntityHandle, rtm::EventType type, void*, void*) -> std::uint32_t {
-    if (type != rtm::EventType::route_expired) return 0;
-    entered.open();
-    go.wait();
-    finished.store(true);
-    return 0;
-  };
+  ParkedCallback cb(rtm::EventType::route_expired);
   rtm::EntityHandle x;
-  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, cfg, &x), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, cb.config(), &x), errc::ok);
   ASSERT_EQ(add(inst, x, P("192.0.2.0/24"), 1), errc::ok);  // expires in 1 ms
-  EXPECT_TRUE(finished_when_deregistered(inst, x, entered, go, finished));
+  EXPECT_TRUE(cb.finished_when_deregistered(inst, x));
 }
 
 // An entity deregistering itself from inside its own callback does not wait
