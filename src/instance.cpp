@@ -854,14 +854,66 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
   return dropped;
 }
 
-// Calls each entity's callback (outside every lock), then drops the
-// internal references the caller took to keep them alive.
+// ---- event callbacks in flight ----------------------------------------------------
+//
+// deregister_entity(t) returns only once no callback of t is running
+// (except when called from inside an event callback: see there). Each
+// call-out counts itself in t->callbacks_in_flight around the call:
+//   (C1) callbacks_in_flight.fetch_add(1)        seq_cst
+//   (C2) if !registered.load(): undo C1, skip     seq_cst
+//   (C3) the callback runs
+//   (C4) callbacks_in_flight.fetch_sub(1)        seq_cst
+//   (C5) if the count reached 0 and !registered.load() (seq_cst):
+//        lock callback_mu, notify callback_cv
+// deregister_entity (below):
+//   (D1) registered.store(false)                  seq_cst
+//   (D2) under callback_mu, wait on callback_cv until
+//        callbacks_in_flight.load() == 0          seq_cst
+// Why no callback runs after D2: C1, C2, D1, D2 are seq_cst, so they are
+// in one total order S. If C1 precedes D1 in S, D2 (after D1) reads C1's
+// increment or a later value and waits for C4. Otherwise D1 precedes C2
+// and C2 reads false: the callback does not run. No lost wake-up: if C5
+// reads registered == true, C5 precedes D1 in S and so D2's loads, which
+// then read C4's decrement; if it reads false, the notify is sent under
+// callback_mu, so D2 either checks its predicate after it or is waiting.
+// A callback is not called once its deregistration returned, and its
+// entity (kept alive by the caller's reference) is still registered while
+// it runs, with its routes and references intact: the wait comes before
+// the deregistration deletes anything.
+
+namespace {
+// Event callbacks running on this thread (any entity, any instance).
+thread_local unsigned t_callback_depth = 0;
+}  // namespace
+
+bool call_event_callback(Entity* t, EventType type, void* ctx1, void* ctx2) noexcept {
+  if (!t->callback) return false;
+  t->callbacks_in_flight.fetch_add(1, std::memory_order_seq_cst);   // C1
+  const bool run = t->registered.load(std::memory_order_seq_cst);    // C2
+  if (run) {
+    ++t_callback_depth;
+    try {
+      t->callback(EntityHandle{t->handle}, type, ctx1, ctx2);  // C3
+    } catch (...) {
+      // A callback must not throw; the library's state is unaffected.
+    }
+    --t_callback_depth;
+  }
+  if (t->callbacks_in_flight.fetch_sub(1, std::memory_order_seq_cst) == 1 &&  // C4
+      !t->registered.load(std::memory_order_seq_cst)) {                      // C5
+    std::lock_guard lock(t->callback_mu);
+    t->callback_cv.notify_all();
+  }
+  return run;
+}
+
+// Calls each entity's callback (outside every lock, no guard held), then
+// drops the internal references the caller took to keep them alive.
 void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subject) {
   for (Entity* t : targets) {
-    if (t->callback)
-      t->callback(EntityHandle{t->handle}, type,
-                  reinterpret_cast<void*>(static_cast<std::uintptr_t>(subject->handle)),
-                  const_cast<EntityInfo*>(&subject->info));
+    call_event_callback(t, type,
+                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(subject->handle)),
+                        const_cast<EntityInfo*>(&subject->info));
     unref_internal(t);
   }
 }
@@ -950,9 +1002,10 @@ namespace {
 // the owner's routes before dropping the references it holds) also take:
 // either the owner's reference is taken here first, and a deregistration
 // drops it, or the route is seen deleted and nothing happens. The
-// callback runs after the lock is released; it may still be running when
-// a racing deregister_entity returns (as for every event), and the
-// reference it names is then already dropped.
+// callback runs after the lock is released, counted in flight (see
+// call_event_callback): a deregistration that began before it does not
+// run it (the reference is dropped with the owner's others), one that
+// begins while it runs waits for it.
 void fire_route_expiry(Core& core, Route* r, std::uint32_t seq) noexcept {
   Entity* o = r->owner;  // alive: r holds it
   RouteInfo info;
@@ -971,12 +1024,9 @@ void fire_route_expiry(Core& core, Route* r, std::uint32_t seq) noexcept {
     if (add_ref(o, r) != errc::ok) return;  // out of memory: the event is lost
     peek_route_info(r, &info);
   }
-  try {
-    o->callback(EntityHandle{o->handle}, EventType::route_expired,
-                reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)), &info);
-  } catch (...) {
-    // A callback must not throw; the reference stays the owner's.
-  }
+  // A callback must not throw (caught); either way the reference stays the owner's.
+  call_event_callback(o, EventType::route_expired,
+                      reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)), &info);
 }
 
 // Held routes of d whose time is up leave; d leaves the table if nothing
@@ -1190,17 +1240,17 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
 
 errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) {
   ThreadScope scope;
-  Guard g;
   Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
   std::vector<Entity*> others;
   bool notify = false;
   {
+    Guard g;  // until e is ours (below); no hazard pointer is held across callbacks
+    if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
     std::lock_guard lock(core_->registry_mu);
     auto it = std::find(core_->entities.begin(), core_->entities.end(), e);
     if (it == core_->entities.end()) return errc::invalid_handle;  // a racing deregistration
     core_->entities.erase(it);
-    e->registered.store(false, std::memory_order_release);
+    e->registered.store(false, std::memory_order_seq_cst);  // D1 (see call_event_callback)
     notify = !core_->tearing_down;
     try {
       for (Entity* x : core_->entities)
@@ -1210,10 +1260,24 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
       others.clear();
     }
   }
+  // From here e is kept alive by its registration reference, which only
+  // this call drops.
   {
     // Invocations waiting for a resume give up (invalid_handle).
     std::lock_guard mlock(e->method_mu);
     e->method_cv.notify_all();
+  }
+  // D2: wait for e's callbacks in flight. Not from inside an event
+  // callback (this thread's, of e or of any entity): it could be one of
+  // those waited for, or be waited for by a deregistration running inside
+  // one of them on another thread. Then callbacks of e running on other
+  // threads may still be running when this returns; none starts later.
+  if (detail::t_callback_depth == 0 && e->callbacks_in_flight.load(std::memory_order_seq_cst) != 0) {
+    detail::test_hook("deregister_entity.wait_callbacks", e);
+    std::unique_lock clock(e->callback_mu);
+    e->callback_cv.wait(clock, [&] {
+      return e->callbacks_in_flight.load(std::memory_order_seq_cst) == 0;
+    });
   }
   const std::int64_t dropped = deregister_impl(*core_, e);
   if (e->opaque_slot >= 0) {  // cleared on every destination by deregister_impl
@@ -1224,7 +1288,7 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
     notify_entities(others, EventType::entity_deregistered, e);
   else
     for (Entity* x : others) unref_internal(x);
-  unref_internal(e);  // the registration; g still protects e
+  unref_internal(e);  // the registration
   if (still_held) *still_held = dropped;
   return errc::ok;
 }

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "detail/core.h"
+#include "detail/deferred.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
 
@@ -107,6 +108,8 @@ errc resolve_caller_reg(Core& core, EntityHandle caller, NotifyHandle h, Guard& 
 
 }  // namespace
 
+void signal_registration(void* arg) noexcept;
+
 void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
   if ((c.all | c.best | c.fwd) == 0) return;
   Table& t = *d->table;
@@ -146,15 +149,23 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
         r->counts.try_add_internal())
       signals[nsignals++] = Signal{r};
   }
-  // Callbacks run with no lock held and after every queue is updated.
-  for (int i = 0; i < nsignals; ++i) {
-    NotifyReg* r = signals[i].reg;
-    if (r->active.load(std::memory_order_acquire))
-      r->owner->callback(EntityHandle{r->owner->handle}, EventType::change_notification,
-                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)),
-                         r->context);
-    unref_internal(r);
-  }
+  // Callbacks run after every queue is updated, with no lock and no hazard
+  // pointer held: deferred to the end of the API call (detail/deferred.h),
+  // so a callback that calls the API again, to any depth, holds nothing of
+  // this call. The pending call owns the reference taken above.
+  for (int i = 0; i < nsignals; ++i)
+    if (!defer_call(&signal_registration, signals[i].reg)) unref_internal(signals[i].reg);
+}
+
+// A deferred change signal (see publish_change): runs r's owner's callback
+// unless r was deregistered meanwhile, then drops the signal's reference.
+void signal_registration(void* arg) noexcept {
+  auto* r = static_cast<NotifyReg*>(arg);
+  if (r->active.load(std::memory_order_acquire))
+    call_event_callback(r->owner, EventType::change_notification,
+                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)),
+                        r->context);
+  unref_internal(r);
 }
 
 // Takes registration r out of its table (no new entries after producers

@@ -769,16 +769,23 @@ errc Instance::get_entity_methods(EntityHandle caller, EntityHandle entity,
 errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
                               std::span<MethodCall> calls) {
   ThreadScope scope;
-  Guard g, gt;
-  Entity* e = nullptr;
-  if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
-  if (calls.empty() || calls.data() == nullptr) return errc::invalid_parameter;
-  Entity* t = lookup_as<Entity>(*core_, callee.value, gt);
-  if (t == nullptr || !t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
-  for (const MethodCall& c : calls) {
-    if (!std::has_single_bit(c.method_type)) return errc::invalid_parameter;
-    const auto i = static_cast<unsigned>(std::countr_zero(c.method_type));
-    if (i >= t->methods.size() || !t->methods[i]) return errc::invalid_parameter;
+  Entity* t = nullptr;
+  {
+    // No hazard pointer is held across the methods (they may invoke methods
+    // again, to any depth): the guards go with this block, and an internal
+    // reference keeps the callee alive.
+    Guard g, gt;
+    Entity* e = nullptr;
+    if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+    if (calls.empty() || calls.data() == nullptr) return errc::invalid_parameter;
+    t = lookup_as<Entity>(*core_, callee.value, gt);
+    if (t == nullptr || !t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+    for (const MethodCall& c : calls) {
+      if (!std::has_single_bit(c.method_type)) return errc::invalid_parameter;
+      const auto i = static_cast<unsigned>(std::countr_zero(c.method_type));
+      if (i >= t->methods.size() || !t->methods[i]) return errc::invalid_parameter;
+    }
+    if (!t->counts.try_add_internal()) return errc::invalid_handle;  // dead: deregistered
   }
   {
     std::unique_lock lock(t->method_mu);
@@ -787,7 +794,11 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
       return !t->methods_blocked || !t->registered.load(std::memory_order_acquire);
     });
     --t->methods_waiting;
-    if (!t->registered.load(std::memory_order_acquire)) return errc::invalid_handle;
+    if (!t->registered.load(std::memory_order_acquire)) {
+      lock.unlock();
+      detail::unref_internal(t);
+      return errc::invalid_handle;
+    }
     ++t->methods_active;
   }
   if (tl_depth < 16) tl_in_methods[tl_depth] = t->handle;
@@ -804,6 +815,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
     std::lock_guard lock(t->method_mu);
     if (--t->methods_active == 0) t->method_cv.notify_all();
   }
+  detail::unref_internal(t);
   return errc::ok;
 }
 

@@ -48,7 +48,15 @@ enum class EventType : int {
 
 // An entity's event callback. `self` is the receiving entity's handle. The
 // callback runs on the thread that caused the event, with no library lock
-// held; it may call the API. Its return value is ignored (RTMv2 compatibility).
+// and no hazard pointer held; it may call the API, re-entrantly to any
+// depth (a change notification runs when the calling thread's outermost
+// API call is about to return: one caused by an API call made inside a
+// callback or an entity method runs after that callback or method returns,
+// so chains of callbacks do not nest). Route
+// expiry callbacks run on the timer thread (or in run_due_timers). For
+// callbacks still running while the entity deregisters, see
+// Instance::deregister_entity. Its return value is ignored (RTMv2
+// compatibility).
 using EventCallback =
     std::function<std::uint32_t(EntityHandle self, EventType type, void* ctx1, void* ctx2)>;
 

@@ -108,6 +108,19 @@ class Instance {
   // entities of the instance get entity_deregistered, and references the entity still holds
   // are dropped on its behalf. If `still_held` is non-null it receives how
   // many references were outstanding (0 for a clean client).
+  //
+  // Callbacks in flight: when it returns, no event callback of the entity
+  // is running (on any thread: a change notification, a route expiry on the
+  // timer thread, an entity event) and none will start; it waits for those
+  // that had started, before anything of the entity is deleted (so such a
+  // callback still sees the entity registered, its routes and references
+  // intact). Exception: called from inside an event callback (of this
+  // entity or any other, on the calling thread) it does not wait — a
+  // callback deregistering its own entity would wait for itself, and two
+  // callbacks deregistering each other's entities on two threads would
+  // wait for each other. Then callbacks of the entity already running on
+  // other threads may still be running when it returns; none starts later.
+  // Entity methods (invoke_methods) are not waited for.
   errc deregister_entity(EntityHandle caller, std::int64_t* still_held = nullptr);
 
   // Handles of the registered entities of the caller's family (each

@@ -309,6 +309,19 @@ typedef enum _RTM_EVENT_TYPE {
   RTM_CHANGE_NOTIFICATION = 3
 } RTM_EVENT_TYPE, *PRTM_EVENT_TYPE;
 
+/* An entity's event callback. It runs with no library lock held and may
+ * call the API again, re-entrantly to any depth (RTM_CHANGE_NOTIFICATION is
+ * delivered as the calling thread's outermost API call returns; one caused
+ * inside a callback or an entity method is delivered after that callback or
+ * method returns). RTM_ROUTE_EXPIRED runs
+ * on the instance's timer thread.
+ * RtmDeregisterEntity and callbacks in flight: when it returns, no callback
+ * of the entity is running on any thread and none will start; it waits for
+ * callbacks that had started (they still see the entity registered). Called
+ * from inside an event callback (of that entity or of another, on the
+ * calling thread), it does not wait: callbacks of the entity already running
+ * on other threads may still be running when it returns (none starts later);
+ * a callback may so deregister its own entity without deadlock. */
 typedef DWORD (*RTM_EVENT_CALLBACK)(RTM_ENTITY_HANDLE RtmRegHandle, RTM_EVENT_TYPE EventType,
                                     PVOID Context1, PVOID Context2);
 

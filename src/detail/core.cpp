@@ -227,15 +227,25 @@ Core::Core(const InstanceOptions& o, std::uint8_t tag, std::uint32_t index_base)
 
 void Core::destroy_tables() noexcept {
   // Maps hold no references of their own beyond the cells, which are empty
-  // once every entity is deregistered; deleting them retires their nodes,
-  // so this runs in API context (never inside a disposer).
-  delete ipv4_;
-  delete ipv6_;
+  // once every entity is deregistered; destroying them retires their nodes,
+  // so this runs in API context (never inside a disposer). The Table
+  // objects themselves stay until ~Core: an object finalized later (a
+  // registration left in the retired array of a thread that is still
+  // attached, finalized by some later API call) still gives its slot back
+  // to its table, and every object holds a reference on the Core.
+  ipv4_->map.destroy_storage();
+  ipv6_->map.destroy_storage();
+  ipv4_->lpm4.reset();
   delete next_hops;
-  ipv4_ = ipv6_ = nullptr;
   next_hops = nullptr;
 }
 
-Core::~Core() { delete timers; }
+// Runs wherever the last object goes (possibly inside a disposer): it
+// touches no libcds container, those went with destroy_tables.
+Core::~Core() {
+  delete timers;
+  delete ipv4_;
+  delete ipv6_;
+}
 
 }  // namespace rtm::detail

@@ -25,9 +25,11 @@
 // - When an object's counts both reach zero it is killed: its handle is
 //   invalidated (HandleTable::free) and it is retired; destroy() then drops
 //   its own internal references (which may kill more objects).
-// - Every object holds one reference on its Core, so the Core (handle table)
-//   outlives objects still waiting in some thread's retired array after the
-//   Instance is gone.
+// - Every object holds one reference on its Core, so the Core (handle table,
+//   and its Table objects: registration slots) outlives objects still
+//   waiting in some thread's retired array after the Instance is gone. Only
+//   the libcds maps and the LPM index go at teardown (Core::destroy_tables);
+//   a Table's memory goes with the Core.
 #pragma once
 
 #include <atomic>
@@ -145,6 +147,12 @@ class Entity final : public Object {
   bool methods_blocked = false;
   std::uint32_t methods_active = 0;
   std::uint32_t methods_waiting = 0;
+
+  // Event callbacks of this entity running now, and the wait of its
+  // deregistration for them (protocol: call_event_callback, src/instance.cpp).
+  std::atomic<std::uint32_t> callbacks_in_flight{0};
+  std::mutex callback_mu;
+  std::condition_variable callback_cv;
 };
 
 // An immutable version of a next hop's updatable attributes, replaced

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include <cds/container/michael_list_hp.h>
@@ -60,11 +61,11 @@ class ObjectMap {
   // short up to about 2 * kBuckets entries.
   static constexpr std::size_t kBuckets = std::size_t{1} << 22;
 
-  ObjectMap() : map_(kBuckets, 2) {}
+  ObjectMap() { map_.emplace(kBuckets, 2); }
 
   // The object for k, protected by `guard`, or null.
   T* find(const Key& k, Guard& guard) {
-    auto gp = map_.get(k);
+    auto gp = map_->get(k);
     if (!gp) return nullptr;
     T* p = guard.protect(gp->second.ptr);
     return p;
@@ -74,23 +75,27 @@ class ObjectMap {
   // node cannot be allocated.
   bool insert(const Key& k, T* p) {
     fault_throw();
-    return map_.emplace(k, p);
+    return map_->emplace(k, p);
   }
 
   // Removes k if it maps to p (see the header for the protocol).
   bool remove(const Key& k, T* p) {
     {
-      auto gp = map_.get(k);
+      auto gp = map_->get(k);
       if (!gp || gp->second.ptr.load(std::memory_order_relaxed) != p) return false;
       gp->second.ptr.store(nullptr, std::memory_order_seq_cst);
     }
-    return map_.erase(k);
+    return map_->erase(k);
   }
 
-  std::size_t size() const { return map_.size(); }
+  std::size_t size() const { return map_->size(); }
+
+  // Destroys the libcds map (its nodes are retired: API context only),
+  // leaving the ObjectMap itself in place. No other call may follow.
+  void destroy_storage() noexcept { map_.reset(); }
 
  private:
-  Map map_;
+  std::optional<Map> map_;  // engaged from construction to destroy_storage()
 };
 
 }  // namespace rtm::detail

@@ -13,6 +13,11 @@ namespace rtm::detail {
 // FILETIME now (100 ns ticks since 1601-01-01 UTC).
 std::uint64_t filetime_now() noexcept;
 
+// Runs t's event callback, if t has one and is still registered, counted
+// as in flight for t's deregistration to wait for (the protocol is at the
+// definition, src/instance.cpp). Call with no Guard held. True if it ran.
+bool call_event_callback(Entity* t, EventType type, void* ctx1, void* ctx2) noexcept;
+
 // Resolves the calling entity's handle; it must be registered.
 errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept;
 

@@ -1,5 +1,7 @@
 #include "detail/reclaim.h"
 
+#include "detail/deferred.h"
+
 #include <cds/init.h>
 #include <cds/threading/model.h>
 
@@ -66,6 +68,9 @@ struct ThreadDetacher {
 };
 thread_local ThreadDetacher t_detacher;
 
+// ThreadScopes open on this thread (nested API calls, internal scopes).
+thread_local unsigned t_scope_depth = 0;
+
 }  // namespace
 
 void dispose_trampoline(void* p) noexcept {
@@ -94,6 +99,7 @@ void ensure_gc() noexcept {
 }
 
 ThreadScope::ThreadScope() noexcept {
+  ++t_scope_depth;
   if (!t_attached) {
     ensure_gc();
     cds::threading::Manager::attachThread();
@@ -106,6 +112,10 @@ ThreadScope::ThreadScope() noexcept {
   if (g_pending.load(std::memory_order_relaxed) != nullptr ||
       g_finalize.load(std::memory_order_relaxed) != nullptr)
     reclaim_pending();
+}
+
+ThreadScope::~ThreadScope() {
+  if (--t_scope_depth == 0) run_deferred();
 }
 
 bool in_disposer() noexcept { return t_in_disposer; }

@@ -122,10 +122,14 @@ class Reclaimable {
 void ensure_gc() noexcept;
 
 // Attaches the calling thread to the GC (idempotent, cheap after the first
-// call) and hands pending retirements to libcds.
+// call) and hands pending retirements to libcds. The outermost scope of a
+// thread runs, when it ends, the call-outs deferred by the API call
+// (detail/deferred.h): declared first in an API function, it ends after
+// every Guard of the call.
 class ThreadScope {
  public:
   ThreadScope() noexcept;
+  ~ThreadScope();
   ThreadScope(const ThreadScope&) = delete;
   ThreadScope& operator=(const ThreadScope&) = delete;
 };

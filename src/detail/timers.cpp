@@ -82,7 +82,10 @@ std::size_t Timers::run_due() {
 }
 
 void Timers::thread_main() {
-  ThreadScope scope;  // the thread attaches to the reclamation domain
+  // The thread attaches to the reclamation domain on its first scope and
+  // stays attached until it exits. Each batch of firings is one outermost
+  // scope, like an API call: call-outs deferred by the firings (and by the
+  // callbacks' own API calls) run when it ends (detail/deferred.h).
   std::unique_lock lock(mu_);
   std::vector<Entry> due;
   while (!stopping_) {
@@ -104,11 +107,14 @@ void Timers::thread_main() {
     }
     pop_due(t, due);
     lock.unlock();
-    for (const Entry& e : due) {
-      fire_timer(*core_, e);
-      unref_internal(e.obj);
+    {
+      ThreadScope scope;
+      for (const Entry& e : due) {
+        fire_timer(*core_, e);
+        unref_internal(e.obj);
+      }
+      reclaim_pending();
     }
-    reclaim_pending();
     lock.lock();
   }
 }
