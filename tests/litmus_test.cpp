@@ -127,7 +127,7 @@ int* plain_reclaimer(Shared& s) {
 }
 
 constexpr std::uint64_t kMaxUnfenced = 50'000'000;
-constexpr std::uint64_t kFenced = 2'000'000;
+constexpr std::uint64_t kFenced = 1'000'000;
 
 TEST(Litmus, HazardPublishStoreLoad) {
   if (kSanitized) GTEST_SKIP() << "measures the hardware: not under a sanitizer";
