@@ -17,6 +17,7 @@
 #include "detail/core.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
+#include "detail/test_hook.h"
 #include "detail/timers.h"
 
 namespace rtm {
@@ -1423,6 +1424,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   Guard g, gr, gd, gn, gl;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  detail::test_hook("add_route.caller_resolved", e);
   RouteList* into = nullptr;
   if (list) {
     if (errc r = detail::resolve_list(*core_, e, list, gl, &into); r != errc::ok) return r;
@@ -1448,6 +1450,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     neighbour = lookup_as<NextHop>(*core_, info.neighbour.value, gn);
     if (neighbour == nullptr) return errc::invalid_handle;
   }
+  detail::test_hook("add_route.neighbour_found", neighbour);
 
   // Room in the list is reserved before anything is published, so moving
   // the route in afterwards cannot fail; every early return gives it back.
@@ -1547,6 +1550,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     if (neighbour) neighbour->counts.try_add_internal();
     route = detail::nothrow_new<Route>(core_, d, e, neighbour, data);
     if (route != nullptr) route->handle = core_->handles.allocate(HandleKind::route, route);
+    detail::test_hook("add_route.published", route);
     if (route == nullptr || route->handle == 0 ||
         (want_ref && add_ref(e, route) != errc::ok)) {
       if (route != nullptr) {
