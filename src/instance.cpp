@@ -101,7 +101,7 @@ errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept
 errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   Hold* h = o->holds.find_or_add(e->handle);
   if (h == nullptr) return errc::not_enough_memory;
-  if (!o->counts.try_add_external()) return errc::not_found;
+  if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
   (changed ? h->changed : h->count).fetch_add(1, std::memory_order_relaxed);
   e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
   return errc::ok;
@@ -140,7 +140,7 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   // a release of a destination reference forgets to drop the object's count.
   if (o->kind == HandleKind::dest) return;
 #endif
-  if (o->counts.drop_external()) kill(o);
+  detail::unref_handle(o);
 }
 
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
@@ -315,15 +315,17 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
   return errc::ok;
 }
 
-// Fills *info from destination `d` (protected by the caller) with references
-// for `e`. Nothing is referenced on error.
-errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
-                    DestInfo* info, bool changed) noexcept {
+// One attempt of fill_dest_info on the snapshots it protects now. Sets
+// *stale (and returns not_found) when a route of those snapshots was
+// revoked after they were taken: the caller tries again from the current
+// ones.
+static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t protocol,
+                                ViewSet views, DestInfo* info, bool changed, bool* stale) noexcept {
   RefBatch batch(core, e, changed);
   errc err = errc::ok;
   DestInfo out;
   out.dest.value = batch.add(d, &err);
-  if (err != errc::ok) return err;
+  if (err != errc::ok) return err;  // d revoked: the caller's handle is gone
   out.address = d->address;
   // The lowest bit of last_changed marks infos from get_changed_dests (see
   // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
@@ -350,6 +352,16 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
   const HoldSet* held = gh.protect(d->holds);
+  // A route of a protected snapshot is allocated (the snapshot holds it) but
+  // may have been revoked since (deleted, and its last reference gone):
+  // its reference then fails, and the answer is rebuilt from the current
+  // snapshots, so a route deleted and released before this call is never
+  // returned.
+  auto add_route_ref = [&](Route* r) -> std::uint64_t {
+    const std::uint64_t h = batch.add(r, &err);
+    if (err == errc::not_found) *stale = true;
+    return h;
+  };
   for (int v = 0; v < kMaxViews; ++v) {
     const ViewSet bit = 1u << v;
     if ((views & bit) == 0) continue;
@@ -361,22 +373,33 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
     if (held != nullptr) {
       for (std::uint32_t h = 0; h < held->size; ++h) {
         if (held->entries[h].view != v) continue;
-        // Alive: the protected hold set holds a reference on it.
-        vi.hold_route.value = batch.add(held->entries[h].route, &err);
+        vi.hold_route.value = add_route_ref(held->entries[h].route);
         if (err != errc::ok) return err;
       }
     }
     if (b < 0) continue;
-    // The route is alive: the snapshot holds a reference on it; its owner
-    // is alive: the route holds one.
-    vi.route.value = batch.add(routes[b].route, &err);
+    vi.route.value = add_route_ref(routes[b].route);
     if (err != errc::ok) return err;
+    // Its owner: infallible but for memory, the route we now reference
+    // holds a handle link on it.
     vi.owner.value = batch.add(routes[b].route->owner, &err);
     if (err != errc::ok) return err;
   }
   batch.commit();
   *info = out;
   return errc::ok;
+}
+
+// Fills *info from destination `d` (protected by the caller) with references
+// for `e`. Nothing is referenced on error; not_found if d itself was
+// revoked.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info, bool changed) noexcept {
+  for (;;) {  // lock-free: each retry follows a route's revocation
+    bool stale = false;
+    const errc r = fill_dest_info_once(core, e, d, protocol, views, info, changed, &stale);
+    if (!stale) return r;
+  }
 }
 
 void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n) {
@@ -472,7 +495,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     }
     nd->handle = core.handles.allocate(HandleKind::dest, nd);
     if (nd->handle == 0) {
-      unref_internal(nd);
+      unref_handle(nd);  // the map link it was built with: revoked, then freed
       return nullptr;
     }
     nd->lock.lock();
@@ -482,7 +505,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       inserted = t.map.insert(key, nd);
     } catch (...) {  // out of memory for the map node: give up, unpublished
       nd->lock.unlock();
-      unref_internal(nd);
+      unref_handle(nd);
       return nullptr;
     }
     if (inserted) {
@@ -496,7 +519,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       return nd;
     }
     nd->lock.unlock();
-    unref_internal(nd);  // never published: dies here
+    unref_handle(nd);  // never in the map: revoked here
   }
 }
 
@@ -521,17 +544,29 @@ HoldSet* copy_holds(const HoldSet* h, ViewSet drop) noexcept {
   std::copy(std::begin(h->hold_ms), std::end(h->hold_ms), std::begin(n->hold_ms));
   for (std::uint32_t i = 0; i < h->size; ++i) {
     if ((drop >> h->entries[i].view) & 1u) continue;
-    h->entries[i].route->counts.try_add_internal();  // alive: h holds it
+    // The new set's memory reference; infallible: h holds one.
+    h->entries[i].route->counts.try_add_memory();
     n->entries[n->size++] = h->entries[i];
   }
   return n;
 }
 
-// Publishes d's new hold set. Under d->lock.
+// Publishes d's new hold set (null: none). Under d->lock. The entries of
+// the current set hold handle links on their routes (a held route's handle
+// is valid while it is held): the new set's are taken before the old
+// set's go, so a route held by both never reaches zero in between.
 void publish_holds(Dest* d, HoldSet* next) noexcept {
+  // Infallible: each entry of `next` is either one of the old current set
+  // (which holds a link on its route) or a route being held by hold_route,
+  // still in d's current route set (its table link).
+  if (next != nullptr)
+    for (std::uint32_t i = 0; i < next->size; ++i) next->entries[i].route->counts.try_add_handle();
   HoldSet* old = d->holds.exchange(next, std::memory_order_acq_rel);
   d->last_changed.store(filetime_now(), std::memory_order_relaxed);
-  if (old != nullptr) detail::retire(old);
+  if (old != nullptr) {
+    for (std::uint32_t i = 0; i < old->size; ++i) unref_handle(old->entries[i].route);
+    detail::retire(old);  // its memory references go when no reader holds it
+  }
 }
 
 // Removes a destination with no routes left from its map. Under d->lock.
@@ -586,9 +621,11 @@ void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
   for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
     const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
     if (ms == kInfinite || std::find(armed, armed + n_armed, ms) != armed + n_armed) continue;
-    d->counts.try_add_internal();  // the timer's reference (d is in the map)
+    // The timer's memory reference; infallible: d is in the map (its map
+    // link keeps the memory unit).
+    d->counts.try_add_memory();
     if (!core.timers->arm(now + ms, d, 0, detail::Timers::Kind::hold_expiry)) {
-      unref_internal(d);  // not the last: the map holds d
+      unref_memory(d);  // not the last: the unit is there
       return;
     }
     armed[n_armed++] = ms;
@@ -599,7 +636,9 @@ void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
     const int v = std::countr_zero(rest);
     const std::uint32_t ms = hs->hold_ms[v];
     const std::uint64_t deadline = ms == kInfinite ? UINT64_MAX : now + ms;
-    r->counts.try_add_internal();  // alive: the current set still holds it
+    // The new hold set's memory reference; infallible: the current route
+    // set still holds one.
+    r->counts.try_add_memory();
     next->entries[next->size++] = HoldSet::Entry{r, v, deadline};
   }
   publish_holds(d, next);
@@ -649,7 +688,8 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       std::uint32_t j = 0;
       for (std::uint32_t i = 0; i < s->size; ++i) {
         if (s->routes[i] == r || s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
-        s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
+        // The new set's memory reference; infallible: the current set holds one.
+        s->routes[i]->counts.try_add_memory();
         next->routes[j++] = s->routes[i];
       }
       next->size = j;
@@ -677,10 +717,14 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       removed = true;
     }
   }
-  // The map's reference keeps d alive until the change is queued, so a
-  // registration learns of the destination's deletion too.
+  // The map's link keeps d's handle valid until the change is queued, so a
+  // registration learns of the destination's deletion too (its queue entry
+  // takes a link of its own).
   publish_change(core, d, change);
-  if (removed) unref_internal(d);
+  if (removed) unref_handle(d);
+  // The route's table link: from here on only client references and a
+  // hold entry keep its handle valid. The caller's protection keeps r.
+  unref_handle(r);
   if (flags) *flags = out;
   return errc::ok;
 }
@@ -700,7 +744,7 @@ errc delete_next_hop_obj(Core& core, NextHop* nh) {
   key.length = static_cast<std::uint8_t>(nh->address.length());
   std::memcpy(key.bytes, nh->address.bytes(), 16);
   core.next_hops->remove(key, nh);
-  unref_internal(nh);  // the map's reference; our caller still protects nh
+  unref_handle(nh);  // the map's link; our caller still protects nh
   return errc::ok;
 }
 
@@ -734,8 +778,36 @@ void write_next_hop(NextHop* nh, const NextHopInfo& info) {
   nh->seq.fetch_add(1, std::memory_order_release);
 }
 
-// Deregisters `e` (already out of the registry). Returns references dropped.
+// An object linked to an owner that is deregistering (issue 12): the
+// owner's walk below finds what it owns through the handle table, so an
+// add_route or add_next_hop of another thread of the same entity that
+// passed its caller check before the deregistration must not publish an
+// object the walk then misses. A Dekker pair:
+//   (A1) the creator publishes the handle (HandleTable::allocate stores
+//        the slot's handle, after bumping next_unused_), under the
+//        destination lock for a route;
+//   (A2) it then runs a seq_cst fence and loads `registered`
+//        (owner_deregistered): if false, it deletes its own object;
+//   (D1) deregistration stores registered = false (seq_cst, in
+//        deregister_entity / ~Instance);
+//   (D2) deregister_impl runs a seq_cst fence, then walks the handle table.
+// By the fence rules, if (A2) reads true (it does not see D1), A's fence
+// precedes D's in the single total order, so the walk's loads after (D2)
+// see A1's stores: the walk finds the handle, and its delete waits on the
+// destination lock (or the next hop's) until the creator is done, then
+// deletes the object. Otherwise (A2) sees false and the creator deletes
+// it. Both may happen: each delete checks the state under the lock, and
+// the second finds it deleted. So no object outlives the deregistration of
+// its owner, whose handle-side links then drop with it.
+bool owner_deregistered(const Entity* e) noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // (A2)
+  return !e->registered.load(std::memory_order_relaxed);
+}
+
+// Deregisters `e` (already out of the registry, `registered` stored false:
+// D1). Returns references dropped.
 std::int64_t deregister_impl(Core& core, Entity* e) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // (D2), see owner_deregistered
   // Its routes and next hops, found through the handle table.
   core.handles.for_each_handle([&](std::uint64_t h) {
     const HandleKind k = detail::handle_kind(h);
@@ -796,7 +868,7 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     if (n <= 0) return;
     dropped += n;
     e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
-    if (o->counts.drop_external(static_cast<std::uint64_t>(n))) detail::kill(o);
+    detail::unref_handle(o, static_cast<std::uint64_t>(n));
   });
   return dropped;
 }
@@ -809,7 +881,7 @@ void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subj
       t->callback(EntityHandle{t->handle}, type,
                   reinterpret_cast<void*>(static_cast<std::uintptr_t>(subject->handle)),
                   const_cast<EntityInfo*>(&subject->info));
-    unref_internal(t);
+    unref_memory(t);
   }
 }
 
@@ -886,10 +958,12 @@ void peek_route_info(Route* r, RouteInfo* info) noexcept {
 // Arms r's expiry timer for r->expiry_at (see Route::expiry_at). Under
 // r->dest->lock. Out of memory: the route does not expire (absorbed).
 void arm_route_expiry(Core& core, Route* r) noexcept {
-  if (!r->counts.try_add_internal()) return;  // the entry's reference (r is live: never fails)
+  // The entry's memory reference. Infallible: r is in its destination (we
+  // hold the lock), so its table link keeps the memory unit.
+  r->counts.try_add_memory();
   const std::uint32_t seq = r->timer_seq + 1;
   if (!core.timers->arm(r->expiry_at, r, seq, Timers::Kind::route_expiry)) {
-    unref_internal(r);  // not the last: the current set holds r
+    unref_memory(r);  // not the last: the unit is there
     return;
   }
   r->timer_seq = seq;
@@ -950,9 +1024,9 @@ void fire_hold_expiry(Core& core, Dest* d) noexcept {
     HoldSet* next = copy_holds(h, expired);
     if (next == nullptr) {
       // Out of memory: try again in a second (the timer owns a new reference).
-      if (d->counts.try_add_internal() &&
-          !core.timers->arm(now + 1000, d, 0, Timers::Kind::hold_expiry))
-        unref_internal(d);
+      // Infallible: d is in the map (not gone, under its lock).
+      d->counts.try_add_memory();
+      if (!core.timers->arm(now + 1000, d, 0, Timers::Kind::hold_expiry)) unref_memory(d);
       return;
     }
     publish_holds(d, next);
@@ -963,7 +1037,7 @@ void fire_hold_expiry(Core& core, Dest* d) noexcept {
     }
   }
   publish_change(core, d, change);
-  if (removed) unref_internal(d);
+  if (removed) unref_handle(d);
 }
 
 }  // namespace
@@ -986,14 +1060,14 @@ void drop_all_holds(Core& core) noexcept {
     bool removed = false;
     {
       std::lock_guard lock(d->lock);
-      if (HoldSet* old = d->holds.exchange(nullptr, std::memory_order_acq_rel)) retire(old);
+      if (d->holds.load(std::memory_order_relaxed) != nullptr) publish_holds(d, nullptr);
       if (!d->gone.load(std::memory_order_relaxed) &&
           !has_live_route(d->routes.load(std::memory_order_relaxed))) {
         remove_empty_dest(d);
         removed = true;
       }
     }
-    if (removed) unref_internal(d);
+    if (removed) unref_handle(d);
   });
 }
 
@@ -1026,13 +1100,13 @@ Instance::~Instance() {
     all.swap(core_->entities);
   }
   for (Entity* e : all) {
-    e->registered.store(false, std::memory_order_release);
+    e->registered.store(false, std::memory_order_seq_cst);  // (D1), see deregister_impl
     {
       std::lock_guard mlock(e->method_mu);
       e->method_cv.notify_all();
     }
     deregister_impl(*core_, e);
-    unref_internal(e);
+    unref_handle(e);  // the registration
   }
   detail::drop_all_holds(*core_);
   detail::reclaim_all_now();
@@ -1106,7 +1180,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     for (Entity* x : core_->entities) {
       if (x->info.family == info.family && x->info.protocol_id == info.protocol_id &&
           x->info.protocol_instance_id == info.protocol_instance_id) {
-        unref_internal(e);
+        unref_handle(e);  // unpublished: revoked and retired here
         lock.unlock();
         give_slot();
         return errc::already_exists;
@@ -1114,7 +1188,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     }
     e->handle = core_->handles.allocate(HandleKind::entity, e);
     if (e->handle == 0) {
-      unref_internal(e);
+      unref_handle(e);
       lock.unlock();
       give_slot();
       return errc::not_enough_memory;
@@ -1122,13 +1196,15 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     try {
       detail::fault_throw();
       core_->entities.push_back(e);
+      // Memory references for the callbacks (a registered entity is never
+      // dead: its registration holds the unit; the check is for form).
       for (Entity* x : core_->entities)
-        if (x != e && x->counts.try_add_internal())
+        if (x != e && x->counts.try_add_memory())
           others.push_back(x);
     } catch (...) {
       std::erase(core_->entities, e);
-      for (Entity* x : others) unref_internal(x);
-      unref_internal(e);
+      for (Entity* x : others) unref_memory(x);
+      unref_handle(e);
       lock.unlock();
       give_slot();
       return errc::not_enough_memory;
@@ -1152,13 +1228,13 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
     auto it = std::find(core_->entities.begin(), core_->entities.end(), e);
     if (it == core_->entities.end()) return errc::invalid_handle;  // a racing deregistration
     core_->entities.erase(it);
-    e->registered.store(false, std::memory_order_release);
+    e->registered.store(false, std::memory_order_seq_cst);  // (D1), see deregister_impl
     notify = !core_->tearing_down;
     try {
-      for (Entity* x : core_->entities)
-        if (x->counts.try_add_internal()) others.push_back(x);
+      for (Entity* x : core_->entities)  // memory references for the callbacks
+        if (x->counts.try_add_memory()) others.push_back(x);
     } catch (...) {
-      for (Entity* x : others) unref_internal(x);
+      for (Entity* x : others) unref_memory(x);
       others.clear();
     }
   }
@@ -1175,8 +1251,8 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
   if (notify)
     notify_entities(others, EventType::entity_deregistered, e);
   else
-    for (Entity* x : others) unref_internal(x);
-  unref_internal(e);  // the registration; g still protects e
+    for (Entity* x : others) unref_memory(x);
+  unref_handle(e);  // the registration; g still protects e
   if (still_held) *still_held = dropped;
   return errc::ok;
 }
@@ -1299,12 +1375,15 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       }
       return errc::ok;
     }
-    if (!e->counts.try_add_internal()) return errc::invalid_handle;
+    // The next hop's link on its owner. Fails once e is revoked: another
+    // thread of e completed its deregistration and nothing names e.
+    if (!detail::link_child(e)) return errc::invalid_handle;
     NextHop* nh = detail::nothrow_new<NextHop>(core_, e, info.address, info.interface_index);
     if (nh == nullptr) {
-      unref_internal(e);
+      detail::unlink_child(e);
       return errc::not_enough_memory;
     }
+    gn.assign(nh);  // ours until published; protected before anyone can drop it
     write_next_hop(nh, info);
     nh->handle = core_->handles.allocate(HandleKind::next_hop, nh);
     bool inserted = false;
@@ -1317,11 +1396,17 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       }
     }
     if (!inserted) {
-      unref_internal(nh);
+      unref_handle(nh);  // its map link: revoked (frees the handle), then retired
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
     }
-    gn.assign(nh);
+    // (A2) for next hops: the handle is published (A1, in allocate); if e
+    // deregistered meanwhile and its walk missed it, undo (see
+    // owner_deregistered).
+    if (detail::owner_deregistered(e)) {
+      delete_next_hop_obj(*core_, nh);
+      return errc::invalid_handle;
+    }
     if (changed) *changed = kNextHopChangeNew;
     if (handle != nullptr) {
       if (errc err = add_ref(e, nh); err != errc::ok) return err;
@@ -1379,7 +1464,10 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   detail::peek_next_hop_info(nh, &out);
   RefBatch batch(*core_, e);
   errc err = errc::ok;
-  out.owner.value = batch.add(nh->owner, &err);  // alive: nh holds it
+  // nh holds a handle link on its owner until nh is revoked (its last
+  // reference went after the lookup: then the handle is gone).
+  out.owner.value = batch.add(nh->owner, &err);
+  if (err == errc::not_found) return errc::invalid_handle;
   if (err != errc::ok) return err;
   if (nh->interface_index == 0) {
     Table& t = core_->table(nh->address.family());
@@ -1468,7 +1556,9 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     reservation.list = into;
   }
 
-  // The new attribute version, with internal references on its next hops.
+  // The new attribute version: a memory reference on each next hop for the
+  // version, and the handle link the route will hold on the hops of its
+  // current version (moved to it below, or given back by discard_data).
   RouteData* data = RouteData::create(info.next_hops.count);
   if (data == nullptr) return errc::not_enough_memory;
   data->pref = info.pref;
@@ -1476,12 +1566,18 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   data->flags1 = info.flags1;
   data->flags = info.flags;
   data->entity_specific_info = info.entity_specific_info;
+  auto discard_data = [](RouteData* rd) {
+    detail::unlink_hops(rd);
+    rd->destroy();
+  };
   for (std::uint16_t i = 0; i < info.next_hops.count; ++i) {
     Guard gh;
     NextHop* nh = lookup_as<NextHop>(*core_, info.next_hops.hops[i].value, gh);
-    if (nh == nullptr || nh->owner != e || !nh->counts.try_add_internal()) {
+    // link_child fails once the next hop is revoked (its last reference
+    // went after the lookup): the handle was no longer valid.
+    if (nh == nullptr || nh->owner != e || !detail::link_child(nh)) {
       data->hop_count = i;  // only the references taken so far
-      data->destroy();
+      discard_data(data);
       return nh == nullptr ? errc::invalid_handle : nh->owner != e ? errc::access_denied
                                                                    : errc::invalid_handle;
     }
@@ -1491,7 +1587,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   Table& t = core_->table(dest.family());
   Dest* d = target ? target->dest : lock_dest_for_update(*core_, t, dest, gd);
   if (d == nullptr) {
-    data->destroy();
+    discard_data(data);
     return errc::not_enough_memory;
   }
   if (target) d->lock.lock();
@@ -1500,7 +1596,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   RouteSet* s = d->routes.load(std::memory_order_relaxed);
   Route* route = target;
   if (route != nullptr && route->state.load(std::memory_order_relaxed) != kRouteStateCreated) {
-    data->destroy();
+    discard_data(data);
     return errc::invalid_handle;  // deleted meanwhile
   }
   if (route == nullptr && !force_new) {
@@ -1521,10 +1617,12 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   best_state(s, &before);
   RouteChangeFlags out = 0;
   ViewSet touched = data->views;
+  bool owner_gone = false;
   if (route != nullptr) {
     if (want_ref) {
+      // Cannot fail but for memory: the route is in d (its table link).
       if (errc r = add_ref(e, route); r != errc::ok) {
-        data->destroy();
+        discard_data(data);
         return r;
       }
     }
@@ -1532,59 +1630,89 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     // (acquire) can see it.
     RouteData* old = route->data.exchange(data, std::memory_order_acq_rel);
     touched |= old->views;
+    detail::unlink_hops(old);  // the route's links move to the new version's hops
     detail::retire(old);
     d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     gr.assign(route);  // alive: the current set holds it (we are under the lock)
   } else {
+    // Everything that can fail is done before the route's handle is
+    // published (last), and the route is built with the links publishing
+    // needs (its table link, the new set's memory reference), so no other
+    // entity's reference_handles / dereference_handles on the new handle
+    // can bring it to zero.
     RouteSet* next = RouteSet::create(s->size + 1);
-    if (next == nullptr) {
-      data->destroy();
+    auto fail = [&](errc why) {
+      discard_data(data);
+      if (next != nullptr) {
+        next->size = 0;
+        next->destroy();
+      }
       if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
-        unref_internal(d);
+        unref_handle(d);
       }
-      return errc::not_enough_memory;
+      return why;
+    };
+    if (next == nullptr) return fail(errc::not_enough_memory);
+    // The route's links on what it names. d: infallible, d is locked and
+    // not gone, so in the map (its map link keeps the handle side). The
+    // owner: fails once e is revoked (another thread of e completed its
+    // deregistration and nothing names e). The neighbour: found under a
+    // hazard pointer only; fails once revoked (its last reference went).
+    detail::link_child(d);
+    if (!detail::link_child(e)) {
+      detail::unlink_child(d);
+      return fail(errc::invalid_handle);
     }
-    d->counts.try_add_internal();  // the route's reference on its destination
-    e->counts.try_add_internal();  // ... on its owner
-    if (neighbour) neighbour->counts.try_add_internal();
+    if (neighbour != nullptr && !detail::link_child(neighbour)) {
+      detail::unlink_child(e);
+      detail::unlink_child(d);
+      return fail(errc::invalid_handle);
+    }
     route = detail::nothrow_new<Route>(core_, d, e, neighbour, data);
-    if (route != nullptr) route->handle = core_->handles.allocate(HandleKind::route, route);
-    detail::test_hook("add_route.published", route);
-    if (route == nullptr || route->handle == 0 ||
-        (want_ref && add_ref(e, route) != errc::ok)) {
-      if (route != nullptr) {
-        route->counts.try_add_internal();
-        unref_internal(route);  // destroy() drops data and the three references
-      } else {
-        data->destroy();
-        unref_internal(neighbour);
-        unref_internal(e);
-        unref_internal(d);
+    if (route == nullptr) {
+      detail::unlink_child(neighbour);
+      detail::unlink_child(e);
+      detail::unlink_child(d);
+      return fail(errc::not_enough_memory);
+    }
+    gr.assign(route);  // ours until published
+    // Unpublished: add_ref's try_add_handle cannot fail (the table link).
+    const errc ref = want_ref ? add_ref(e, route) : errc::ok;
+    if (ref == errc::ok) route->handle = core_->handles.allocate(HandleKind::route, route);
+    if (ref != errc::ok || route->handle == 0) {
+      if (ref == errc::ok && want_ref) {  // give the unpublished reference back
+        route->holds.find(e->handle)->count.fetch_sub(1, std::memory_order_relaxed);
+        e->held[detail::kind_index(HandleKind::route)].fetch_sub(1, std::memory_order_relaxed);
+        unref_handle(route);
       }
+      route->state.store(kRouteStateDeleted, std::memory_order_relaxed);
+      unref_handle(route);  // the table link: revoked; drops the links on d, e, neighbour, hops
+      unref_memory(route);  // the set it never entered: retired; drops data
       next->size = 0;
       next->destroy();
       if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
-        unref_internal(d);
+        unref_handle(d);
       }
       return errc::not_enough_memory;
     }
+    detail::test_hook("add_route.published", route);
     std::uint32_t j = 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
       // Deleted entries left by an out-of-memory delete are dropped here.
       if (s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
-      s->routes[i]->counts.try_add_internal();
+      // The new set's memory reference; infallible: the current set holds one.
+      s->routes[i]->counts.try_add_memory();
       next->routes[j++] = s->routes[i];
     }
-    route->counts.try_add_internal();  // the new set's reference
-    next->routes[j++] = route;
+    next->routes[j++] = route;  // with the memory reference it was built with
     next->size = j;
     out |= kRouteChangeNew;
     if (!has_live_route(s)) out |= kRouteChangeFirst;
-    gr.assign(route);  // alive: the new set holds it
     publish_routes(d, next);
     s = next;
+    owner_gone = detail::owner_deregistered(e);  // (A2), see owner_deregistered
   }
   best_state(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
@@ -1592,7 +1720,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   // Expiry (see Route::expiry_at): each add restarts or, with kInfinite,
   // cancels it. A new entry is armed only when none is pending or the new
   // time is earlier than the pending one.
-  if (time_to_live == kInfinite) {
+  if (time_to_live == kInfinite || owner_gone) {
     route->expiry_at = 0;
   } else {
     route->expiry_at = core_->timers->now() + time_to_live;
@@ -1601,14 +1729,26 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
       detail::arm_route_expiry(*core_, route);
   }
   lock.unlock();
-  if (into != nullptr) {
+  if (into != nullptr && !owner_gone) {
     detail::move_to_route_list(*core_, into, route);  // consumes the reservation
     reservation.list = nullptr;
   }
   // d is protected (gd, or gr through the route that holds it). If a
-  // concurrent delete already took it out and it died, publish_change finds
-  // it dead and skips it: that deleter published the later change itself.
+  // concurrent delete already took it out and revoked it, publish_change
+  // skips it: that deleter published the later change itself.
   publish_change(*core_, d, change);
+  if (owner_gone) {
+    // The owner deregistered while the route was being linked, and its
+    // walk may have missed the route: undo it (deleted, and the caller's
+    // reference given back unless the walk already dropped it). Readers
+    // may have seen it meanwhile, as a route added and deleted.
+    delete_route_obj(*core_, route, nullptr);
+    if (want_ref) {
+      const std::uint64_t h = route->handle;
+      release_handles(*core_, e, &h, 1, HandleKind::route);
+    }
+    return errc::invalid_handle;
+  }
   *change_flags = out;
   if (want_ref) handle->value = route->handle;  // referenced above
   return errc::ok;
@@ -1630,25 +1770,34 @@ namespace {
 
 // Fills a RouteInfo for route r (protected) with references for e: the
 // values of one attribute version, and a reference on each object named.
+// not_found if r was revoked meanwhile.
 errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
-  RefBatch batch(core, e);
-  errc err = errc::ok;
-  Guard gd;
-  const RouteData* d = gd.protect(r->data);
-  // All alive: r holds its destination, owner and neighbour; d its hops.
-  Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
-  std::size_t n = 3;
-  for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
-  for (std::size_t i = 0; i < n; ++i) {
-    if (named[i] == nullptr) continue;  // no neighbour
-    batch.add(named[i], &err);
+  for (;;) {
+    RefBatch batch(core, e);
+    errc err = errc::ok;
+    Guard gd;
+    const RouteData* d = gd.protect(r->data);
+    // While r is not revoked it holds handle links on its destination,
+    // owner and neighbour, and on the hops of its current version. The
+    // version read here may have been replaced since (its hops' links
+    // moved on), or r revoked: a failed reference retries, or reports r
+    // gone.
+    Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
+    std::size_t n = 3;
+    for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
+    for (std::size_t i = 0; i < n && err == errc::ok; ++i)
+      if (named[i] != nullptr) batch.add(named[i], &err);  // null: no neighbour
+    if (err == errc::not_found) {
+      if (r->counts.revoked()) return errc::not_found;
+      continue;
+    }
     if (err != errc::ok) return err;
+    RouteInfo out;
+    detail::route_info_of(r, d, &out);
+    batch.commit();
+    *info = out;
+    return errc::ok;
   }
-  RouteInfo out;
-  detail::route_info_of(r, d, &out);
-  batch.commit();
-  *info = out;
-  return errc::ok;
 }
 
 void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n) {
@@ -1671,7 +1820,9 @@ errc Instance::get_route_info(EntityHandle caller, RouteHandle handle, RouteInfo
   Route* r = lookup_as<Route>(*core_, handle.value, gr);
   if (r == nullptr) return errc::invalid_handle;
   if (info != nullptr) {
-    if (errc err = fill_route_info(*core_, e, r, info); err != errc::ok) return err;
+    errc err = fill_route_info(*core_, e, r, info);
+    if (err == errc::not_found) return errc::invalid_handle;  // its last reference went meanwhile
+    if (err != errc::ok) return err;
   }
   if (dest_address != nullptr) *dest_address = r->dest->address;
   return errc::ok;
@@ -1839,33 +1990,43 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
   if (d == nullptr) return errc::not_found;
-  const RouteSet* s = gs.protect(d->routes);
-  Route* best = nullptr;
-  PrefInfo best_pref;
-  for (std::uint32_t i = 0; i < s->size; ++i) {
-    Route* r = s->routes[i];
-    if (r->zombie.load(std::memory_order_acquire)) continue;
-    const RouteData* rd = gx.protect(r->data);
-    if ((rd->views & tv) == 0) continue;
-    if (!detail::route_matches(r, rd, flags, criteria, interface_index)) continue;
-    if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
-      best = r;
-      best_pref = rd->pref;
+  for (;;) {  // lock-free: each retry follows a route's revocation
+    const RouteSet* s = gs.protect(d->routes);
+    Route* best = nullptr;
+    PrefInfo best_pref;
+    for (std::uint32_t i = 0; i < s->size; ++i) {
+      Route* r = s->routes[i];
+      if (r->zombie.load(std::memory_order_acquire)) continue;
+      const RouteData* rd = gx.protect(r->data);
+      if ((rd->views & tv) == 0) continue;
+      if (!detail::route_matches(r, rd, flags, criteria, interface_index)) continue;
+      if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
+        best = r;
+        best_pref = rd->pref;
+      }
     }
+    if (best == nullptr) return errc::not_found;
+    gr.assign(best);  // alive: s holds it, and gs still protects s
+    // The route's reference first: it fails if the route was revoked
+    // after s was taken (deleted and released), and the search starts
+    // again from the current set; once held, the route's links keep what
+    // its info names.
+    errc err = add_ref(e, best);
+    if (err == errc::not_found) continue;
+    if (err != errc::ok) return err;
+    RouteInfo filled;
+    if (fill_info && criteria != nullptr) {
+      err = fill_route_info(*core_, e, best, &filled);
+      if (err != errc::ok) {
+        const std::uint64_t h = best->handle;
+        release_handles(*core_, e, &h, 1, HandleKind::route);
+        return err;
+      }
+    }
+    route->value = best->handle;
+    if (fill_info && criteria != nullptr) *criteria = filled;
+    return errc::ok;
   }
-  if (best == nullptr) return errc::not_found;
-  gr.assign(best);  // alive: s holds it, and gs still protects s
-  RouteInfo filled;
-  if (fill_info && criteria != nullptr) {
-    if (errc err = fill_route_info(*core_, e, best, &filled); err != errc::ok) return err;
-  }
-  if (errc err = add_ref(e, best); err != errc::ok) {
-    if (fill_info && criteria != nullptr) release_route_info(caller, filled);
-    return err;
-  }
-  route->value = best->handle;
-  if (fill_info && criteria != nullptr) *criteria = filled;
-  return errc::ok;
 }
 
 // ---- reference counting --------------------------------------------------------------

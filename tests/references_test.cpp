@@ -369,8 +369,9 @@ TEST(CApiReferences, HandlesAreRefusedRightAfterTheirLastRelease) {
   RTM_ROUTE_HANDLE rh = nullptr;
   RTM_ROUTE_CHANGE_FLAGS cf = 0;
   ASSERT_EQ(RtmAddRouteToDest(a, &rh, &dest, ri, INFINITE, nullptr, 0, nullptr, &cf), NO_ERROR);
-  ASSERT_EQ(RtmGetExactMatchDestination(b, &dest, RTM_BEST_PROTOCOL, RTM_VIEW_MASK_UCAST, di),
-            NO_ERROR);
+  // A protocol no route has: the info references the destination only.
+  ASSERT_EQ(RtmGetExactMatchDestination(b, &dest, 99, RTM_VIEW_MASK_UCAST, di), NO_ERROR);
+  ASSERT_EQ(di->ViewInfo[0].Route, nullptr);
   RTM_DEST_HANDLE dh = di->DestHandle;
   std::uint32_t n = 4;
   RTM_ENTITY_HANDLE ents[4];
