@@ -782,32 +782,33 @@ void write_next_hop(NextHop* nh, const NextHopInfo& info) {
 // owner's walk below finds what it owns through the handle table, so an
 // add_route or add_next_hop of another thread of the same entity that
 // passed its caller check before the deregistration must not publish an
-// object the walk then misses. A Dekker pair:
-//   (A1) the creator publishes the handle (HandleTable::allocate stores
-//        the slot's handle, after bumping next_unused_), under the
-//        destination lock for a route;
-//   (A2) it then runs a seq_cst fence and loads `registered`
-//        (owner_deregistered): if false, it deletes its own object;
-//   (D1) deregistration stores registered = false (seq_cst, in
+// object the walk then misses. A Dekker pair, made of read-modify-writes
+// on `registered` (so it needs no fence, which TSan cannot model):
+//   (A1) the creator publishes the handle (HandleTable::allocate: a release
+//        store of the slot's handle, after bumping next_unused_), under
+//        the destination lock for a route;
+//   (A2) it then runs a seq_cst CAS true -> true on `registered`
+//        (owner_deregistered); if it finds false, it deletes its object;
+//   (D1) deregistration exchanges `registered` to false (seq_cst, in
 //        deregister_entity / ~Instance);
-//   (D2) deregister_impl runs a seq_cst fence, then walks the handle table.
-// By the fence rules, if (A2) reads true (it does not see D1), A's fence
-// precedes D's in the single total order, so the walk's loads after (D2)
-// see A1's stores: the walk finds the handle, and its delete waits on the
-// destination lock (or the next hop's) until the creator is done, then
-// deletes the object. Otherwise (A2) sees false and the creator deletes
-// it. Both may happen: each delete checks the state under the lock, and
-// the second finds it deleted. So no object outlives the deregistration of
-// its owner, whose handle-side links then drop with it.
-bool owner_deregistered(const Entity* e) noexcept {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // (A2)
-  return !e->registered.load(std::memory_order_relaxed);
+//   (D2) deregister_impl then walks the handle table (acquire loads).
+// RMWs of one atomic are totally ordered. If A2 precedes D1, A2 succeeded
+// (a release RMW) and D1 (an acquire RMW) reads from it or from a later
+// RMW of its release sequence: A2 synchronizes-with D1, so A1 happens-
+// before the walk, which finds the handle; its delete waits on the
+// destination lock (or the next hop's) until the creator is done. If D1
+// precedes A2, A2 reads false and the creator deletes the object. Both
+// may happen: each delete checks the state under the lock, the second
+// finds it deleted. So no object outlives its owner's deregistration.
+bool owner_deregistered(Entity* e) noexcept {
+  bool expected = true;
+  return !e->registered.compare_exchange_strong(expected, true, std::memory_order_seq_cst);
 }
 
-// Deregisters `e` (already out of the registry, `registered` stored false:
-// D1). Returns references dropped.
+// Deregisters `e` (already out of the registry, `registered` exchanged to
+// false: D1). Returns references dropped. The walks are (D2), see
+// owner_deregistered.
 std::int64_t deregister_impl(Core& core, Entity* e) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // (D2), see owner_deregistered
   // Its routes and next hops, found through the handle table.
   core.handles.for_each_handle([&](std::uint64_t h) {
     const HandleKind k = detail::handle_kind(h);
@@ -1100,7 +1101,7 @@ Instance::~Instance() {
     all.swap(core_->entities);
   }
   for (Entity* e : all) {
-    e->registered.store(false, std::memory_order_seq_cst);  // (D1), see deregister_impl
+    e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
     {
       std::lock_guard mlock(e->method_mu);
       e->method_cv.notify_all();
@@ -1228,7 +1229,7 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
     auto it = std::find(core_->entities.begin(), core_->entities.end(), e);
     if (it == core_->entities.end()) return errc::invalid_handle;  // a racing deregistration
     core_->entities.erase(it);
-    e->registered.store(false, std::memory_order_seq_cst);  // (D1), see deregister_impl
+    e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
     notify = !core_->tearing_down;
     try {
       for (Entity* x : core_->entities)  // memory references for the callbacks

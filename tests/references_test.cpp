@@ -26,6 +26,19 @@ rtm::NextHopInfo nh_info(const char* addr, std::uint32_t ifindex = 1) {
   return i;
 }
 
+// b's exact match of 10.0.0.0/8 (the prefix every test here uses).
+errc exact(rtm::Instance& inst, rtm::EntityHandle e, rtm::ViewSet views, rtm::DestInfo* di) {
+  return inst.get_exact_match_destination(e, P("10.0.0.0/8"), rtm::kBestProtocol, views, di);
+}
+
+// Expects 10.0.0.0/8 to have no route for e (releasing a wrong answer).
+void expect_absent(rtm::Instance& inst, rtm::EntityHandle e, const char* why) {
+  rtm::DestInfo di;
+  const errc found = exact(inst, e, rtm::kViewMaskAny, &di);
+  EXPECT_EQ(found, errc::not_found) << why;
+  if (found == errc::ok) inst.release_dest_info(e, di);
+}
+
 }  // namespace
 
 // ---- defect 2: the neighbour's reference ---------------------------------------
@@ -57,10 +70,7 @@ TEST_F(RtmTest, AddRouteRefusesANeighbourWhoseLastReferenceWentMeanwhile) {
     FAIL() << "add_route accepted a neighbour whose last reference had gone";
   }
   EXPECT_EQ(added, errc::invalid_handle);
-  rtm::DestInfo di;
-  EXPECT_EQ(rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskAny, &di),
-            errc::not_found);
+  expect_absent(rtm(), b_, "a route with a neighbour refused");
 }
 
 // ---- defect 3: a new route published with no reference ---------------------------
@@ -83,8 +93,7 @@ TEST_F(RtmTest, NewRouteSurvivesAReferenceTakenAndDroppedBeforeItIsLinked) {
   rtm::reclaim_all();
   // Readers of the destination see a live route (ASan: gather reads it).
   rtm::DestInfo di;
-  ASSERT_EQ(rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskAny, &di),
+  ASSERT_EQ(exact(rtm(), b_, rtm::kViewMaskAny, &di),
             errc::ok);
   ASSERT_NE(di.views[0].route.value, 0u);
   rtm::RouteInfo ri;
@@ -113,11 +122,7 @@ TEST_F(RtmTest, AddRouteByAnOwnerDeregisteredMeanwhileIsInvalidHandle) {
   }
   rtm::reclaim_all();
   EXPECT_EQ(added, errc::invalid_handle);
-  rtm::DestInfo di;
-  const errc found = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                                       rtm::kViewMaskAny, &di);
-  EXPECT_EQ(found, errc::not_found) << "a route outlived its owner's deregistration";
-  if (found == errc::ok) rtm().release_dest_info(b_, di);
+  expect_absent(rtm(), b_, "a route outlived its owner's deregistration");
 }
 
 // The owner's handle stays valid (another entity holds it): the route is
@@ -136,11 +141,7 @@ TEST_F(RtmTest, AddRouteByAnOwnerDeregisteredMeanwhileStillReferencedIsInvalidHa
     t.join();
   }
   EXPECT_EQ(added, errc::invalid_handle);
-  rtm::DestInfo di;
-  const errc found = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                                       rtm::kViewMaskAny, &di);
-  EXPECT_EQ(found, errc::not_found) << "a route outlived its owner's deregistration";
-  if (found == errc::ok) rtm().release_dest_info(b_, di);
+  expect_absent(rtm(), b_, "a route outlived its owner's deregistration");
   ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
 }
 
@@ -164,8 +165,7 @@ TEST_F(RtmTest, RouteHandleIsRefusedRightAfterItsLastRelease) {
 TEST_F(RtmTest, DestHandleIsRefusedRightAfterItsLastRelease) {
   rtm::RouteHandle r = add_held(a_, "10.0.0.0/8", 10);
   rtm::DestInfo di;
-  ASSERT_EQ(rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskAny, &di),
+  ASSERT_EQ(exact(rtm(), b_, rtm::kViewMaskAny, &di),
             errc::ok);
   const rtm::DestHandle d = di.dest;
   remove(a_, r);  // the destination's last route: it leaves the map
@@ -278,8 +278,7 @@ TEST_F(RtmTest, HeldDownRouteIsReturnedAsHoldRouteUntilTheHoldEnds) {
   remove(a_, r);  // deleted and released: only the hold keeps it
   rtm::reclaim_all();
   rtm::DestInfo di;
-  ASSERT_EQ(rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskUnicast, &di),
+  ASSERT_EQ(exact(rtm(), b_, rtm::kViewMaskUnicast, &di),
             errc::ok);
   EXPECT_EQ(di.views[0].route.value, 0u);
   EXPECT_EQ(di.views[0].hold_route, r);
