@@ -119,7 +119,7 @@ errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept
 errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   Hold* h = o->holds.find_or_add(e->handle);
   if (h == nullptr) return errc::not_enough_memory;
-  if (!o->counts.try_add_external()) return errc::not_found;
+  if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
   (changed ? h->changed : h->count).fetch_add(1, std::memory_order_relaxed);
   e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
   return errc::ok;
@@ -158,7 +158,7 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   // a release of a destination reference forgets to drop the object's count.
   if (o->kind == HandleKind::dest) return;
 #endif
-  if (o->counts.drop_external()) kill(o);
+  detail::unref_handle(o);
 }
 
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
@@ -336,15 +336,17 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
   return errc::ok;
 }
 
-// Fills *info from destination `d` (protected by the caller) with references
-// for `e`. Nothing is referenced on error.
-errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
-                    DestInfo* info, bool changed) noexcept {
+// One attempt of fill_dest_info on the snapshots it protects now. Sets
+// *stale (and returns not_found) when a route of those snapshots was
+// revoked after they were taken: the caller tries again from the current
+// ones.
+static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t protocol,
+                                ViewSet views, DestInfo* info, bool changed, bool* stale) noexcept {
   RefBatch batch(core, e, changed);
   errc err = errc::ok;
   DestInfo out;
   out.dest.value = batch.add(d, &err);
-  if (err != errc::ok) return err;
+  if (err != errc::ok) return err;  // d revoked: the caller's handle is gone
   out.address = d->address;
   // The lowest bit of last_changed marks infos from get_changed_dests (see
   // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
@@ -371,6 +373,16 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
   const HoldSet* held = gh.protect(d->holds);
+  // A route of a protected snapshot is allocated (the snapshot holds it) but
+  // may have been revoked since (deleted, and its last reference gone):
+  // its reference then fails, and the answer is rebuilt from the current
+  // snapshots, so a route deleted and released before this call is never
+  // returned.
+  auto add_route_ref = [&](Route* r) -> std::uint64_t {
+    const std::uint64_t h = batch.add(r, &err);
+    if (err == errc::not_found) *stale = true;
+    return h;
+  };
   for (int v = 0; v < kMaxViews; ++v) {
     const ViewSet bit = 1u << v;
     if ((views & bit) == 0) continue;
@@ -382,22 +394,33 @@ errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, View
     if (held != nullptr) {
       for (std::uint32_t h = 0; h < held->size; ++h) {
         if (held->entries[h].view != v) continue;
-        // Alive: the protected hold set holds a reference on it.
-        vi.hold_route.value = batch.add(held->entries[h].route, &err);
+        vi.hold_route.value = add_route_ref(held->entries[h].route);
         if (err != errc::ok) return err;
       }
     }
     if (b < 0) continue;
-    // The route is alive: the snapshot holds a reference on it; its owner
-    // is alive: the route holds one.
-    vi.route.value = batch.add(routes[b].route, &err);
+    vi.route.value = add_route_ref(routes[b].route);
     if (err != errc::ok) return err;
+    // Its owner: infallible but for memory, the route we now reference
+    // holds a handle link on it.
     vi.owner.value = batch.add(routes[b].route->owner, &err);
     if (err != errc::ok) return err;
   }
   batch.commit();
   *info = out;
   return errc::ok;
+}
+
+// Fills *info from destination `d` (protected by the caller) with references
+// for `e`. Nothing is referenced on error; not_found if d itself was
+// revoked.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info, bool changed) noexcept {
+  for (;;) {  // lock-free: each retry follows a route's revocation
+    bool stale = false;
+    const errc r = fill_dest_info_once(core, e, d, protocol, views, info, changed, &stale);
+    if (!stale) return r;
+  }
 }
 
 void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n) {
@@ -493,7 +516,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     }
     core.handles.allocate(HandleKind::dest, nd);  // sets nd->handle
     if (nd->handle == 0) {
-      unref_internal(nd);
+      unref_handle(nd);  // the map link it was built with: revoked, then freed
       return nullptr;
     }
     nd->lock.lock();
@@ -503,7 +526,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       inserted = t.map.insert(key, nd);
     } catch (...) {  // out of memory for the map node: give up, unpublished
       nd->lock.unlock();
-      unref_internal(nd);
+      unref_handle(nd);
       return nullptr;
     }
     if (inserted) {
@@ -517,7 +540,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       return nd;
     }
     nd->lock.unlock();
-    unref_internal(nd);  // never published: dies here
+    unref_handle(nd);  // never in the map: revoked here
   }
 }
 
@@ -542,17 +565,29 @@ HoldSet* copy_holds(const HoldSet* h, ViewSet drop) noexcept {
   std::copy(std::begin(h->hold_ms), std::end(h->hold_ms), std::begin(n->hold_ms));
   for (std::uint32_t i = 0; i < h->size; ++i) {
     if ((drop >> h->entries[i].view) & 1u) continue;
-    h->entries[i].route->counts.try_add_internal();  // alive: h holds it
+    // The new set's memory reference; infallible: h holds one.
+    h->entries[i].route->counts.try_add_memory();
     n->entries[n->size++] = h->entries[i];
   }
   return n;
 }
 
-// Publishes d's new hold set. Under d->lock.
+// Publishes d's new hold set (null: none). Under d->lock. The entries of
+// the current set hold handle links on their routes (a held route's handle
+// is valid while it is held): the new set's are taken before the old
+// set's go, so a route held by both never reaches zero in between.
 void publish_holds(Dest* d, HoldSet* next) noexcept {
+  // Infallible: each entry of `next` is either one of the old current set
+  // (which holds a link on its route) or a route being held by hold_route,
+  // still in d's current route set (its table link).
+  if (next != nullptr)
+    for (std::uint32_t i = 0; i < next->size; ++i) next->entries[i].route->counts.try_add_handle();
   HoldSet* old = d->holds.exchange(next, std::memory_order_acq_rel);
   d->last_changed.store(filetime_now(), std::memory_order_relaxed);
-  if (old != nullptr) detail::retire(old);
+  if (old != nullptr) {
+    for (std::uint32_t i = 0; i < old->size; ++i) unref_handle(old->entries[i].route);
+    detail::retire(old);  // its memory references go when no reader holds it
+  }
 }
 
 // Removes a destination with no routes left from its map. Under d->lock.
@@ -607,9 +642,11 @@ void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
   for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
     const std::uint32_t ms = hs->hold_ms[std::countr_zero(rest)];
     if (ms == kInfinite || std::find(armed, armed + n_armed, ms) != armed + n_armed) continue;
-    d->counts.try_add_internal();  // the timer's reference (d is in the map)
+    // The timer's memory reference; infallible: d is in the map (its map
+    // link keeps the memory unit).
+    d->counts.try_add_memory();
     if (!core.timers->arm(now + ms, d, 0, detail::Timers::Kind::hold_expiry)) {
-      unref_internal(d);  // not the last: the map holds d
+      unref_memory(d);  // not the last: the unit is there
       return;
     }
     armed[n_armed++] = ms;
@@ -620,7 +657,9 @@ void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
     const int v = std::countr_zero(rest);
     const std::uint32_t ms = hs->hold_ms[v];
     const std::uint64_t deadline = ms == kInfinite ? UINT64_MAX : now + ms;
-    r->counts.try_add_internal();  // alive: the current set still holds it
+    // The new hold set's memory reference; infallible: the current route
+    // set still holds one.
+    r->counts.try_add_memory();
     next->entries[next->size++] = HoldSet::Entry{r, v, deadline};
   }
   publish_holds(d, next);
@@ -670,7 +709,8 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       std::uint32_t j = 0;
       for (std::uint32_t i = 0; i < s->size; ++i) {
         if (s->routes[i] == r || s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
-        s->routes[i]->counts.try_add_internal();  // alive: the current set holds it
+        // The new set's memory reference; infallible: the current set holds one.
+        s->routes[i]->counts.try_add_memory();
         next->routes[j++] = s->routes[i];
       }
       next->size = j;
@@ -698,10 +738,14 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       removed = true;
     }
   }
-  // The map's reference keeps d alive until the change is queued, so a
-  // registration learns of the destination's deletion too.
+  // The map's link keeps d's handle valid until the change is queued, so a
+  // registration learns of the destination's deletion too (its queue entry
+  // takes a link of its own).
   publish_change(core, d, change);
-  if (removed) unref_internal(d);
+  if (removed) unref_handle(d);
+  // The route's table link: from here on only client references and a
+  // hold entry keep its handle valid. The caller's protection keeps r.
+  unref_handle(r);
   if (flags) *flags = out;
   return errc::ok;
 }
@@ -721,7 +765,7 @@ errc delete_next_hop_obj(Core& core, NextHop* nh) {
   key.length = static_cast<std::uint8_t>(nh->address.length());
   std::memcpy(key.bytes, nh->address.bytes(), 16);
   core.next_hops->remove(key, nh);
-  unref_internal(nh);  // the map's reference; our caller still protects nh
+  unref_handle(nh);  // the map's link; our caller still protects nh
   return errc::ok;
 }
 
@@ -787,7 +831,36 @@ errc write_next_hop(NextHop* nh, const NextHopInfo& info) {
   return errc::ok;
 }
 
-// Deregisters `e` (already out of the registry). Returns references dropped.
+// An object linked to an owner that is deregistering (issue 12): the
+// owner's walk below finds what it owns through the handle table, so an
+// add_route or add_next_hop of another thread of the same entity that
+// passed its caller check before the deregistration must not publish an
+// object the walk then misses. A Dekker pair, made of read-modify-writes
+// on `registered` (so it needs no fence, which TSan cannot model):
+//   (A1) the creator publishes the handle (HandleTable::allocate: a release
+//        store of the slot's handle, after bumping next_unused_), under
+//        the destination lock for a route;
+//   (A2) it then runs a seq_cst CAS true -> true on `registered`
+//        (owner_deregistered); if it finds false, it deletes its object;
+//   (D1) deregistration exchanges `registered` to false (seq_cst, in
+//        deregister_entity / ~Instance);
+//   (D2) deregister_impl then walks the handle table (acquire loads).
+// RMWs of one atomic are totally ordered. If A2 precedes D1, A2 succeeded
+// (a release RMW) and D1 (an acquire RMW) reads from it or from a later
+// RMW of its release sequence: A2 synchronizes-with D1, so A1 happens-
+// before the walk, which finds the handle; its delete waits on the
+// destination lock (or the next hop's) until the creator is done. If D1
+// precedes A2, A2 reads false and the creator deletes the object. Both
+// may happen: each delete checks the state under the lock, the second
+// finds it deleted. So no object outlives its owner's deregistration.
+bool owner_deregistered(Entity* e) noexcept {
+  bool expected = true;
+  return !e->registered.compare_exchange_strong(expected, true, std::memory_order_seq_cst);
+}
+
+// Deregisters `e` (already out of the registry, `registered` exchanged to
+// false: D1). Returns references dropped. The walks are (D2), see
+// owner_deregistered.
 std::int64_t deregister_impl(Core& core, Entity* e) {
   // Its routes and next hops, found through the handle table.
   core.handles.for_each_handle([&](std::uint64_t h) {
@@ -849,7 +922,7 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     if (n <= 0) return;
     dropped += n;
     e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
-    if (o->counts.drop_external(static_cast<std::uint64_t>(n))) detail::kill(o);
+    detail::unref_handle(o, static_cast<std::uint64_t>(n));
   });
   return dropped;
 }
@@ -908,13 +981,13 @@ bool call_event_callback(Entity* t, EventType type, void* ctx1, void* ctx2) noex
 }
 
 // Calls each entity's callback (outside every lock, no guard held), then
-// drops the internal references the caller took to keep them alive.
+// drops the memory references the caller took to keep them alive.
 void notify_entities(std::vector<Entity*>& targets, EventType type, Entity* subject) {
   for (Entity* t : targets) {
     call_event_callback(t, type,
                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(subject->handle)),
                         const_cast<EntityInfo*>(&subject->info));
-    unref_internal(t);
+    unref_memory(t);
   }
 }
 
@@ -985,10 +1058,12 @@ void peek_route_info(Route* r, RouteInfo* info) noexcept {
 // Arms r's expiry timer for r->expiry_at (see Route::expiry_at). Under
 // r->dest->lock. Out of memory: the route does not expire (absorbed).
 void arm_route_expiry(Core& core, Route* r) noexcept {
-  if (!r->counts.try_add_internal()) return;  // the entry's reference (r is live: never fails)
+  // The entry's memory reference. Infallible: r is in its destination (we
+  // hold the lock), so its table link keeps the memory unit.
+  r->counts.try_add_memory();
   const std::uint32_t seq = r->timer_seq + 1;
   if (!core.timers->arm(r->expiry_at, r, seq, Timers::Kind::route_expiry)) {
-    unref_internal(r);  // not the last: the current set holds r
+    unref_memory(r);  // not the last: the unit is there
     return;
   }
   r->timer_seq = seq;
@@ -1047,9 +1122,9 @@ void fire_hold_expiry(Core& core, Dest* d) noexcept {
     HoldSet* next = copy_holds(h, expired);
     if (next == nullptr) {
       // Out of memory: try again in a second (the timer owns a new reference).
-      if (d->counts.try_add_internal() &&
-          !core.timers->arm(now + 1000, d, 0, Timers::Kind::hold_expiry))
-        unref_internal(d);
+      // Infallible: d is in the map (not gone, under its lock).
+      d->counts.try_add_memory();
+      if (!core.timers->arm(now + 1000, d, 0, Timers::Kind::hold_expiry)) unref_memory(d);
       return;
     }
     publish_holds(d, next);
@@ -1060,7 +1135,7 @@ void fire_hold_expiry(Core& core, Dest* d) noexcept {
     }
   }
   publish_change(core, d, change);
-  if (removed) unref_internal(d);
+  if (removed) unref_handle(d);
 }
 
 }  // namespace
@@ -1083,14 +1158,14 @@ void drop_all_holds(Core& core) noexcept {
     bool removed = false;
     {
       std::lock_guard lock(d->lock);
-      if (HoldSet* old = d->holds.exchange(nullptr, std::memory_order_acq_rel)) retire(old);
+      if (d->holds.load(std::memory_order_relaxed) != nullptr) publish_holds(d, nullptr);
       if (!d->gone.load(std::memory_order_relaxed) &&
           !has_live_route(d->routes.load(std::memory_order_relaxed))) {
         remove_empty_dest(d);
         removed = true;
       }
     }
-    if (removed) unref_internal(d);
+    if (removed) unref_handle(d);
   });
 }
 
@@ -1123,13 +1198,13 @@ Instance::~Instance() {
     all.swap(core_->entities);
   }
   for (Entity* e : all) {
-    e->registered.store(false, std::memory_order_release);
+    e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
     {
       std::lock_guard mlock(e->method_mu);
       e->method_cv.notify_all();
     }
     deregister_impl(*core_, e);
-    unref_internal(e);
+    unref_handle(e);  // the registration
   }
   detail::drop_all_holds(*core_);
   detail::reclaim_all_now();
@@ -1204,7 +1279,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     for (Entity* x : core_->entities) {
       if (x->info.family == info.family && x->info.protocol_id == info.protocol_id &&
           x->info.protocol_instance_id == info.protocol_instance_id) {
-        unref_internal(e);
+        unref_handle(e);  // unpublished: revoked and retired here
         lock.unlock();
         give_slot();
         return errc::already_exists;
@@ -1212,7 +1287,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     }
     core_->handles.allocate(HandleKind::entity, e);  // sets e->handle
     if (e->handle == 0) {
-      unref_internal(e);
+      unref_handle(e);
       lock.unlock();
       give_slot();
       return errc::not_enough_memory;
@@ -1220,13 +1295,15 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     try {
       detail::fault_throw();
       core_->entities.push_back(e);
+      // Memory references for the callbacks (a registered entity is never
+      // dead: its registration holds the unit; the check is for form).
       for (Entity* x : core_->entities)
-        if (x != e && x->counts.try_add_internal())
+        if (x != e && x->counts.try_add_memory())
           others.push_back(x);
     } catch (...) {
       std::erase(core_->entities, e);
-      for (Entity* x : others) unref_internal(x);
-      unref_internal(e);
+      for (Entity* x : others) unref_memory(x);
+      unref_handle(e);
       lock.unlock();
       give_slot();
       return errc::not_enough_memory;
@@ -1250,13 +1327,13 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
     auto it = std::find(core_->entities.begin(), core_->entities.end(), e);
     if (it == core_->entities.end()) return errc::invalid_handle;  // a racing deregistration
     core_->entities.erase(it);
-    e->registered.store(false, std::memory_order_seq_cst);  // D1 (see call_event_callback)
+    e->registered.exchange(false, std::memory_order_seq_cst);  // D1 (call_event_callback), (D1) of owner_deregistered
     notify = !core_->tearing_down;
     try {
-      for (Entity* x : core_->entities)
-        if (x->counts.try_add_internal()) others.push_back(x);
+      for (Entity* x : core_->entities)  // memory references for the callbacks
+        if (x->counts.try_add_memory()) others.push_back(x);
     } catch (...) {
-      for (Entity* x : others) unref_internal(x);
+      for (Entity* x : others) unref_memory(x);
       others.clear();
     }
   }
@@ -1287,8 +1364,8 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
   if (notify)
     notify_entities(others, EventType::entity_deregistered, e);
   else
-    for (Entity* x : others) unref_internal(x);
-  unref_internal(e);  // the registration
+    for (Entity* x : others) unref_memory(x);
+  unref_handle(e);  // the registration
   if (still_held) *still_held = dropped;
   return errc::ok;
 }
@@ -1410,14 +1487,17 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       }
       return errc::ok;
     }
-    if (!e->counts.try_add_internal()) return errc::invalid_handle;
+    // The next hop's link on its owner. Fails once e is revoked: another
+    // thread of e completed its deregistration and nothing names e.
+    if (!detail::link_child(e)) return errc::invalid_handle;
     NextHop* nh = detail::nothrow_new<NextHop>(core_, e, info.address, info.interface_index);
     if (nh == nullptr) {
-      unref_internal(e);
+      detail::unlink_child(e);
       return errc::not_enough_memory;
     }
+    gn.assign(nh);  // ours until published; protected before anyone can drop it
     if (errc err = write_next_hop(nh, info); err != errc::ok) {
-      unref_internal(nh);  // unpublished: destroy() drops the owner reference
+      unref_handle(nh);  // unpublished: its revoke and destroy drop the owner links
       return err;
     }
     core_->handles.allocate(HandleKind::next_hop, nh);  // sets nh->handle
@@ -1431,11 +1511,17 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       }
     }
     if (!inserted) {
-      unref_internal(nh);
+      unref_handle(nh);  // its map link: revoked (frees the handle), then retired
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
     }
-    gn.assign(nh);
+    // (A2) for next hops: the handle is published (A1, in allocate); if e
+    // deregistered meanwhile and its walk missed it, undo (see
+    // owner_deregistered).
+    if (detail::owner_deregistered(e)) {
+      delete_next_hop_obj(*core_, nh);
+      return errc::invalid_handle;
+    }
     if (changed) *changed = kNextHopChangeNew;
     if (handle != nullptr) {
       if (errc err = add_ref(e, nh); err != errc::ok) return err;
@@ -1493,7 +1579,10 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   detail::peek_next_hop_info(nh, &out);
   RefBatch batch(*core_, e);
   errc err = errc::ok;
-  out.owner.value = batch.add(nh->owner, &err);  // alive: nh holds it
+  // nh holds a handle link on its owner until nh is revoked (its last
+  // reference went after the lookup: then the handle is gone).
+  out.owner.value = batch.add(nh->owner, &err);
+  if (err == errc::not_found) return errc::invalid_handle;
   if (err != errc::ok) return err;
   if (nh->interface_index == 0) {
     Table& t = core_->table(nh->address.family());
@@ -1538,6 +1627,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   Guard g, gr, gd, gn, gl;
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
+  detail::test_hook("add_route.caller_resolved", e);
   RouteList* into = nullptr;
   if (list) {
     if (errc r = detail::resolve_list(*core_, e, list, gl, &into); r != errc::ok) return r;
@@ -1563,6 +1653,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     neighbour = lookup_as<NextHop>(*core_, info.neighbour.value, gn);
     if (neighbour == nullptr) return errc::invalid_handle;
   }
+  detail::test_hook("add_route.neighbour_found", neighbour);
 
   // Room in the list is reserved before anything is published, so moving
   // the route in afterwards cannot fail; every early return gives it back.
@@ -1580,7 +1671,9 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     reservation.list = into;
   }
 
-  // The new attribute version, with internal references on its next hops.
+  // The new attribute version: a memory reference on each next hop for the
+  // version, and the handle link the route will hold on the hops of its
+  // current version (moved to it below, or given back by discard_data).
   RouteData* data = RouteData::create(info.next_hops.count);
   if (data == nullptr) return errc::not_enough_memory;
   data->pref = info.pref;
@@ -1588,12 +1681,18 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   data->flags1 = info.flags1;
   data->flags = info.flags;
   data->entity_specific_info = info.entity_specific_info;
+  auto discard_data = [](RouteData* rd) {
+    detail::unlink_hops(rd);
+    rd->destroy();
+  };
   for (std::uint16_t i = 0; i < info.next_hops.count; ++i) {
     Guard gh;
     NextHop* nh = lookup_as<NextHop>(*core_, info.next_hops.hops[i].value, gh);
-    if (nh == nullptr || nh->owner != e || !nh->counts.try_add_internal()) {
+    // link_child fails once the next hop is revoked (its last reference
+    // went after the lookup): the handle was no longer valid.
+    if (nh == nullptr || nh->owner != e || !detail::link_child(nh)) {
       data->hop_count = i;  // only the references taken so far
-      data->destroy();
+      discard_data(data);
       return nh == nullptr ? errc::invalid_handle : nh->owner != e ? errc::access_denied
                                                                    : errc::invalid_handle;
     }
@@ -1603,7 +1702,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   Table& t = core_->table(dest.family());
   Dest* d = target ? target->dest : lock_dest_for_update(*core_, t, dest, gd);
   if (d == nullptr) {
-    data->destroy();
+    discard_data(data);
     return errc::not_enough_memory;
   }
   if (target) d->lock.lock();
@@ -1612,7 +1711,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   RouteSet* s = d->routes.load(std::memory_order_relaxed);
   Route* route = target;
   if (route != nullptr && route->state.load(std::memory_order_relaxed) != kRouteStateCreated) {
-    data->destroy();
+    discard_data(data);
     return errc::invalid_handle;  // deleted meanwhile
   }
   if (route == nullptr && !force_new) {
@@ -1633,10 +1732,12 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   best_state(s, &before);
   RouteChangeFlags out = 0;
   ViewSet touched = data->views;
+  bool owner_gone = false;
   if (route != nullptr) {
     if (want_ref) {
+      // Cannot fail but for memory: the route is in d (its table link).
       if (errc r = add_ref(e, route); r != errc::ok) {
-        data->destroy();
+        discard_data(data);
         return r;
       }
     }
@@ -1644,58 +1745,89 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
     // (acquire) can see it.
     RouteData* old = route->data.exchange(data, std::memory_order_acq_rel);
     touched |= old->views;
+    detail::unlink_hops(old);  // the route's links move to the new version's hops
     detail::retire(old);
     d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     gr.assign(route);  // alive: the current set holds it (we are under the lock)
   } else {
+    // Everything that can fail is done before the route's handle is
+    // published (last), and the route is built with the links publishing
+    // needs (its table link, the new set's memory reference), so no other
+    // entity's reference_handles / dereference_handles on the new handle
+    // can bring it to zero.
     RouteSet* next = RouteSet::create(s->size + 1);
-    if (next == nullptr) {
-      data->destroy();
+    auto fail = [&](errc why) {
+      discard_data(data);
+      if (next != nullptr) {
+        next->size = 0;
+        next->destroy();
+      }
       if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
-        unref_internal(d);
+        unref_handle(d);
       }
-      return errc::not_enough_memory;
+      return why;
+    };
+    if (next == nullptr) return fail(errc::not_enough_memory);
+    // The route's links on what it names. d: infallible, d is locked and
+    // not gone, so in the map (its map link keeps the handle side). The
+    // owner: fails once e is revoked (another thread of e completed its
+    // deregistration and nothing names e). The neighbour: found under a
+    // hazard pointer only; fails once revoked (its last reference went).
+    detail::link_child(d);
+    if (!detail::link_child(e)) {
+      detail::unlink_child(d);
+      return fail(errc::invalid_handle);
     }
-    d->counts.try_add_internal();  // the route's reference on its destination
-    e->counts.try_add_internal();  // ... on its owner
-    if (neighbour) neighbour->counts.try_add_internal();
+    if (neighbour != nullptr && !detail::link_child(neighbour)) {
+      detail::unlink_child(e);
+      detail::unlink_child(d);
+      return fail(errc::invalid_handle);
+    }
     route = detail::nothrow_new<Route>(core_, d, e, neighbour, data);
-    if (route != nullptr) core_->handles.allocate(HandleKind::route, route);  // sets ->handle
-    if (route == nullptr || route->handle == 0 ||
-        (want_ref && add_ref(e, route) != errc::ok)) {
-      if (route != nullptr) {
-        route->counts.try_add_internal();
-        unref_internal(route);  // destroy() drops data and the three references
-      } else {
-        data->destroy();
-        unref_internal(neighbour);
-        unref_internal(e);
-        unref_internal(d);
+    if (route == nullptr) {
+      detail::unlink_child(neighbour);
+      detail::unlink_child(e);
+      detail::unlink_child(d);
+      return fail(errc::not_enough_memory);
+    }
+    gr.assign(route);  // ours until published
+    // Unpublished: add_ref's try_add_handle cannot fail (the table link).
+    const errc ref = want_ref ? add_ref(e, route) : errc::ok;
+    if (ref == errc::ok) core_->handles.allocate(HandleKind::route, route);  // sets ->handle
+    if (ref != errc::ok || route->handle == 0) {
+      if (ref == errc::ok && want_ref) {  // give the unpublished reference back
+        route->holds.find(e->handle)->count.fetch_sub(1, std::memory_order_relaxed);
+        e->held[detail::kind_index(HandleKind::route)].fetch_sub(1, std::memory_order_relaxed);
+        unref_handle(route);
       }
+      route->state.store(kRouteStateDeleted, std::memory_order_relaxed);
+      unref_handle(route);  // the table link: revoked; drops the links on d, e, neighbour, hops
+      unref_memory(route);  // the set it never entered: retired; drops data
       next->size = 0;
       next->destroy();
       if (!has_live_route(s) && !has_held_route(d)) {
         remove_empty_dest(d);
-        unref_internal(d);
+        unref_handle(d);
       }
       return errc::not_enough_memory;
     }
+    detail::test_hook("add_route.published", route);
     std::uint32_t j = 0;
     for (std::uint32_t i = 0; i < s->size; ++i) {
       // Deleted entries left by an out-of-memory delete are dropped here.
       if (s->routes[i]->zombie.load(std::memory_order_relaxed)) continue;
-      s->routes[i]->counts.try_add_internal();
+      // The new set's memory reference; infallible: the current set holds one.
+      s->routes[i]->counts.try_add_memory();
       next->routes[j++] = s->routes[i];
     }
-    route->counts.try_add_internal();  // the new set's reference
-    next->routes[j++] = route;
+    next->routes[j++] = route;  // with the memory reference it was built with
     next->size = j;
     out |= kRouteChangeNew;
     if (!has_live_route(s)) out |= kRouteChangeFirst;
-    gr.assign(route);  // alive: the new set holds it
     publish_routes(d, next);
     s = next;
+    owner_gone = detail::owner_deregistered(e);  // (A2), see owner_deregistered
   }
   best_state(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
@@ -1703,7 +1835,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
   // Expiry (see Route::expiry_at): each add restarts or, with kInfinite,
   // cancels it. A new entry is armed only when none is pending or the new
   // time is earlier than the pending one.
-  if (time_to_live == kInfinite) {
+  if (time_to_live == kInfinite || owner_gone) {
     route->expiry_at = 0;
   } else {
     route->expiry_at = core_->timers->now() + time_to_live;
@@ -1712,14 +1844,26 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
       detail::arm_route_expiry(*core_, route);
   }
   lock.unlock();
-  if (into != nullptr) {
+  if (into != nullptr && !owner_gone) {
     detail::move_to_route_list(*core_, into, route);  // consumes the reservation
     reservation.list = nullptr;
   }
   // d is protected (gd, or gr through the route that holds it). If a
-  // concurrent delete already took it out and it died, publish_change finds
-  // it dead and skips it: that deleter published the later change itself.
+  // concurrent delete already took it out and revoked it, publish_change
+  // skips it: that deleter published the later change itself.
   publish_change(*core_, d, change);
+  if (owner_gone) {
+    // The owner deregistered while the route was being linked, and its
+    // walk may have missed the route: undo it (deleted, and the caller's
+    // reference given back unless the walk already dropped it). Readers
+    // may have seen it meanwhile, as a route added and deleted.
+    delete_route_obj(*core_, route, nullptr);
+    if (want_ref) {
+      const std::uint64_t h = route->handle;
+      release_handles(*core_, e, &h, 1, HandleKind::route);
+    }
+    return errc::invalid_handle;
+  }
   *change_flags = out;
   if (want_ref) handle->value = route->handle;  // referenced above
   return errc::ok;
@@ -1741,25 +1885,34 @@ namespace {
 
 // Fills a RouteInfo for route r (protected) with references for e: the
 // values of one attribute version, and a reference on each object named.
+// not_found if r was revoked meanwhile.
 errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
-  RefBatch batch(core, e);
-  errc err = errc::ok;
-  Guard gd;
-  const RouteData* d = gd.protect(r->data);
-  // All alive: r holds its destination, owner and neighbour; d its hops.
-  Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
-  std::size_t n = 3;
-  for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
-  for (std::size_t i = 0; i < n; ++i) {
-    if (named[i] == nullptr) continue;  // no neighbour
-    batch.add(named[i], &err);
+  for (;;) {
+    RefBatch batch(core, e);
+    errc err = errc::ok;
+    Guard gd;
+    const RouteData* d = gd.protect(r->data);
+    // While r is not revoked it holds handle links on its destination,
+    // owner and neighbour, and on the hops of its current version. The
+    // version read here may have been replaced since (its hops' links
+    // moved on), or r revoked: a failed reference retries, or reports r
+    // gone.
+    Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
+    std::size_t n = 3;
+    for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
+    for (std::size_t i = 0; i < n && err == errc::ok; ++i)
+      if (named[i] != nullptr) batch.add(named[i], &err);  // null: no neighbour
+    if (err == errc::not_found) {
+      if (r->counts.revoked()) return errc::not_found;
+      continue;
+    }
     if (err != errc::ok) return err;
+    RouteInfo out;
+    detail::route_info_of(r, d, &out);
+    batch.commit();
+    *info = out;
+    return errc::ok;
   }
-  RouteInfo out;
-  detail::route_info_of(r, d, &out);
-  batch.commit();
-  *info = out;
-  return errc::ok;
 }
 
 void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n) {
@@ -1782,7 +1935,9 @@ errc Instance::get_route_info(EntityHandle caller, RouteHandle handle, RouteInfo
   Route* r = lookup_as<Route>(*core_, handle.value, gr);
   if (r == nullptr) return errc::invalid_handle;
   if (info != nullptr) {
-    if (errc err = fill_route_info(*core_, e, r, info); err != errc::ok) return err;
+    errc err = fill_route_info(*core_, e, r, info);
+    if (err == errc::not_found) return errc::invalid_handle;  // its last reference went meanwhile
+    if (err != errc::ok) return err;
   }
   if (dest_address != nullptr) *dest_address = r->dest->address;
   return errc::ok;
@@ -1950,33 +2105,43 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
   if (d == nullptr) return errc::not_found;
-  const RouteSet* s = gs.protect(d->routes);
-  Route* best = nullptr;
-  PrefInfo best_pref;
-  for (std::uint32_t i = 0; i < s->size; ++i) {
-    Route* r = s->routes[i];
-    if (r->zombie.load(std::memory_order_acquire)) continue;
-    const RouteData* rd = gx.protect(r->data);
-    if ((rd->views & tv) == 0) continue;
-    if (!detail::route_matches(r, rd, flags, criteria, interface_index)) continue;
-    if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
-      best = r;
-      best_pref = rd->pref;
+  for (;;) {  // lock-free: each retry follows a route's revocation
+    const RouteSet* s = gs.protect(d->routes);
+    Route* best = nullptr;
+    PrefInfo best_pref;
+    for (std::uint32_t i = 0; i < s->size; ++i) {
+      Route* r = s->routes[i];
+      if (r->zombie.load(std::memory_order_acquire)) continue;
+      const RouteData* rd = gx.protect(r->data);
+      if ((rd->views & tv) == 0) continue;
+      if (!detail::route_matches(r, rd, flags, criteria, interface_index)) continue;
+      if (best == nullptr || compare_pref(rd->pref, best_pref) < 0) {
+        best = r;
+        best_pref = rd->pref;
+      }
     }
+    if (best == nullptr) return errc::not_found;
+    gr.assign(best);  // alive: s holds it, and gs still protects s
+    // The route's reference first: it fails if the route was revoked
+    // after s was taken (deleted and released), and the search starts
+    // again from the current set; once held, the route's links keep what
+    // its info names.
+    errc err = add_ref(e, best);
+    if (err == errc::not_found) continue;
+    if (err != errc::ok) return err;
+    RouteInfo filled;
+    if (fill_info && criteria != nullptr) {
+      err = fill_route_info(*core_, e, best, &filled);
+      if (err != errc::ok) {
+        const std::uint64_t h = best->handle;
+        release_handles(*core_, e, &h, 1, HandleKind::route);
+        return err;
+      }
+    }
+    route->value = best->handle;
+    if (fill_info && criteria != nullptr) *criteria = filled;
+    return errc::ok;
   }
-  if (best == nullptr) return errc::not_found;
-  gr.assign(best);  // alive: s holds it, and gs still protects s
-  RouteInfo filled;
-  if (fill_info && criteria != nullptr) {
-    if (errc err = fill_route_info(*core_, e, best, &filled); err != errc::ok) return err;
-  }
-  if (errc err = add_ref(e, best); err != errc::ok) {
-    if (fill_info && criteria != nullptr) release_route_info(caller, filled);
-    return err;
-  }
-  route->value = best->handle;
-  if (fill_info && criteria != nullptr) *criteria = filled;
-  return errc::ok;
 }
 
 // ---- reference counting --------------------------------------------------------------

@@ -4,7 +4,8 @@
 //   d->queued  & b — d has an entry in registration i's queue;
 //   d->ignored & b — that entry was ignored (IgnoreChangedDests);
 //   d->marked  & b — d is marked for an ONLY_MARKED_DESTS registration.
-// A queue entry holds one internal reference on d.
+// A queue entry holds one handle link on d (the consumer hands out d's
+// handle, even after d left the map).
 //
 // Producer (a writer, after its change is published in d's route set and
 // d's lock is released):
@@ -63,7 +64,7 @@ void NotifyReg::release_children() noexcept {
   while (queue.dequeue(d)) {
     d->queued.fetch_and(~bit, std::memory_order_acq_rel);
     d->ignored.fetch_and(~bit, std::memory_order_acq_rel);
-    unref_internal(d);
+    unref_handle(d);  // the entry's link
   }
   // Clear this slot's marks before the slot can be reused.
   if (flags & kNotifyOnlyMarkedDests) {
@@ -76,7 +77,7 @@ void NotifyReg::release_children() noexcept {
   // release: the cleared bits are visible to the next registration that
   // takes the slot (acquire in register_for_change_notification).
   table->slots_taken.fetch_and(~bit, std::memory_order_release);
-  unref_internal(owner);
+  unref_memory(owner);
 }
 
 namespace {
@@ -130,7 +131,9 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
       continue;
     d->ignored.fetch_and(~b, std::memory_order_acq_rel);               // P1
     if (d->queued.fetch_or(b, std::memory_order_acq_rel) & b) continue;  // P2
-    if (!d->counts.try_add_internal()) {  // dead: a later deleter published it
+    // The entry's link. Fails only once d is revoked: out of the map and
+    // unreferenced, so the deleter that took it out published the change.
+    if (!d->counts.try_add_handle()) {
       d->queued.fetch_and(~b, std::memory_order_acq_rel);
       continue;
     }
@@ -142,11 +145,11 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
     }
     if (!queued) {  // out of memory: this registration misses the change
       d->queued.fetch_and(~b, std::memory_order_acq_rel);
-      unref_internal(d);
+      unref_handle(d);
       continue;
     }
     if (r->size.fetch_add(1, std::memory_order_acq_rel) == 0 && r->owner->callback &&
-        r->counts.try_add_internal())
+        r->counts.try_add_memory())  // fails only if r is dead: no signal
       signals[nsignals++] = Signal{r};
   }
   // Callbacks run after every queue is updated, with no lock and no hazard
@@ -154,7 +157,7 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
   // so a callback that calls the API again, to any depth, holds nothing of
   // this call. The pending call owns the reference taken above.
   for (int i = 0; i < nsignals; ++i)
-    if (!defer_call(&signal_registration, signals[i].reg)) unref_internal(signals[i].reg);
+    if (!defer_call(&signal_registration, signals[i].reg)) unref_memory(signals[i].reg);
 }
 
 // A deferred change signal (see publish_change): runs r's owner's callback
@@ -165,7 +168,7 @@ void signal_registration(void* arg) noexcept {
     call_event_callback(r->owner, EventType::change_notification,
                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(r->handle)),
                         r->context);
-  unref_internal(r);
+  unref_memory(r);
 }
 
 // Takes registration r out of its table (no new entries after producers
@@ -175,7 +178,7 @@ void deregister_notification(NotifyReg* r) {
   if (!r->active.compare_exchange_strong(expected, false, std::memory_order_acq_rel)) return;
   NotifyReg* self = r;
   r->table->regs[r->slot].compare_exchange_strong(self, nullptr, std::memory_order_acq_rel);
-  unref_internal(r);
+  unref_handle(r);  // the registration: its handle is refused from here on
 }
 
 }  // namespace detail
@@ -221,7 +224,7 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
                                             std::memory_order_acq_rel))
       break;
   }
-  if (!e->counts.try_add_internal()) {
+  if (!e->counts.try_add_memory()) {  // the registration's reference on its owner
     t.slots_taken.fetch_and(~(1u << slot), std::memory_order_release);
     return errc::invalid_handle;
   }
@@ -230,10 +233,10 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
   if (r == nullptr || r->handle == 0) {
     if (r != nullptr) {
       r->active.store(false, std::memory_order_relaxed);
-      unref_internal(r);  // finalized later: frees the slot, drops the owner
+      unref_handle(r);  // finalized later: frees the slot, drops the owner
     } else {
       t.slots_taken.fetch_and(~(1u << slot), std::memory_order_release);
-      unref_internal(e);
+      unref_memory(e);
     }
     return errc::not_enough_memory;
   }
@@ -281,7 +284,7 @@ errc Instance::get_changed_dests(EntityHandle caller, NotifyHandle notify, std::
     r->size.fetch_sub(1, std::memory_order_acq_rel);
     d->queued.fetch_and(~r->bit, std::memory_order_acq_rel);         // C2
     if (d->ignored.fetch_and(~r->bit, std::memory_order_acq_rel) & r->bit) {  // C3
-      detail::unref_internal(d);
+      detail::unref_handle(d);
       continue;
     }
     // d is alive: we own the entry's reference. The info takes references
@@ -303,15 +306,15 @@ errc Instance::get_changed_dests(EntityHandle caller, NotifyHandle notify, std::
           r->size.fetch_add(1, std::memory_order_acq_rel);
         } else {
           d->queued.fetch_and(~r->bit, std::memory_order_acq_rel);
-          detail::unref_internal(d);
+          detail::unref_handle(d);
         }
       } else {
-        detail::unref_internal(d);  // a producer re-queued it meanwhile
+        detail::unref_handle(d);  // a producer re-queued it meanwhile
       }
       break;
     }
     infos[n].changed_by = notify;
-    detail::unref_internal(d);
+    detail::unref_handle(d);
     ++n;
   }
   *count = n;

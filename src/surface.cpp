@@ -35,7 +35,8 @@ using detail::handle_kind;
 using detail::lookup_as;
 using detail::resolve_caller;
 using detail::target_views;
-using detail::unref_internal;
+using detail::unref_handle;
+using detail::unref_memory;
 
 namespace detail {
 
@@ -45,7 +46,7 @@ void delete_enum_obj(EnumObj* en) noexcept {
     if (en->deleted) return;  // a racing delete won
     en->deleted = true;
   }
-  unref_internal(en);  // the creation reference: kills it, freeing the handle
+  unref_handle(en);  // the creation reference: revokes it, freeing the handle
 }
 
 errc resolve_list(Core& core, Entity* e, RouteListHandle h, Guard& g, RouteList** out) noexcept {
@@ -65,7 +66,7 @@ void delete_route_list_obj(Core& core, RouteList* l) noexcept {
     l->routes.clear();
     l->routes.shrink_to_fit();
   }
-  unref_internal(l);  // the creation reference
+  unref_handle(l);  // the creation reference
 }
 
 errc reserve_route_list_slot(Core& core, RouteList* l) noexcept {
@@ -185,13 +186,13 @@ errc snapshot_dests(Core& core, Family family, const EnumStart& st,
 
 // Creates an enumeration object with its handle; null with *err set.
 EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
-  if (!e->counts.try_add_internal()) {  // the enumeration's reference on its owner
+  if (!e->counts.try_add_memory()) {  // the enumeration's reference on its owner
     *err = errc::invalid_handle;
     return nullptr;
   }
   EnumObj* en = detail::nothrow_new<EnumObj>(&core, e, kind);
   if (en == nullptr) {
-    unref_internal(e);
+    unref_memory(e);
     *err = errc::not_enough_memory;
     return nullptr;
   }
@@ -202,7 +203,7 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
 errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
   core.handles.allocate(HandleKind::enumeration, en);  // sets en->handle
   if (en->handle == 0) {
-    unref_internal(en);
+    unref_handle(en);
     return errc::not_enough_memory;
   }
   out->value = en->handle;
@@ -321,7 +322,7 @@ errc Instance::create_dest_enum(EntityHandle caller, ViewSet views, EnumFlags fl
   en->flags = flags;
   en->protocol = protocol;
   if (errc r = snapshot_dests(*core_, e->info.family, st, &en->items); r != errc::ok) {
-    unref_internal(en);
+    unref_handle(en);
     return r;
   }
   return publish_enum(*core_, en, out);
@@ -413,11 +414,11 @@ errc Instance::create_route_enum(EntityHandle caller, DestHandle dest, ViewSet v
     try {
       live_route_handles(d, &en->pending);
     } catch (...) {
-      unref_internal(en);
+      unref_handle(en);
       return errc::not_enough_memory;
     }
   } else if (errc r = snapshot_dests(*core_, e->info.family, st, &en->items); r != errc::ok) {
-    unref_internal(en);
+    unref_handle(en);
     return r;
   }
   return publish_enum(*core_, en, out);
@@ -514,7 +515,7 @@ errc Instance::create_next_hop_enum(EntityHandle caller, EnumFlags flags,
     });
     en->items.reserve(found.size());
   } catch (...) {
-    unref_internal(en);
+    unref_handle(en);
     return errc::not_enough_memory;
   }
   for (const auto& f : found) en->items.push_back(f.second);
@@ -581,15 +582,15 @@ errc Instance::create_route_list(EntityHandle caller, RouteListHandle* out) {
   Entity* e = nullptr;
   if (errc r = resolve_caller(*core_, caller, g, &e); r != errc::ok) return r;
   if (out == nullptr) return errc::invalid_parameter;
-  if (!e->counts.try_add_internal()) return errc::invalid_handle;
+  if (!e->counts.try_add_memory()) return errc::invalid_handle;  // the list's, on its owner
   RouteList* l = detail::nothrow_new<RouteList>(core_, e);
   if (l == nullptr) {
-    unref_internal(e);
+    unref_memory(e);
     return errc::not_enough_memory;
   }
   core_->handles.allocate(HandleKind::route_list, l);  // sets l->handle
   if (l->handle == 0) {
-    unref_internal(l);
+    unref_handle(l);
     return errc::not_enough_memory;
   }
   out->value = l->handle;
@@ -670,7 +671,7 @@ errc Instance::create_route_list_enum(EntityHandle caller, RouteListHandle list,
     en->pending.reserve(l->routes.size());
     for (Route* r : l->routes) en->pending.push_back(r->handle);
   } catch (...) {
-    unref_internal(en);
+    unref_handle(en);
     return errc::not_enough_memory;
   }
   return publish_enum(*core_, en, out);
@@ -772,7 +773,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
   Entity* t = nullptr;
   {
     // No hazard pointer is held across the methods (they may invoke methods
-    // again, to any depth): the guards go with this block, and an internal
+    // again, to any depth): the guards go with this block, and a memory
     // reference keeps the callee alive.
     Guard g, gt;
     Entity* e = nullptr;
@@ -785,7 +786,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
       const auto i = static_cast<unsigned>(std::countr_zero(c.method_type));
       if (i >= t->methods.size() || !t->methods[i]) return errc::invalid_parameter;
     }
-    if (!t->counts.try_add_internal()) return errc::invalid_handle;  // dead: deregistered
+    if (!t->counts.try_add_memory()) return errc::invalid_handle;  // dead: deregistered
   }
   {
     std::unique_lock lock(t->method_mu);
@@ -796,7 +797,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
     --t->methods_waiting;
     if (!t->registered.load(std::memory_order_acquire)) {
       lock.unlock();
-      detail::unref_internal(t);
+      detail::unref_memory(t);
       return errc::invalid_handle;
     }
     ++t->methods_active;
@@ -815,7 +816,7 @@ errc Instance::invoke_methods(EntityHandle caller, EntityHandle callee,
     std::lock_guard lock(t->method_mu);
     if (--t->methods_active == 0) t->method_cv.notify_all();
   }
-  detail::unref_internal(t);
+  detail::unref_memory(t);
   return errc::ok;
 }
 

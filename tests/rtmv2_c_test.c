@@ -1693,7 +1693,8 @@ static void test_route_locks(void) {
   CHECK_RC(RtmUpdateAndUnlockRoute(a, r, INFINITE, NULL, 0, NULL, &f), NO_ERROR);
   CHECK_RC(RtmIsBestRoute(b, r, &best), NO_ERROR); CHECK(best == (UC | MC));
   CHECK_RC(RtmDeleteRouteToDest(a, r, &f), NO_ERROR);
-  CHECK_RC(RtmReleaseRoutes(a, 1, &r), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r), INVP);
+  /* Deleted and its last reference released: the handle is refused at once (REFERENCE.md). */
+  CHECK_RC(RtmReleaseRoutes(a, 1, &r), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r), INVH);
   CHECK_RC(RtmReleaseNextHops(a, 1, &nh), NO_ERROR);
   CHECK_RC(RtmDeregisterEntity(b), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
   free(di);
@@ -1826,7 +1827,9 @@ static void test_hold(void) {
   CHECK(di->ViewInfo[0].NumRoutes == 0 && di->ViewInfo[0].HoldRoute == rb2);
   CHECK_RC(RtmReleaseDestInfo(b, di), NO_ERROR);
   rbs[0] = rb1; rbs[1] = rb2; rbs[2] = rb3;
-  CHECK_RC(RtmReleaseRoutes(b, 3, rbs), NO_ERROR); CHECK_RC(RtmReleaseRoutes(b, 3, rbs), INVP);
+  /* rb1 and rb3 are deleted and no longer held: their last release makes their handles
+   * invalid at once (REFERENCE.md). */
+  CHECK_RC(RtmReleaseRoutes(b, 3, rbs), NO_ERROR); CHECK_RC(RtmReleaseRoutes(b, 3, rbs), INVH);
   /* A finite time to live is accepted (expiry: C++ tests, with an injectable clock). */
   f = 0;
   CHECK_RC(RtmAddRouteToDest(a, &rt, &t, route_info(10, 1, UC, NULL), 3600000, NULL, 0, NULL, &f),

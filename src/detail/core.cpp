@@ -51,8 +51,9 @@ Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
 
 // ---- objects ----------------------------------------------------------------------
 
-Object::Object(Core* c, HandleKind k, std::uint64_t internal) noexcept
-    : core(c), kind(k), counts(0, internal) {
+Object::Object(Core* c, HandleKind k, std::uint64_t handle_links,
+               std::uint64_t memory_refs) noexcept
+    : core(c), kind(k), counts(handle_links, memory_refs) {
   c->ref();
   g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
 }
@@ -66,24 +67,53 @@ void Object::destroy() noexcept {
   c->unref();
 }
 
-void kill(Object* o) noexcept {
+// The revoker is the one thread whose CAS made the handle side zero; its
+// acquire on that CAS sees every use made under the links just dropped.
+// The object stays allocated throughout: the memory unit goes last.
+void revoke(Object* o) noexcept {
   if (o->handle != 0) o->core->handles.free(o->handle);
-  retire(o);
+  o->revoke_children();
+  unref_memory(o);
 }
 
-void unref_internal(Object* o) noexcept {
-  if (o != nullptr && o->counts.drop_internal()) kill(o);
+void unref_handle(Object* o, std::uint64_t n) noexcept {
+  if (o != nullptr && o->counts.drop_handle(n)) revoke(o);
+}
+
+void unref_memory(Object* o) noexcept {
+  if (o != nullptr && o->counts.drop_memory()) retire(o);
+}
+
+bool link_child(Object* o) noexcept {
+  if (!o->counts.try_add_handle()) return false;
+  // Infallible: o's handle side is not revoked (we hold a link on it), so
+  // it still holds the memory unit.
+  o->counts.try_add_memory();
+  return true;
+}
+
+void unlink_child(Object* o) noexcept {
+  unref_handle(o);  // first: the memory reference keeps o for a revoke this causes
+  unref_memory(o);
+}
+
+void unlink_hops(const RouteData* d) noexcept {
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) unref_handle(d->hops[i]);
 }
 
 CBlockHooks g_c_block_hooks;
 
+// Registration: one handle link.
 Entity::Entity(Core* c, const EntityInfo& i, const RegnProfile& p, EventCallback cb,
                std::vector<EntityMethod> m, int slot) noexcept
     : Object(c, HandleKind::entity, 1), info(i), profile(p), callback(std::move(cb)),
       methods(std::move(m)), opaque_slot(slot) {}
 
+// Map membership: one handle link. The caller has taken the links on `o`.
 NextHop::NextHop(Core* c, Entity* o, const NetAddress& a, std::uint32_t ifindex) noexcept
     : Object(c, HandleKind::next_hop, 1), owner(o), address(a), interface_index(ifindex) {}
+
+void NextHop::revoke_children() noexcept { unref_handle(owner); }
 
 void NextHop::release_children() noexcept {
   // A reader may still hold a hazard on the version it protected through
@@ -91,7 +121,7 @@ void NextHop::release_children() noexcept {
   if (NextHopData* d = data.load(std::memory_order_acquire)) retire(d);
   if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
     g_c_block_hooks.free(b);
-  unref_internal(owner);
+  unref_memory(owner);
 }
 
 RouteData* RouteData::create(std::uint16_t hop_count) noexcept {
@@ -105,13 +135,25 @@ RouteData* RouteData::create(std::uint16_t hop_count) noexcept {
 }
 
 void RouteData::destroy() noexcept {
-  for (std::uint16_t i = 0; i < hop_count; ++i) unref_internal(hops[i]);
+  for (std::uint16_t i = 0; i < hop_count; ++i) unref_memory(hops[i]);
   this->~RouteData();
   ::operator delete(this);
 }
 
+// The table link (handle side) and the memory reference of the first set
+// it goes into. The caller has taken both kinds of link on d, o and n, and
+// the handle links on rd's hops.
 Route::Route(Core* c, Dest* d, Entity* o, NextHop* n, RouteData* rd) noexcept
-    : Object(c, HandleKind::route, 0), dest(d), owner(o), neighbour(n), data(rd) {}
+    : Object(c, HandleKind::route, 1, 1), dest(d), owner(o), neighbour(n), data(rd) {}
+
+void Route::revoke_children() noexcept {
+  // The last version: no update runs once the route left its destination
+  // (add_route checks the state under the lock that delete holds).
+  unlink_hops(data.load(std::memory_order_acquire));
+  unref_handle(neighbour);
+  unref_handle(owner);
+  unref_handle(dest);
+}
 
 void Route::release_children() noexcept {
   // A reader may still hold a hazard on the data it protected through this
@@ -119,9 +161,9 @@ void Route::release_children() noexcept {
   if (RouteData* d = data.load(std::memory_order_acquire)) retire(d);
   if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
     g_c_block_hooks.free(b);
-  unref_internal(neighbour);
-  unref_internal(owner);
-  unref_internal(dest);
+  unref_memory(neighbour);
+  unref_memory(owner);
+  unref_memory(dest);
 }
 
 RouteSet* RouteSet::create(std::uint32_t n) noexcept {
@@ -140,15 +182,18 @@ RouteSet* RouteSet::shared_empty() noexcept {
 }
 
 void RouteSet::destroy() noexcept {
-  for (std::uint32_t i = 0; i < size; ++i) unref_internal(routes[i]);
+  for (std::uint32_t i = 0; i < size; ++i) unref_memory(routes[i]);
   this->~RouteSet();
   ::operator delete(this);
 }
 
+// Map membership: one handle link.
 Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
     : Object(c, HandleKind::dest, 1), table(t), address(a), routes(empty) {}
 
 void Dest::release_children() noexcept {
+  // No handle links to drop at the revoke: a current hold entry holds its
+  // route, which holds d, so d's current hold set is empty by then.
   RouteSet* s = routes.load(std::memory_order_acquire);
   if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
   if (HoldSet* h = holds.load(std::memory_order_acquire)) retire(h);
@@ -156,19 +201,19 @@ void Dest::release_children() noexcept {
 }
 
 void HoldSet::destroy() noexcept {
-  for (std::uint32_t i = 0; i < size; ++i) unref_internal(entries[i].route);
+  for (std::uint32_t i = 0; i < size; ++i) unref_memory(entries[i].route);
   delete this;
 }
 
 EnumObj::EnumObj(Core* c, Entity* o, Kind k) noexcept
     : Object(c, HandleKind::enumeration, 1), owner(o), kind(k) {}
 
-void EnumObj::release_children() noexcept { unref_internal(owner); }
+void EnumObj::release_children() noexcept { unref_memory(owner); }
 
 RouteList::RouteList(Core* c, Entity* o) noexcept
     : Object(c, HandleKind::route_list, 1), owner(o) {}
 
-void RouteList::release_children() noexcept { unref_internal(owner); }
+void RouteList::release_children() noexcept { unref_memory(owner); }
 
 // ---- keys ---------------------------------------------------------------------------
 

@@ -1,35 +1,52 @@
 // detail/core.h — the objects of an instance and the machinery they share.
 //
-// Object graph (arrows are internal references, counted in SplitCount::internal):
+// Object graph. Every arrow is a reference on the pointee; "H" arrows are
+// handle-side links, "M" memory-side ones (detail/refcount.h):
 //
-//   map cell ──> Dest <── Route ──> Entity (owner)
-//                 │        │  └───> NextHop (neighbour) ──> Entity (owner)
-//                 │        └──> RouteData (current version) ──> NextHop...
-//                 │   (NextHop ──> NextHopData: its current version)
-//                 └──> RouteSet (current) ──> Route...
+//   map cell ─H─> Dest <─H+M── Route ─H+M─> Entity (owner)
+//                  │            │  └─H+M─> NextHop (neighbour) ─H+M─> Entity
+//                  │            ├─M─> RouteData (current and old versions) ─M─> NextHop...
+//                  │            └─H─> NextHop... (the hops of its current version)
+//                  ├─M─> RouteSet (current and old) ─M─> Route...
+//                  └─M─> HoldSet (current and old) ─M─> Route...; current entries ─H─> Route
+//   NextHop ─M─> NextHopData (its current attribute version; old ones retired)
 //
-// - A Dest is in its table's map from creation until its last route is
-//   deleted; membership is one internal reference.
-// - A RouteSet is an immutable snapshot of a destination's routes, replaced
-//   copy-on-write under the destination's lock and retired through hazard
-//   pointers; it holds one internal reference on each of its routes, dropped
-//   when the set is destroyed — i.e. after every reader that could still
-//   see the set has let go of it. That is what makes "take a reference on a
-//   route found in a set" safe without re-validation.
+// - A Dest is in its table's map from creation until its last route (and
+//   held route) is gone; membership is one handle link. A changed-
+//   destination queue entry is one handle link too (the consumer hands out
+//   its handle).
+// - A Route is in its destination from add_route until delete_route: one
+//   handle link (the "table link"), taken at construction. Each RouteSet
+//   snapshot holds a memory reference on each of its routes, dropped when
+//   the set is destroyed — after every reader that could still see the set
+//   has let go of it — so a route found in a set is readable; a client
+//   reference on it (add_ref) can fail once it is revoked, and readers then
+//   retry from the current set or skip it.
 // - A RouteData is an immutable version of a route's attributes, replaced
-//   under the destination lock and retired through hazard pointers.
-// - Every handle the library gives out is one external reference plus one
-//   count on the receiving entity's Hold record on that object, so a
+//   under the destination lock and retired through hazard pointers; each
+//   version holds memory references on its hops, the route holds handle
+//   links on the hops of its current version (moved at each replacement,
+//   under the destination lock; a route that is not in its destination is
+//   never updated, so the version it has when revoked is its last).
+// - A hold-down entry of the destination's current HoldSet is a handle link
+//   on its route (moved at publish_holds); every HoldSet snapshot holds
+//   memory references on its routes. Cycle: dest -> hold entry -> route ->
+//   dest; broken by the hold's expiry, or drop_all_holds at teardown.
+// - Every handle the library gives out is one handle-side reference plus
+//   one count on the receiving entity's Hold record on that object, so a
 //   release by an entity that holds nothing is detected (Hold count 0) and
 //   refused with no count touched.
-// - When an object's counts both reach zero it is killed: its handle is
-//   invalidated (HandleTable::free) and it is retired; destroy() then drops
-//   its own internal references (which may kill more objects).
-// - Every object holds one reference on its Core, so the Core (handle table,
-//   and its Table objects: registration slots) outlives objects still
-//   waiting in some thread's retired array after the Instance is gone. Only
-//   the libcds maps and the LPM index go at teardown (Core::destroy_tables);
-//   a Table's memory goes with the Core.
+// - When an object's handle side reaches zero it is revoked (revoke()): its
+//   handle is invalidated at once (HandleTable::free), so every call given
+//   it refuses it, and it drops its handle-side links on its children
+//   (revoke_children, which may revoke them in turn). When its memory side
+//   reaches zero it is retired; destroy() drops its memory references
+//   (release_children). Enumerations, route lists and notification
+//   registrations have one handle link (their creation or registration)
+//   and hold memory references only on their owner.
+// - Every object holds one reference on its Core, so the Core (handle table)
+//   outlives objects still waiting in some thread's retired array after the
+//   Instance is gone.
 #pragma once
 
 #include <atomic>
@@ -57,6 +74,7 @@ class Entity;
 class Dest;
 class Route;
 class NextHop;
+class RouteData;
 class RouteList;
 class Timers;
 
@@ -102,7 +120,10 @@ constexpr int kind_index(HandleKind k) noexcept { return static_cast<int>(k); }
 
 class Object : public Reclaimable {
  public:
-  Object(Core* core, HandleKind kind, std::uint64_t internal) noexcept;
+  // Starts with `handle_links` handle-side links (what publishing the
+  // object needs) and `memory_refs` memory references.
+  Object(Core* core, HandleKind kind, std::uint64_t handle_links,
+         std::uint64_t memory_refs = 0) noexcept;
   ~Object() override = default;
 
   void destroy() noexcept final;
@@ -114,15 +135,30 @@ class Object : public Reclaimable {
   HoldList holds;
 
  protected:
-  // Drops the object's internal references on others.
+  friend void revoke(Object* o) noexcept;
+  // Drops the object's handle-side links on others (at its revoke).
+  virtual void revoke_children() noexcept {}
+  // Drops the object's memory references on others (at its destruction).
   virtual void release_children() noexcept {}
 };
 
-// Drops one internal reference on o; kills it if that was the last.
-void unref_internal(Object* o) noexcept;
-// Kills an object whose counts just became dead: invalidates its handle
-// and retires it.
-void kill(Object* o) noexcept;
+// Drops n handle-side references on o (null: no-op); revokes it if that
+// was the last.
+void unref_handle(Object* o, std::uint64_t n = 1) noexcept;
+// Drops one memory reference on o (null: no-op); retires it if that was
+// the last.
+void unref_memory(Object* o) noexcept;
+// Revokes an object whose handle side just reached zero: invalidates its
+// handle, drops its handle-side links, then the memory unit.
+void revoke(Object* o) noexcept;
+// Drops the handle-side links a route holds on the hops of version d.
+void unlink_hops(const RouteData* d) noexcept;
+// Takes a child link on o: a handle link and a memory reference (what a
+// route holds on its destination, owner and neighbour, a next hop on its
+// owner). False, with nothing taken, if o is revoked.
+bool link_child(Object* o) noexcept;
+// Drops what link_child took (null: no-op).
+void unlink_child(Object* o) noexcept;
 
 class Entity final : public Object {
  public:
@@ -169,7 +205,7 @@ class NextHop final : public Object {
  public:
   NextHop(Core* core, Entity* owner, const NetAddress& address, std::uint32_t ifindex) noexcept;
 
-  Entity* const owner;  // internal reference
+  Entity* const owner;  // handle link and memory reference
   const NetAddress address;
   const std::uint32_t interface_index;
 
@@ -190,6 +226,7 @@ class NextHop final : public Object {
   std::atomic<NextHopData*> data{nullptr};
 
  private:
+  void revoke_children() noexcept override;
   void release_children() noexcept override;
 };
 
@@ -205,7 +242,7 @@ class RouteData final : public Reclaimable {
   std::uint16_t flags = 0;
   void* entity_specific_info = nullptr;
   std::uint16_t hop_count = 0;
-  NextHop* hops[1];  // hop_count entries, each an internal reference
+  NextHop* hops[1];  // hop_count entries, each a memory reference
 
  private:
   RouteData() = default;
@@ -215,9 +252,10 @@ class Route final : public Object {
  public:
   Route(Core* core, Dest* dest, Entity* owner, NextHop* neighbour, RouteData* data) noexcept;
 
-  Dest* const dest;          // internal reference
-  Entity* const owner;       // internal reference
-  NextHop* const neighbour;  // internal reference or null
+  // Each a handle link (until the route is revoked) and a memory reference.
+  Dest* const dest;
+  Entity* const owner;
+  NextHop* const neighbour;  // or null
   std::atomic<RouteData*> data;
   // kRouteStateDeleted once deleted (what get_route_info reports). Readers
   // of a route set do not look at it: membership of the snapshot they
@@ -251,6 +289,7 @@ class Route final : public Object {
   std::atomic<bool> listed{false};
 
  private:
+  void revoke_children() noexcept override;
   void release_children() noexcept override;
 };
 
@@ -266,7 +305,7 @@ class RouteSet final : public Reclaimable {
   void destroy() noexcept override;
 
   std::uint32_t size = 0;
-  Route* routes[1];  // `size` entries, each an internal reference
+  Route* routes[1];  // `size` entries, each a memory reference
 
  private:
   RouteSet() = default;
@@ -278,8 +317,9 @@ class Table;
 // the destination lock and retired through hazard pointers (like a
 // RouteSet). `hold_ms[v]` is the hold time asked for view v (0: none);
 // each entry keeps a deleted former best route of one view, with one
-// internal reference, until `deadline` (the instance clock's ms;
-// UINT64_MAX: never).
+// memory reference (and, while the set is current, one handle link: see
+// publish_holds), until `deadline` (the instance clock's ms; UINT64_MAX:
+// never).
 class HoldSet final : public Reclaimable {
  public:
   struct Entry {
@@ -333,7 +373,7 @@ class EnumObj final : public Object {
   enum class Kind { dests, routes, next_hops, list_routes };
   EnumObj(Core* core, Entity* owner, Kind kind) noexcept;
 
-  Entity* const owner;  // internal reference
+  Entity* const owner;  // memory reference
   const Kind kind;
   std::mutex mu;
   ViewSet views = 0;
@@ -360,7 +400,7 @@ class EnumObj final : public Object {
 class RouteList final : public Object {
  public:
   RouteList(Core* core, Entity* owner) noexcept;
-  Entity* const owner;  // internal reference
+  Entity* const owner;  // memory reference
   std::vector<Route*> routes;
   bool deleted = false;       // under list_mu
   std::size_t reserved = 0;   // capacity promised to add_route calls in flight (list_mu)

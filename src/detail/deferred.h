@@ -17,7 +17,7 @@
 
 namespace rtm::detail {
 
-// fn(arg) owns what `arg` keeps alive (e.g. an internal reference).
+// fn(arg) owns what `arg` keeps alive (e.g. a memory reference).
 using DeferredFn = void (*)(void* arg) noexcept;
 
 // Queues fn(arg) for the end of the calling thread's outermost API call.

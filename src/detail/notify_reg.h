@@ -3,7 +3,7 @@
 // The queue is libcds' Michael–Scott queue under hazard pointers (lock-free,
 // multi-producer multi-consumer): producers are the writer threads, the
 // consumer any thread that calls get_changed_dests. Each entry is a
-// Dest* carrying one internal reference on the destination. The protocol
+// Dest* carrying one handle link on the destination. The protocol
 // that keeps a destination in a queue at most once is in src/notify.cpp.
 #pragma once
 
@@ -21,7 +21,7 @@ class NotifyReg final : public Object {
   NotifyReg(Core* core, Entity* owner, Table* table, int slot, ViewSet views, std::uint32_t flags,
             void* context) noexcept;
 
-  Entity* const owner;  // internal reference
+  Entity* const owner;  // memory reference
   Table* const table;
   const int slot;
   const std::uint32_t bit;  // 1u << slot

@@ -10,7 +10,7 @@
 //              p  = guard.protect(gp->cell)  // publish hazard on object, reload
 //              -> p (null if the cell was cleared)
 //   remove(k): cell.store(null) (seq_cst), then map.erase(k), then the caller
-//              drops the map's internal reference (which may retire p).
+//              drops the map's handle link (which may retire p).
 //
 // Why that is safe: if find's reload still saw p, its hazard was published
 // before remove() cleared the cell, hence before the object could be

@@ -1,27 +1,47 @@
 // detail/refcount.h — split reference counts on one double-width atomic.
 //
-// State: {external, internal} in one 16-byte boost::atomic, updated with
+// What keeps a HANDLE valid is counted apart from what keeps MEMORY
+// allocated (issue 12: a handle whose last reference went must be refused
+// at once, not when reclamation happens to free the object).
+//
+// State: {handle, memory} in one 16-byte boost::atomic, updated with
 // cmpxchg16b (-mcx16; the static_assert below fails the build if the type
 // would silently fall back to Boost's lock pool).
-//   external — references handed out to entities (handles in infos, route
-//              handles from add_route, reference_handles ...);
-//   internal — references the table holds: map membership, route sets,
-//              a route's reference on its destination, owner and next hops,
-//              queue entries.
-// The object is dead when both reach zero. The CAS that makes both zero
-// also stores internal = kDead in the same step, so exactly one thread
-// observes the transition and retires the object: it is retired once.
-// Once dead, nothing can revive it: try_add_* fails on kDead and drop_*
-// on a dead object is a no-op that returns false.
+//   handle — client references (handles in infos, route handles from
+//            add_route, reference_handles ...) plus the semantic links that
+//            make the object part of the table: map membership, a route
+//            being in its destination, a current hold-down entry, a queued
+//            changed destination, a route's link to its destination, owner,
+//            neighbour and current next hops, a next hop's link to its
+//            owner, an entity's registration;
+//   memory — transient references that only keep the object allocated:
+//            route sets and route-data versions awaiting hazard-pointer
+//            reclamation, old hold sets, timer entries, callbacks in
+//            flight, plus one unit for the handle side as long as it is not
+//            revoked.
+// Two transitions, each taken by exactly one thread at one CAS:
+//   revoke — the CAS that makes `handle` zero stores kRevoked instead.
+//            try_add_handle fails from then on. The revoker frees the
+//            handle in the handle table (every lookup refuses it), drops
+//            the object's own handle-side links on its children, then
+//            drops the memory unit (see revoke() in core.cpp).
+//   death  — the CAS that makes `memory` zero stores kDead instead. The
+//            object is retired once; destroy() drops its memory links.
+// `memory` cannot reach zero before the revoke (the unit), so a dead object
+// is always revoked, and nothing revives either side.
 //
-// Linearization points: every operation takes effect at its successful CAS.
+// Linearization points: every operation takes effect at its successful
+// CAS. "The handle is invalid" linearizes at the revoking CAS (a lookup
+// that still finds the slot between that CAS and HandleTable::free fails
+// its try_add_handle, or takes no reference and overlaps the release).
 //
 // Memory orders: increments are relaxed — the caller already reaches the
 // object through a reference or a hazard pointer, and the increment
 // publishes nothing. Decrements are acq_rel: release so that every use of
-// the object by the dropping thread happens-before the free, acquire on the
-// CAS that reaches zero so the thread that frees sees all of them (the
-// classic shared_ptr argument, applied to the pair).
+// the object (or of the links it stands for) by the dropping thread
+// happens-before the revoke or the free, acquire on the CAS that reaches
+// zero so the thread that revokes or frees sees all of them (the classic
+// shared_ptr argument, applied to each side).
 #pragma once
 
 #include <boost/atomic.hpp>
@@ -30,10 +50,11 @@
 namespace rtm::detail {
 
 struct alignas(16) RefPair {
-  std::uint64_t external;
-  std::uint64_t internal;
+  std::uint64_t handle;
+  std::uint64_t memory;
 };
 
+inline constexpr std::uint64_t kRevoked = ~std::uint64_t{0};
 inline constexpr std::uint64_t kDead = ~std::uint64_t{0};
 
 class SplitCount {
@@ -41,51 +62,61 @@ class SplitCount {
   static_assert(boost::atomic<RefPair>::is_always_lock_free,
                 "double-width CAS must be lock-free: build with -mcx16");
 
-  SplitCount(std::uint64_t external, std::uint64_t internal) noexcept
-      : c_(RefPair{external, internal}) {}
+  // `handle` links and `memory` transient references, plus the unit.
+  SplitCount(std::uint64_t handle, std::uint64_t memory) noexcept
+      : c_(RefPair{handle, memory + 1}) {}
 
   RefPair load() const noexcept { return c_.load(boost::memory_order_acquire); }
-  bool dead() const noexcept { return load().internal == kDead; }
+  bool revoked() const noexcept { return load().handle == kRevoked; }
+  bool dead() const noexcept { return load().memory == kDead; }
 
-  // Adds one external reference unless the object is dead.
-  bool try_add_external() noexcept {
-    RefPair cur = c_.load(boost::memory_order_relaxed);
-    for (;;) {
-      if (cur.internal == kDead) return false;
-      RefPair next{cur.external + 1, cur.internal};
-      if (c_.compare_exchange_weak(cur, next, boost::memory_order_relaxed,
-                                   boost::memory_order_relaxed))
-        return true;
-    }
+  // Adds one handle-side reference unless the handle is revoked.
+  bool try_add_handle() noexcept {
+    return add([](const RefPair& p) { return p.handle != kRevoked; }, 1, 0);
   }
-  // Adds one internal reference unless the object is dead.
-  bool try_add_internal() noexcept {
-    RefPair cur = c_.load(boost::memory_order_relaxed);
-    for (;;) {
-      if (cur.internal == kDead) return false;
-      RefPair next{cur.external, cur.internal + 1};
-      if (c_.compare_exchange_weak(cur, next, boost::memory_order_relaxed,
-                                   boost::memory_order_relaxed))
-        return true;
-    }
+  // Adds one memory reference unless the object is dead.
+  bool try_add_memory() noexcept {
+    return add([](const RefPair& p) { return p.memory != kDead; }, 0, 1);
   }
-  // Drop one reference; true when this call made the object dead (the
-  // caller must then retire it). A drop below zero is a library bug: it is
+  // Drop n references; true when this call revoked the handle (the caller
+  // must then revoke the object: detail::revoke) / made the object dead
+  // (the caller must retire it). A drop below zero is a library bug: it is
   // refused (returns false) rather than wrapping.
-  bool drop_external(std::uint64_t n = 1) noexcept { return drop(n, 0); }
-  bool drop_internal(std::uint64_t n = 1) noexcept { return drop(0, n); }
-
- private:
-  bool drop(std::uint64_t ext, std::uint64_t in) noexcept {
+  bool drop_handle(std::uint64_t n = 1) noexcept {
     RefPair cur = c_.load(boost::memory_order_relaxed);
     for (;;) {
-      if (cur.internal == kDead || cur.external < ext || cur.internal < in) return false;
-      RefPair next{cur.external - ext, cur.internal - in};
-      const bool zero = next.external == 0 && next.internal == 0;
-      if (zero) next.internal = kDead;
+      if (cur.handle == kRevoked || cur.handle < n) return false;
+      RefPair next{cur.handle - n, cur.memory};
+      const bool zero = next.handle == 0;
+      if (zero) next.handle = kRevoked;
       if (c_.compare_exchange_weak(cur, next, boost::memory_order_acq_rel,
                                    boost::memory_order_relaxed))
         return zero;
+    }
+  }
+  bool drop_memory(std::uint64_t n = 1) noexcept {
+    RefPair cur = c_.load(boost::memory_order_relaxed);
+    for (;;) {
+      if (cur.memory == kDead || cur.memory < n) return false;
+      RefPair next{cur.handle, cur.memory - n};
+      const bool zero = next.memory == 0;
+      if (zero) next.memory = kDead;
+      if (c_.compare_exchange_weak(cur, next, boost::memory_order_acq_rel,
+                                   boost::memory_order_relaxed))
+        return zero;
+    }
+  }
+
+ private:
+  template <typename Ok>
+  bool add(Ok ok, std::uint64_t h, std::uint64_t m) noexcept {
+    RefPair cur = c_.load(boost::memory_order_relaxed);
+    for (;;) {
+      if (!ok(cur)) return false;
+      RefPair next{cur.handle + h, cur.memory + m};
+      if (c_.compare_exchange_weak(cur, next, boost::memory_order_relaxed,
+                                   boost::memory_order_relaxed))
+        return true;
     }
   }
 

@@ -76,7 +76,7 @@ std::size_t Timers::run_due() {
   }
   for (const Entry& e : due) {
     fire_timer(*core_, e);
-    unref_internal(e.obj);
+    unref_memory(e.obj);
   }
   return due.size();
 }
@@ -111,7 +111,7 @@ void Timers::thread_main() {
       ThreadScope scope;
       for (const Entry& e : due) {
         fire_timer(*core_, e);
-        unref_internal(e.obj);
+        unref_memory(e.obj);
       }
       reclaim_pending();
     }
@@ -131,7 +131,7 @@ void Timers::stop() {
     std::lock_guard lock(mu_);
     rest.swap(heap_);
   }
-  for (const Entry& e : rest) unref_internal(e.obj);
+  for (const Entry& e : rest) unref_memory(e.obj);
 }
 
 }  // namespace rtm::detail

@@ -4,7 +4,7 @@
 // A binary heap of (deadline, sequence) under a mutex: timers are a slow
 // path (one arm per add_route with a finite time to live, one per held
 // route), and the heap keeps the per-entry cost O(log n) with no thread
-// per route. Each entry carries one internal reference on its object,
+// per route. Each entry carries one memory reference on its object,
 // dropped after the entry fires or is discarded, so an object a timer
 // names is never freed under it; the entry's epoch lets a refreshed or
 // cancelled timer fire as a no-op (the route's epoch moved on).
@@ -36,7 +36,7 @@ class Timers {
   struct Entry {
     std::uint64_t deadline;
     std::uint64_t seq;
-    Object* obj;  // one internal reference
+    Object* obj;  // one memory reference
     std::uint32_t epoch;
     Kind kind;
   };
@@ -45,7 +45,7 @@ class Timers {
   ~Timers();  // stop() must have run
 
   std::uint64_t now() noexcept;
-  // Arms a timer; on success the entry owns one internal reference on obj
+  // Arms a timer; on success the entry owns one memory reference on obj
   // that the caller took. False when out of memory (the caller keeps its
   // reference and drops it).
   bool arm(std::uint64_t deadline, Object* obj, std::uint32_t epoch, Kind kind) noexcept;
