@@ -32,8 +32,7 @@ def read_results(path):
             continue
         area, wl, impl, rest = m.groups()
         t = re.search(r"/threads:(\d+)", rest)
-        impl = {"rte_lpm6": "lpm", "rte_fib6": "fib", "rte_lpm": "lpm", "rte_fib": "fib"}.get(
-            impl, impl) if area == "lookup" else impl
+        impl = {"rte_lpm6": "lpm", "rte_fib6": "fib", "rte_lpm": "lpm", "rte_fib": "fib"}.get(impl, impl)
         res[(area, wl, impl, int(t.group(1)) if t else 1)] = b
     return data.get("context", {}), res
 
@@ -481,6 +480,8 @@ def main():
                 continue
             t = " (teardown %.2f s, %s routes/s)" % (b["teardown_s"], fmt_rate(b.get("teardown_routes_per_s"))) \
                 if "teardown_s" in b else ""
+            if "v4_routes_per_s" in b:
+                t = " (IPv4 %s/s, IPv6 %s/s)" % (fmt_rate(b["v4_routes_per_s"]), fmt_rate(b["v6_routes_per_s"]))
             rows.append(["load v4+v6, %s" % wl[5:].replace("w", " writer(s)"), name,
                          "%s routes/s%s" % (fmt_rate(b.get("items_per_second")), t)])
     for mode in ("rs:1", "rs:2"):
@@ -555,9 +556,66 @@ def main():
     text = "\n".join(r.lines) + "\n"
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write(text)
-    print(text)
+    brief = brief_table(r, cores, model)
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(brief)
+    print(brief if "--brief" in sys.argv else text)
     plot(r, out, cores, model)
     print("report: %s/report.md, plots %s/*.png" % (out, out))
+
+
+def brief_table(r, cores, model):
+    """One short table of the headline comparisons (the demo prints it)."""
+    def ns(area, wl, impl, t=1):
+        x = r.rate(area, wl, impl, t)
+        return "%.0f ns" % (1e9 * t / x) if x else r.cell(area, wl, impl, t)
+
+    def rt(area, wl, impl, t=1):
+        return r.cell(area, wl, impl, t) + ("/s" if r.rate(area, wl, impl, t) else "")
+
+    def rat(a, b):
+        return ratio(a, b) if a and b else "-"
+
+    R = r.rate
+    rows = [
+        ["IPv4 LPM, uniformly random, 1 thread (ns per lookup)", ns("lookup", "v4.random.quiet", "rtm"),
+         ns("lookup", "v4.random.quiet", "shared_mutex"),
+         "rte_lpm %s, rte_fib %s" % (ns("lookup", "v4.random.quiet", "lpm"), ns("lookup", "v4.random.quiet", "fib")),
+         rat(R("lookup", "v4.random.quiet", "rtm"), R("lookup", "v4.random.quiet", "shared_mutex"))],
+        ["IPv6 LPM, inside table prefixes, 1 thread (ns per lookup)", ns("lookup", "v6.inside.quiet", "rtm"),
+         ns("lookup", "v6.inside.quiet", "shared_mutex"),
+         "rte_lpm6 %s, rte_fib6 %s" % (ns("lookup", "v6.inside.quiet", "lpm"), ns("lookup", "v6.inside.quiet", "fib")),
+         rat(R("lookup", "v6.inside.quiet", "rtm"), R("lookup", "v6.inside.quiet", "shared_mutex"))],
+        ["IPv4 LPM, 2 threads, a writer churning", rt("lookup", "v4.inside.churn", "rtm", 2),
+         rt("lookup", "v4.inside.churn", "shared_mutex", 2), "-",
+         rat(R("lookup", "v4.inside.churn", "rtm", 2), R("lookup", "v4.inside.churn", "shared_mutex", 2))],
+        ["exact-match Get + Release, 64 hot prefixes, 2 threads", rt("exact", "hot", "rtm", 2),
+         rt("exact", "hot", "shared_mutex", 2), "-",
+         rat(R("exact", "hot", "rtm", 2), R("exact", "hot", "shared_mutex", 2))],
+        ["update churn, 2 writers, shared prefixes", rt("update", "shared", "rtm", 2),
+         rt("update", "shared", "shared_mutex", 2), "-",
+         rat(R("update", "shared", "rtm", 2), R("update", "shared", "shared_mutex", 2))],
+        ["load v4 + v6, 1 writer (routes/s)", rt("load", "full.1w", "rtm"), rt("load", "full.1w", "shared_mutex"),
+         "rte_fib + rte_fib6 " + rt("load", "full.1w", "fib"),
+         rat(R("load", "full.1w", "rtm"), R("load", "full.1w", "shared_mutex"))],
+    ]
+    m, b, d = r.procs.get("mem:rtm", {}), r.procs.get("mem:mutex", {}), r.procs.get("mem:dpdk", {})
+    if "rss_per_dest" in m:
+        dp = ("rte_fib + rte_fib6 %.0f B" % ((d["fib4_bytes"] + d["fib6_bytes"]) / max(1, d["v4"] + d["v6"]))
+              if "fib4_bytes" in d else "n/a")
+        rows.append(["memory per destination, 1 route (RSS; ratio of bytes)", "%.0f B" % m["rss_per_dest"],
+                     "%.0f B" % b["rss_per_dest"] if "rss_per_dest" in b else "-", dp,
+                     rat(m["rss_per_dest"], b.get("rss_per_dest"))])
+    rows.append(["drain of a full-table load's change queue", rt("drain", "full_load", "rtm"), "(none)", "-", "-"])
+    lines = ["rtm beside the shared_mutex baseline and DPDK: %d cores, %s; table %s (%s IPv4 + %s IPv6)%s" % (
+        cores, model, " + ".join(os.path.basename(t) for t in r.ctx.get("table", "?").split(" + ")), r.ctx.get("v4_prefixes", "?"),
+        r.ctx.get("v6_prefixes", "?"), "; --quick smoke pass on a slice, not the measurements" if r.quick else ""), ""]
+    hdr = ["measure", "rtm", "shared_mutex", "DPDK", "rtm / shared_mutex (rate)"]
+    lines.append("| " + " | ".join(hdr) + " |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for row in rows:
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def plot(r, out, cores, model):

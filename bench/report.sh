@@ -6,6 +6,7 @@
 #   bash bench/report.sh                  # the bundled table, full run
 #   bash bench/report.sh --quick          # smoke pass on a 50,000-prefix slice, no goal verdicts
 #   bash bench/report.sh --table=../shared/data/tier1-fulltable.txt.xz   # the Tier-1 table
+#   bash bench/report.sh --quick --brief  # what scripts/demo.sh runs: prints only the short table
 #
 # Other arguments go to rtm_bench (e.g. --benchmark_filter=lookup). The
 # memory figures and the route server each run in a process of their own
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 quick=0
+brief=0   # --brief: print only the short table (the demo's); report.md is complete either way
 min_time=0.3
 table_args=()
 bench_args=()
@@ -22,6 +24,7 @@ for a in "$@"; do
   case "$a" in
     --quick) quick=1; min_time=0.05; table_args+=(--limit=50000) ;;
     --table=*) table_args+=("$a") ;;
+    --brief) brief=1 ;;
     *) bench_args+=("$a") ;;
   esac
 done
@@ -48,4 +51,5 @@ done
 wall=$(( $(date +%s) - start ))
 report_args=(--wall="$wall")
 ((quick)) && report_args+=(--quick)
+((brief)) && report_args+=(--brief)
 python3 bench/report.py "${report_args[@]}" "$out/results.json" "$out/procs.jsonl" bench/goals "$out"

@@ -801,6 +801,9 @@ void LoadDpdk(benchmark::State& state, bool fib) {
   const auto fp = rtm_bench::dpdk::footprint();
   for (auto _ : state)
     state.SetIterationTime(fib ? fp.fib4_load_s + fp.fib6_load_s : fp.lpm4_load_s + fp.lpm6_load_s);
+  const double s4 = fib ? fp.fib4_load_s : fp.lpm4_load_s, s6 = fib ? fp.fib6_load_s : fp.lpm6_load_s;
+  state.counters["v4_routes_per_s"] = static_cast<double>(w.table.p[0].size()) / std::max(1e-9, s4);
+  state.counters["v6_routes_per_s"] = static_cast<double>(w.table.p[1].size()) / std::max(1e-9, s6);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(w.table.p[0].size() + w.table.p[1].size()));
 }
