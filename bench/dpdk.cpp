@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -159,7 +161,11 @@ T* build(const char* what, std::size_t n, std::uint32_t groups, Create create, A
     int rc = 0;
     for (; i < n; ++i)
       if ((rc = add(t, i)) != 0) break;
+    if (std::getenv("RTM_BENCH_DPDK_VERBOSE") != nullptr)
+      std::fprintf(stderr, "dpdk: %s: %zu of %zu prefixes with %u tbl8 groups in %.2f s\n", what, i, n,
+                   groups, since(t0));
     if (i == n) {
+      why->clear();  // an earlier attempt's reason no longer applies
       *secs = since(t0);
       *bytes = heap_allocated() - h0;
       return t;

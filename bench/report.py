@@ -146,6 +146,17 @@ class Report:
 # ---- goal checks: each returns (measured text, value, target, higher_is_better)
 # or a string (why it cannot be evaluated). ---------------------------------------
 
+def dpdk_bytes(r):
+    """DPDK's structure sizes from the main run (EAL heap statistics), with the prefix counts."""
+    d = dict(kv.split("=", 1) for kv in r.ctx.get("dpdk_bytes", "").split() if "=" in kv)
+    try:
+        d = {k: int(v) for k, v in d.items()}
+        d["v4"], d["v6"] = int(r.ctx.get("v4_prefixes", 0)), int(r.ctx.get("v6_prefixes", 0))
+    except ValueError:
+        return None
+    return d if d.get("fib4") and d.get("fib6") else None
+
+
 def goal_checks(r):
     P = r.procs
 
@@ -200,10 +211,10 @@ def goal_checks(r):
         return ("%.0f ns vs 10× rte_lpm %.1f ns" % (a, 10 * b), a / (10 * b), 1.0, False)
 
     def F7():
-        m, d = P.get("mem:rtm"), P.get("mem:dpdk")
-        if not m or not d or "error" in d or "rss_per_dest" not in m:
-            return "no measurement (%s)" % ((d or {}).get("error", "mem process missing"))
-        dp = (d["fib4_bytes"] + d["fib6_bytes"]) / (d["v4"] + d["v6"])
+        m, d = P.get("mem:rtm"), dpdk_bytes(r)
+        if not m or not d or "rss_per_dest" not in m:
+            return "no measurement (%s)" % (r.ctx.get("dpdk", "?") if not d else "mem:rtm missing")
+        dp = (d["fib4"] + d["fib6"]) / (d["v4"] + d["v6"])
         return ("rtm %.0f B/prefix (whole library RSS: no index-only figure until stats() exists) "
                 "vs rte_fib + rte_fib6 %.0f B/prefix" % (m["rss_per_dest"], dp),
                 m["rss_per_dest"] / dp, 1.0, False)
@@ -520,16 +531,16 @@ def main():
     if m and "rss_per_dest" in m:
         rows.append(["shared_mutex / mutex baseline (same layout), 1 route", "%.0f B RSS, %.0f B heap per destination"
                      % (m["rss_per_dest"], m["heap_per_dest"])])
-    d = r.procs.get("mem:dpdk")
-    if d and "error" not in d and "fib4_bytes" in d:
-        rows.append(["DPDK rte_lpm (IPv4) / rte_fib (IPv4)", "%.0f / %.0f B per IPv4 prefix (EAL heap)"
-                     % (d["lpm4_bytes"] / max(1, d["v4"]), d["fib4_bytes"] / max(1, d["v4"]))])
-        rows.append(["DPDK rte_lpm6 / rte_fib6 (IPv6)", "%.0f / %.0f B per IPv6 prefix (EAL heap)"
-                     % (d["lpm6_bytes"] / max(1, d["v6"]), d["fib6_bytes"] / max(1, d["v6"]))])
+    d = dpdk_bytes(r)
+    if d:
+        rows.append(["DPDK rte_lpm / rte_fib (IPv4), EAL heap bytes of the structure", "%.0f / %.0f B per IPv4 prefix"
+                     % (d["lpm4"] / max(1, d["v4"]), d["fib4"] / max(1, d["v4"]))])
+        rows.append(["DPDK rte_lpm6 / rte_fib6 (IPv6), EAL heap bytes", "%.0f / %.0f B per IPv6 prefix"
+                     % (d["lpm6"] / max(1, d["v6"]), d["fib6"] / max(1, d["v6"]))])
         rows.append(["DPDK rte_fib + rte_fib6, both families", "%.0f B per prefix"
-                     % ((d["fib4_bytes"] + d["fib6_bytes"]) / max(1, d["v4"] + d["v6"]))])
-    elif d:
-        rows.append(["DPDK", "n/a: " + d.get("error", "?")])
+                     % ((d["fib4"] + d["fib6"]) / max(1, d["v4"] + d["v6"]))])
+    else:
+        rows.append(["DPDK", "n/a: " + r.ctx.get("dpdk", "?")])
     s = r.procs.get("rs:1")
     if s and "rss_per_route" in s:
         rows.append(["rtm route server, 10 peers × the IPv4 table",
@@ -599,10 +610,10 @@ def brief_table(r, cores, model):
          "rte_fib + rte_fib6 " + rt("load", "full.1w", "fib"),
          rat(R("load", "full.1w", "rtm"), R("load", "full.1w", "shared_mutex"))],
     ]
-    m, b, d = r.procs.get("mem:rtm", {}), r.procs.get("mem:mutex", {}), r.procs.get("mem:dpdk", {})
+    m, b, d = r.procs.get("mem:rtm", {}), r.procs.get("mem:mutex", {}), dpdk_bytes(r)
     if "rss_per_dest" in m:
-        dp = ("rte_fib + rte_fib6 %.0f B" % ((d["fib4_bytes"] + d["fib6_bytes"]) / max(1, d["v4"] + d["v6"]))
-              if "fib4_bytes" in d else "n/a")
+        dp = ("rte_fib + rte_fib6 %.0f B" % ((d["fib4"] + d["fib6"]) / max(1, d["v4"] + d["v6"]))
+              if d else "n/a")
         rows.append(["memory per destination, 1 route (RSS; ratio of bytes)", "%.0f B" % m["rss_per_dest"],
                      "%.0f B" % b["rss_per_dest"] if "rss_per_dest" in b else "-", dp,
                      rat(m["rss_per_dest"], b.get("rss_per_dest"))])

@@ -42,7 +42,7 @@ echo "report: running rtm_bench (console output in $out/console.txt)"
   { tail -20 "$out/console.txt"; echo "report: rtm_bench failed" >&2; exit 1; }
 
 : >"$out/procs.jsonl"
-for mode in mem:rtm mem:mutex mem:dpdk rs:1 rs:2; do
+for mode in mem:rtm mem:mutex rs:1 rs:2; do
   echo "report: rtm_bench --process=$mode (a process of its own)"
   "$bin" "${table_args[@]}" --process="$mode" >>"$out/procs.jsonl" 2>>"$out/console.txt" ||
     echo "{\"process\": \"$mode\", \"error\": \"exit status $?\"}" >>"$out/procs.jsonl"

@@ -32,7 +32,10 @@
 //   walk:full  a full-table destination enumeration while a writer churns.
 // Memory and the route server run each in a process of their own
 // (--process=MODE, one JSON line on stdout; bench/report.sh runs them):
-//   mem:rtm, mem:mutex, mem:dpdk   RSS and heap per destination, 1 route;
+//   mem:rtm, mem:mutex   RSS and heap per destination, 1 route;
+//   mem:dpdk   RSS of DPDK's tables (report.sh does not run it: DPDK's
+//       bytes per structure come from the EAL heap statistics taken around
+//       each structure's load in the main run, exact in any process);
 //   rs:1, rs:2   10 peers x the IPv4 table loaded by 1 / 2 writers; rs:1
 //       also measures RSS per route and flushes (deregisters) the best peer
 //       while 2 threads look up, and deregisters an entity with no routes.
@@ -191,6 +194,10 @@ struct World {
   std::string dpdk_why[2];  // empty: that family's DPDK tables are loaded
 
   World() : table(read_table()) {
+    // DPDK's tables load on a thread of their own meanwhile (rte_lpm's add
+    // scans every rule of the prefix's length, so its load of a full table
+    // takes minutes); the benchmarks start when both are done.
+    std::thread dpdk_loader([this] { load_dpdk(); });
     for (int fam = 0; fam < 2; ++fam)
       for (int kind = 0; kind < 2; ++kind)
         if (!table.p[fam].empty())
@@ -218,22 +225,25 @@ struct World {
         }
       }
     }
+    dpdk_loader.join();
+  }
+
+  void load_dpdk() {
     if (g_no_dpdk) {
       dpdk_why[0] = dpdk_why[1] = "DPDK rows skipped (--no-dpdk)";
-    } else {
-      std::vector<rtm_bench::dpdk::Prefix4> p4;
-      for (const auto& p : table.p[0]) p4.push_back({v4(p), static_cast<std::uint8_t>(p.length())});
-      std::vector<rtm_bench::dpdk::Prefix6> p6;
-      for (const auto& p : table.p[1]) {
-        rtm_bench::dpdk::Prefix6 x;
-        std::memcpy(x.addr, p.bytes(), 16);
-        x.len = static_cast<std::uint8_t>(p.length());
-        p6.push_back(x);
-      }
-      rtm_bench::dpdk::load4(p4, &dpdk_why[0]);
-      if (dpdk_why[0].empty()) rtm_bench::dpdk::load6(p6, &dpdk_why[1]);
-      else dpdk_why[1] = dpdk_why[0];
+      return;
     }
+    std::vector<rtm_bench::dpdk::Prefix4> p4;
+    for (const auto& p : table.p[0]) p4.push_back({v4(p), static_cast<std::uint8_t>(p.length())});
+    std::vector<rtm_bench::dpdk::Prefix6> p6;
+    for (const auto& p : table.p[1]) {
+      rtm_bench::dpdk::Prefix6 x;
+      std::memcpy(x.addr, p.bytes(), 16);
+      x.len = static_cast<std::uint8_t>(p.length());
+      p6.push_back(x);
+    }
+    if (rtm_bench::dpdk::load4(p4, &dpdk_why[0])) rtm_bench::dpdk::load6(p6, &dpdk_why[1]);
+    else dpdk_why[1] = dpdk_why[0];
   }
 };
 
@@ -1093,6 +1103,13 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("v6_prefixes", std::to_string(w.table.p[1].size()));
   benchmark::AddCustomContext("limit", std::to_string(g_limit));
   benchmark::AddCustomContext("dpdk", dpdk);
+  const auto fp = rtm_bench::dpdk::footprint();
+  benchmark::AddCustomContext("dpdk_bytes",
+                              "lpm4=" + std::to_string(fp.lpm4) + " fib4=" + std::to_string(fp.fib4) +
+                                  " lpm6=" + std::to_string(fp.lpm6) + " fib6=" + std::to_string(fp.fib6));
+  benchmark::AddCustomContext("dpdk_load_s",
+                              "lpm4=" + std::to_string(fp.lpm4_load_s) + " fib4=" + std::to_string(fp.fib4_load_s) +
+                                  " lpm6=" + std::to_string(fp.lpm6_load_s) + " fib6=" + std::to_string(fp.fib6_load_s));
   benchmark::AddCustomContext("fast_path", rtm_bench::kFastPathBuilt ? "built" : "not built yet");
   std::printf("rtm_bench: table %s (%zu IPv4 + %zu IPv6 prefixes%s), %u hardware threads; DPDK: %s\n",
               tables.c_str(), w.table.p[0].size(), w.table.p[1].size(),
