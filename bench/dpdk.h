@@ -33,6 +33,8 @@ bool start(std::string* why);
 // The tables, built by load4 / load6 from the same prefixes rtm gets; next
 // hop i + 1 for prefix i (0 is never a next hop). Each load returns false
 // with a reason if a table cannot be created or a prefix does not fit.
+// Call them one after the other (not at once): each structure's size is
+// the EAL heap's growth while it is built.
 bool load4(const std::vector<Prefix4>& prefixes, std::string* why);
 bool load6(const std::vector<Prefix6>& prefixes, std::string* why);
 bool have4();

@@ -333,15 +333,7 @@ int main(int argc, char** argv) {
     for (const auto& ev : in.events)
       if (ev.kind == Event::announce) ps.push_back(ev.prefix);
     for (std::size_t i = 0; i < (1u << 16) && !ps.empty(); ++i) {
-      const rtm::NetAddress& p = ps[rng() % ps.size()];
-      std::uint8_t b[16];
-      std::memcpy(b, p.bytes(), 16);
-      const unsigned width = rtm::family_bits(p.family());
-      for (unsigned bit = p.length(); bit < width; ++bit)
-        if (rng() & 1) b[bit / 8] |= static_cast<std::uint8_t>(0x80 >> (bit % 8));
-      rtm::NetAddress a;
-      rtm::NetAddress::make(p.family(), b, width, &a);
-      lookup_addrs.push_back(a);
+      lookup_addrs.push_back(rtm_examples::random_address_in(ps[rng() % ps.size()], rng));
     }
   }
   std::atomic<bool> lookups_stop{false};
