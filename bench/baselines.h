@@ -6,7 +6,9 @@
 //   (b) the same under a std::shared_mutex (readers shared).
 // A destination holds its routes (owner, preference, metric); a Get hands
 // out a shared_ptr (the reference) and the best route, a Release drops the
-// shared_ptr. IPv4 only, like the workloads.
+// shared_ptr. One table per family: Addr is std::uint32_t (IPv4) or
+// rtm_bench::U128 (IPv6, the address as one 128-bit integer, bit 127 the
+// first address bit).
 #pragma once
 
 #include <algorithm>
@@ -21,14 +23,28 @@
 
 namespace rtm_bench {
 
+__extension__ typedef unsigned __int128 U128;
+
+// Hashes of the two key widths. std::hash<std::uint32_t> is the identity,
+// which suits libstdc++'s prime bucket counts; the 128-bit key folds its
+// halves with a multiplicative mix (std::hash has no __int128 in ISO mode).
+struct AddrHash {
+  std::size_t operator()(std::uint32_t a) const noexcept { return a; }
+  std::size_t operator()(U128 a) const noexcept {
+    const std::uint64_t h = static_cast<std::uint64_t>(a >> 64) * 0x9E3779B97F4A7C15ull;
+    return static_cast<std::size_t>(h ^ static_cast<std::uint64_t>(a) ^ (h >> 29));
+  }
+};
+
 struct BRoute {
   std::uint32_t owner;
   std::uint32_t preference;
   std::uint32_t metric;
 };
 
-struct BDest {
-  std::uint32_t addr;
+template <class Addr>
+struct BDestT {
+  Addr addr;
   std::uint8_t length;
   std::vector<BRoute> routes;
   BRoute best() const {
@@ -42,28 +58,35 @@ struct BDest {
 
 // What a lookup hands out: the destination (kept alive by the shared_ptr
 // until released) and its best route.
-struct BInfo {
-  std::shared_ptr<BDest> dest;
+template <class Addr>
+struct BInfoT {
+  std::shared_ptr<BDestT<Addr>> dest;
   BRoute best;
 };
+using BDest = BDestT<std::uint32_t>;
+using BInfo = BInfoT<std::uint32_t>;
+using BInfo6 = BInfoT<U128>;
 
-template <class Mutex, bool kSharedReads>
+template <class Mutex, bool kSharedReads, class Addr = std::uint32_t>
 class LockedTable {
  public:
-  bool get_exact(std::uint32_t addr, unsigned len, BInfo* out) {
+  static constexpr int kBits = static_cast<int>(sizeof(Addr) * 8);
+  using BDest = BDestT<Addr>;
+  using BInfo = BInfoT<Addr>;
+  bool get_exact(Addr addr, unsigned len, BInfo* out) {
     ReadLock l(m_);
     return find_locked(addr, len, out);
   }
-  bool get_lpm(std::uint32_t addr, BInfo* out) {
+  bool get_lpm(Addr addr, BInfo* out) {
     ReadLock l(m_);
-    for (int len = 32; len >= 0; --len) {
+    for (int len = kBits; len >= 0; --len) {
       if (count_[len] == 0) continue;
       if (find_locked(mask(addr, len), static_cast<unsigned>(len), out)) return true;
     }
     return false;
   }
   // Adds or replaces `owner`'s route; returns true if the destination was created.
-  bool add(std::uint32_t addr, unsigned len, BRoute r) {
+  bool add(Addr addr, unsigned len, BRoute r) {
     std::lock_guard<Mutex> l(m_);
     auto& slot = maps_[len][addr];
     if (!slot) {
@@ -81,7 +104,7 @@ class LockedTable {
     slot->routes.push_back(r);
     return slot->routes.size() == 1;
   }
-  bool remove(std::uint32_t addr, unsigned len, std::uint32_t owner) {
+  bool remove(Addr addr, unsigned len, std::uint32_t owner) {
     std::lock_guard<Mutex> l(m_);
     auto it = maps_[len].find(addr);
     if (it == maps_[len].end()) return false;
@@ -130,10 +153,10 @@ class LockedTable {
     }
     Mutex& m_;
   };
-  static std::uint32_t mask(std::uint32_t a, int len) {
-    return len == 0 ? 0 : a & (0xFFFFFFFFu << (32 - len));
+  static Addr mask(Addr a, int len) {
+    return len == 0 ? Addr{0} : static_cast<Addr>(a & (~Addr{0} << (kBits - len)));
   }
-  bool find_locked(std::uint32_t addr, unsigned len, BInfo* out) {
+  bool find_locked(Addr addr, unsigned len, BInfo* out) {
     auto it = maps_[len].find(addr);
     if (it == maps_[len].end()) return false;
     out->dest = it->second;  // the reference
@@ -141,11 +164,13 @@ class LockedTable {
     return true;
   }
   Mutex m_;
-  std::array<std::unordered_map<std::uint32_t, std::shared_ptr<BDest>>, 33> maps_;
-  std::array<std::size_t, 33> count_{};
+  std::array<std::unordered_map<Addr, std::shared_ptr<BDest>, AddrHash>, kBits + 1> maps_;
+  std::array<std::size_t, kBits + 1> count_{};
 };
 
 using MutexTable = LockedTable<std::mutex, false>;
 using SharedMutexTable = LockedTable<std::shared_mutex, true>;
+using MutexTable6 = LockedTable<std::mutex, false, U128>;
+using SharedMutexTable6 = LockedTable<std::shared_mutex, true, U128>;
 
 }  // namespace rtm_bench

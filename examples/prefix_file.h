@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,6 +43,19 @@ inline std::vector<PrefixEntry> read_prefix_file(const std::string& path) {
   const int rc = xz ? pclose(f) : std::fclose(f);
   if (rc != 0 || out.empty()) throw std::runtime_error("failed reading " + path);
   return out;
+}
+
+// A uniformly random full-length address inside prefix p (its host bits
+// random). Shared by the benchmarks and the replay tool.
+inline rtm::NetAddress random_address_in(const rtm::NetAddress& p, std::mt19937_64& rng) {
+  std::uint8_t b[16];
+  std::memcpy(b, p.bytes(), 16);
+  const unsigned width = rtm::family_bits(p.family());
+  for (unsigned i = p.length(); i < width; ++i)
+    if (rng() & 1) b[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
+  rtm::NetAddress a;
+  rtm::NetAddress::make(p.family(), b, width, &a);
+  return a;
 }
 
 }  // namespace rtm_examples

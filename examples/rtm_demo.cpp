@@ -336,7 +336,9 @@ int main(int argc, char** argv) {
         rtm.outstanding(p.h, &o);
         outstanding += o.total();
       }
-    std::printf("\n  routes loaded        %zu (3 entities x 2 families) in %.2f s: %.2f M routes/s\n",
+    std::printf("\n  machine              %u hardware threads (every figure below is from it)\n",
+                std::thread::hardware_concurrency());
+    std::printf("  routes loaded        %zu (3 entities x 2 families) in %.2f s: %.2f M routes/s\n",
                 routes_loaded, load_seconds, routes_loaded / load_seconds / 1e6);
     std::printf("  destinations         %zu IPv4, %zu IPv6\n", rtm.dest_count(rtm::Family::ipv4),
                 rtm.dest_count(rtm::Family::ipv6));
