@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "detail/core.h"
+#include "detail/test_hook.h"
 #include "detail/fault.h"
 #include "detail/ops.h"
 #include "detail/timers.h"
@@ -835,6 +836,7 @@ errc Instance::block_methods(EntityHandle caller, std::uint32_t blocking_flag) {
   }
   if (running_method_of(e->handle)) return errc::invalid_parameter;  // would wait for itself
   e->methods_blocked = true;
+  detail::test_hook("block_methods.wait", e);  // rev1 reproduction point
   e->method_cv.wait(lock, [&] { return e->methods_active == 0; });
   return errc::ok;
 }
