@@ -755,7 +755,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
 errc delete_next_hop_obj(Core& core, NextHop* nh) {
   std::lock_guard lock(nh->lock);
   if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) return errc::not_found;
-  // (D1), (D2): see write_next_hop. No version is written after this.
+  // (ND1), (ND2): see write_next_hop. No version is written after this.
   nh->state.store(kNextHopStateDeleted, std::memory_order_release);
   nh->version.fetch_add(1, std::memory_order_release);
   detail::NextHopKey key{};
@@ -792,42 +792,42 @@ bool valid_address_for(const Entity* e, const NetAddress& a) {
 // Next-hop attribute protocol. Readers take no lock and never wait for a
 // writer (a writer preempted inside its section stalls nobody).
 // Writers, all under nh->lock (so their sections are totally ordered):
-//   (W1) build a new NextHopData (flags, entity-specific info)
-//   (W2) old = data.exchange(new, acq_rel)   — publishes the version
-//   (W3) version.fetch_add(1, release)       — for the C pointer block
-//   (W4) retire(old)                         — freed after readers let go
+//   (NW1) build a new NextHopData (flags, entity-specific info)
+//   (NW2) old = data.exchange(new, acq_rel)   — publishes the version
+//   (NW3) version.fetch_add(1, release)       — for the C pointer block
+//   (NW4) retire(old)                         — freed after readers let go
 //   delete_next_hop_obj:
-//   (D1) state.store(deleted, release)       — after every (W2): the lock
-//   (D2) version.fetch_add(1, release)
+//   (ND1) state.store(deleted, release)       — after every (NW2): the lock
+//   (ND2) version.fetch_add(1, release)
 // Reader (peek_next_hop_info):
-//   (R1) v = version.load(acquire)
-//   (R2) d = protect(data)                   — hazard pointer, acquire
-//   (R3) s = state.load(acquire)
-//   (R4) if s is deleted: d = protect(data) again
+//   (NR1) v = version.load(acquire)
+//   (NR2) d = protect(data)                   — hazard pointer, acquire
+//   (NR3) s = state.load(acquire)
+//   (NR4) if s is deleted: d = protect(data) again
 //   result: (s, d->flags, d->entity_specific_info), and v.
-// Why it is safe: d is fully built before (W2) publishes it (release half
-// of the exchange; R2's acquire load reads it), and is not freed while the
-// hazard of R2 holds it: (W4) retires only after (W2) unlinked it (the
+// Why it is safe: d is fully built before (NW2) publishes it (release half
+// of the exchange; NR2's acquire load reads it), and is not freed while the
+// hazard of NR2 holds it: (NW4) retires only after (NW2) unlinked it (the
 // hazard-pointer contract, detail/reclaim.h).
 // Why the result is one state the next hop was in: every data version is
 // written while the state is created (writers check it under the lock and
-// the state never goes back), so (created, any version) existed. When R3
-// reads deleted it synchronises with (D1), which the lock orders after the
-// last (W2): R4 then reads that last version, and (deleted, last version)
+// the state never goes back), so (created, any version) existed. When NR3
+// reads deleted it synchronises with (ND1), which the lock orders after the
+// last (NW2): NR4 then reads that last version, and (deleted, last version)
 // is the next hop's state from the delete on.
-// Pointer block: if R1 reads the count of a (W3)/(D2), acquire makes that
-// change visible to R2/R3; a change after R1 leaves the block with a
+// Pointer block: if NR1 reads the count of a (NW3)/(ND2), acquire makes that
+// change visible to NR2/NR3; a change after NR1 leaves the block with a
 // version behind the current one, so it is refreshed again — never a
 // fresh-looking block with old contents.
 errc write_next_hop(NextHop* nh, const NextHopInfo& info) {
-  NextHopData* next = detail::nothrow_new<NextHopData>();  // (W1)
+  NextHopData* next = detail::nothrow_new<NextHopData>();  // (NW1)
   if (next == nullptr) return errc::not_enough_memory;
   next->flags = info.flags;
   next->entity_specific_info = info.entity_specific_info;
   detail::test_hook("next_hop.write", nh);  // inside the writer's section
-  NextHopData* old = nh->data.exchange(next, std::memory_order_acq_rel);  // (W2)
-  nh->version.fetch_add(1, std::memory_order_release);                  // (W3)
-  if (old != nullptr) detail::retire(old);                               // (W4)
+  NextHopData* old = nh->data.exchange(next, std::memory_order_acq_rel);  // (NW2)
+  nh->version.fetch_add(1, std::memory_order_release);                  // (NW3)
+  if (old != nullptr) detail::retire(old);                               // (NW4)
   return errc::ok;
 }
 
@@ -939,7 +939,7 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
 //   (C5) if the count reached 0 and !registered.load() (seq_cst):
 //        lock callback_mu, notify callback_cv
 // deregister_entity (below):
-//   (D1) registered.store(false)                  seq_cst
+//   (D1) registered.exchange(false)               seq_cst
 //   (D2) under callback_mu, wait on callback_cv until
 //        callbacks_in_flight.load() == 0          seq_cst
 // Why no callback runs after D2: C1, C2, D1, D2 are seq_cst, so they are
@@ -1019,11 +1019,11 @@ std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* out) noexcept {
   out->owner.value = nh->owner->handle;
   out->remote_next_hop.value = 0;
   // Lock-free reader; the protocol and its orders are at write_next_hop.
-  const std::uint32_t version = nh->version.load(std::memory_order_acquire);  // (R1)
+  const std::uint32_t version = nh->version.load(std::memory_order_acquire);  // (NR1)
   Guard gd;
-  const NextHopData* d = gd.protect(nh->data);                               // (R2)
-  const std::uint16_t state = nh->state.load(std::memory_order_acquire);     // (R3)
-  if (state == kNextHopStateDeleted) d = gd.protect(nh->data);               // (R4)
+  const NextHopData* d = gd.protect(nh->data);                               // (NR2)
+  const std::uint16_t state = nh->state.load(std::memory_order_acquire);     // (NR3)
+  if (state == kNextHopStateDeleted) d = gd.protect(nh->data);               // (NR4)
   out->state = state;
   out->flags = d->flags;
   out->entity_specific_info = d->entity_specific_info;
@@ -1348,7 +1348,8 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
   // callback (this thread's, of e or of any entity): it could be one of
   // those waited for, or be waited for by a deregistration running inside
   // one of them on another thread. Then callbacks of e running on other
-  // threads may still be running when this returns; none starts later.
+  // threads may still be running, or about to call out (those past C2
+  // before D1), when this returns.
   if (detail::t_callback_depth == 0 && e->callbacks_in_flight.load(std::memory_order_seq_cst) != 0) {
     detail::test_hook("deregister_entity.wait_callbacks", e);
     std::unique_lock clock(e->callback_mu);

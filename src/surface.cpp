@@ -836,8 +836,14 @@ errc Instance::block_methods(EntityHandle caller, std::uint32_t blocking_flag) {
   }
   if (running_method_of(e->handle)) return errc::invalid_parameter;  // would wait for itself
   e->methods_blocked = true;
-  detail::test_hook("block_methods.wait", e);  // rev1 reproduction point
-  e->method_cv.wait(lock, [&] { return e->methods_active == 0; });
+  detail::test_hook("block_methods.wait", e);
+  // Also done when e is deregistered (deregister_entity notifies method_cv
+  // after clearing `registered`): a method of e that deregisters e waits
+  // for e's callbacks in flight, and one of them may be this call, waiting
+  // for that method (tests/methods_deadlock_test.cpp).
+  e->method_cv.wait(lock, [&] {
+    return e->methods_active == 0 || !e->registered.load(std::memory_order_acquire);
+  });
   return errc::ok;
 }
 

@@ -119,7 +119,8 @@ class Instance {
   // callback deregistering its own entity would wait for itself, and two
   // callbacks deregistering each other's entities on two threads would
   // wait for each other. Then callbacks of the entity already running on
-  // other threads may still be running when it returns; none starts later.
+  // other threads may still be running, or about to call out (those that
+  // passed their registered check before this call), when it returns.
   // Entity methods (invoke_methods) are not waited for.
   errc deregister_entity(EntityHandle caller, std::int64_t* still_held = nullptr);
 

@@ -320,7 +320,8 @@ typedef enum _RTM_EVENT_TYPE {
  * callbacks that had started (they still see the entity registered). Called
  * from inside an event callback (of that entity or of another, on the
  * calling thread), it does not wait: callbacks of the entity already running
- * on other threads may still be running when it returns (none starts later);
+ * on other threads may still be running, or about to call out (those that
+ * passed their registered check before), when it returns;
  * a callback may so deregister its own entity without deadlock. */
 typedef DWORD (*RTM_EVENT_CALLBACK)(RTM_ENTITY_HANDLE RtmRegHandle, RTM_EVENT_TYPE EventType,
                                     PVOID Context1, PVOID Context2);

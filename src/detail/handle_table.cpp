@@ -88,7 +88,11 @@ std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
   // Written before the publication below: readers that validate h read
   // obj->handle (kill(), hold records) without any other synchronisation.
   obj->handle = h;
-  s->object.store(obj, std::memory_order_relaxed);
+  // release: a reader that still validated an older handle of this slot
+  // and reads obj here then also sees free()'s CAS of that handle to 0, so
+  // its re-check fails (a relaxed store would let it return obj for the
+  // stale handle: another object, maybe of another kind).
+  s->object.store(obj, std::memory_order_release);
   // release: the object's construction, obj->handle and slot.object
   // happen-before any lookup that sees h.
   s->handle.store(h, std::memory_order_release);

@@ -103,6 +103,13 @@ ThreadScope::ThreadScope() noexcept {
   if (!t_attached) {
     ensure_gc();
     cds::threading::Manager::attachThread();
+    // (R2) for retired entries this thread may inherit: libcds hands a
+    // detached thread's record (and its retired array) to the next thread
+    // that attaches through a relaxed CAS, so the old owner's (R2) does not
+    // happen-before this thread's scans. This fence follows the CAS that
+    // read the old owner's release of the record, so by [atomics.order]/4.4
+    // the old owner's (R2) precedes it in S, and scans here come after it.
+    retire_fence();
     hp_annotate_acquire(cds::gc::hp::smr::tls());  // see ~ThreadDetacher
     t_attached = true;
     // Construct the detacher (first use), unless this thread is past its

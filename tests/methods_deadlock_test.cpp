@@ -1,4 +1,4 @@
-// Reviewer reproduction (rev1): deregister_entity's wait for callbacks in
+// A second reader's reproduction: deregister_entity's wait for callbacks in
 // flight (D2) is skipped only inside event callbacks, not inside entity
 // methods; block_methods waits for running methods. A method of X that
 // deregisters X waits for X's running callback, which waits in
@@ -46,7 +46,7 @@ class Gate {
   bool open_ = false;
 };
 
-TEST(Rev1, MethodDeregisteringItsEntityVsCallbackBlockingItsMethods) {
+TEST(MethodsDeadlock, MethodDeregisteringItsEntityVsCallbackBlockingItsMethods) {
   rtm::Instance inst;
   Gate cb_entered, cb_go;
   std::atomic<bool> armed{true};
