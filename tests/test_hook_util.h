@@ -13,7 +13,6 @@
 #pragma once
 
 #include <condition_variable>
-#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -27,8 +26,14 @@ class HookParker {
     instance() = this;
     rtm::detail::g_test_hook.store(&HookParker::hook, std::memory_order_release);
   }
+  // Releases a parked thread and waits until it has left the hook: it
+  // still reads this object's state after it is woken.
   ~HookParker() {
-    release();
+    std::unique_lock l(mu_);
+    released_ = true;
+    cv_.notify_all();
+    cv_.wait(l, [&] { return !parked_; });
+    l.unlock();
     rtm::detail::g_test_hook.store(nullptr, std::memory_order_release);
     instance() = nullptr;
   }
@@ -63,9 +68,12 @@ class HookParker {
     std::unique_lock l(self->mu_);
     if (self->arrived_) return;  // only the first arrival parks
     self->arrived_ = true;
+    self->parked_ = true;
     self->object_ = object;
     self->cv_.notify_all();
     self->cv_.wait(l, [&] { return self->released_; });
+    self->parked_ = false;
+    self->cv_.notify_all();  // the destructor may wait for this
   }
 
   const std::string point_;
@@ -73,6 +81,7 @@ class HookParker {
   std::condition_variable cv_;
   bool arrived_ = false;
   bool released_ = false;
+  bool parked_ = false;
   const void* object_ = nullptr;
 };
 
