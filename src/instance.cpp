@@ -1481,6 +1481,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
         }
         if (errc err = write_next_hop(nh, info); err != errc::ok) return err;
       }
+      detail::test_hook("add_next_hop.found", nh);
       if (handle != nullptr) {
         errc err = errc::ok;
         if ((err = add_ref(e, nh)) != errc::ok) return err;
@@ -1502,6 +1503,7 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       return err;
     }
     core_->handles.allocate(HandleKind::next_hop, nh);  // sets nh->handle
+    detail::test_hook("add_next_hop.published", nh);
     bool inserted = false;
     bool oom = nh->handle == 0;
     if (!oom) {

@@ -44,6 +44,7 @@
 #include "detail/deferred.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
+#include "detail/test_hook.h"
 
 namespace rtm {
 
@@ -240,6 +241,7 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
     }
     return errc::not_enough_memory;
   }
+  detail::test_hook("register_for_change_notification.published", r);
   // release: the registration is fully built before producers see it.
   t.regs[slot].store(r, std::memory_order_release);
   out->value = r->handle;
