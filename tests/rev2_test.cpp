@@ -117,3 +117,43 @@ TEST_F(RtmTest, Rev2NotificationRegistrationRacingOwnerDeregistration) {
 }
 
 }  // namespace
+
+namespace {
+
+// A call of an entity that passed resolve_caller before its deregistration
+// (another thread's) and takes a reference after the deregistration's last
+// walk (dropping the references it holds) has passed: the reference is
+// recorded for an entity that is gone, nothing ever drops it, and the
+// object's handle stays valid for good (here: a deleted next hop that b
+// referenced and released).
+TEST_F(RtmTest, Rev2ReferenceTakenAfterOwnerDeregistrationWalkIsNotLeaked) {
+  rtm::NextHopInfo info;
+  info.address = P("192.0.2.1/32");
+  info.interface_index = 7;
+  rtm::NextHopHandle nh{};
+  ASSERT_EQ(rtm().add_next_hop(a_, info, &nh, nullptr), errc::ok);
+  const rtm::AnyHandle any = nh.value;
+  ASSERT_EQ(rtm().reference_handles(b_, {&any, 1}), errc::ok);  // keeps it unrevoked
+  ASSERT_EQ(rtm().release_next_hops(a_, {&nh, 1}), errc::ok);
+  errc added = errc::ok;
+  rtm::NextHopHandle again{};
+  {
+    HookParker park("add_next_hop.found");
+    std::thread t([&] { added = rtm().add_next_hop(a_, info, &again, nullptr); });
+    park.wait_arrived();
+    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // deletes nh, drops a's references
+    park.release();
+    t.join();
+  }
+  ASSERT_EQ(rtm().dereference_handles(b_, {&any, 1}), errc::ok);  // b's goes: nothing names nh
+  rtm::reclaim_all();
+  rtm::NextHopInfo out;
+  const errc r = rtm().get_next_hop_info(b_, nh, &out);
+  if (r == errc::ok) rtm().release_next_hop_info(b_, out);
+  EXPECT_EQ(r, errc::invalid_handle)
+      << "add_next_hop answered " << static_cast<int>(added)
+      << "; a reference of the deregistered entity keeps the deleted next hop's handle valid";
+  expect_clean_ = false;
+}
+
+}  // namespace
