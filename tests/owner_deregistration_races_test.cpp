@@ -1,5 +1,9 @@
-// tests/rev2_test.cpp — second reader's reproductions of races in the
-// reference-counting redesign (582bff5, 08ad5bc, 174f65d).
+// tests/owner_deregistration_races_test.cpp — objects and references of an
+// entity created by one of its threads while another thread deregisters it
+// (the second reader's reproductions of races in the reference-counting
+// redesign, and their variants).
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "detail/core.h"
@@ -11,19 +15,65 @@ using rtm::errc;
 
 namespace {
 
-// add_next_hop publishes the handle (allocate) before it inserts the next
-// hop into the map, holding no lock. A deregistration of the same entity
-// whose walk (D2) finds the handle in that window deletes the next hop:
-// the map remove finds nothing, the map link is dropped, the next hop is
-// revoked and retired. The creator then inserts the dead next hop, its
-// (A2) re-check finds the owner gone, and its delete_next_hop_obj sees the
-// state already deleted and returns without removing it: the map keeps a
-// pointer to freed memory.
-TEST_F(RtmTest, Rev2NextHopPublishedBeforeInsertRacingDeregistrationLeavesNoDeadEntry) {
+class OwnerDeregistrationRaces : public RtmTest {};
+
+// Two hook points: the creator parks at `park_point` until another thread
+// has passed `arrive_point` (with the same object), which never waits.
+class HookRendezvous {
+ public:
+  HookRendezvous(std::string park_point, std::string arrive_point)
+      : park_(std::move(park_point)), arrive_(std::move(arrive_point)) {
+    self() = this;
+    rtm::detail::g_test_hook.store(&HookRendezvous::hook, std::memory_order_release);
+  }
+  ~HookRendezvous() {
+    rtm::detail::g_test_hook.store(nullptr, std::memory_order_release);
+    self() = nullptr;
+  }
+  void wait_parked() {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return parked_ != nullptr; });
+  }
+  bool arrived() {
+    std::lock_guard l(mu_);
+    return arrived_;
+  }
+
+ private:
+  static HookRendezvous*& self() {
+    static HookRendezvous* p = nullptr;
+    return p;
+  }
+  static void hook(const char* point, const void* object) {
+    HookRendezvous* s = self();
+    if (s == nullptr) return;
+    std::unique_lock l(s->mu_);
+    if (s->park_ == point && s->parked_ == nullptr) {
+      s->parked_ = object;
+      s->cv_.notify_all();
+      s->cv_.wait(l, [&] { return s->arrived_; });
+    } else if (s->arrive_ == point && s->parked_ == object) {
+      s->arrived_ = true;
+      s->cv_.notify_all();
+    }
+  }
+  const std::string park_, arrive_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const void* parked_ = nullptr;
+  bool arrived_ = false;
+};
+
+// add_next_hop published the handle before it inserted the next hop into
+// the map, holding no lock: a deregistration walk that found the handle in
+// that window deleted the next hop (the map remove found nothing), and the
+// creator then inserted the dead next hop. Now the creator holds the next
+// hop's lock from before the handle is published until after the insert:
+// the walk, which finds the handle here, waits for it in its delete.
+TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEntry) {
   std::uint32_t n = 4;
   rtm::EntityHandle hs[4];
-  // b holds a reference on a, so a's handle stays valid (not needed for the
-  // race, but keeps the owner readable for the key).
+  // b holds a reference on a (keeps a's handle valid for the key).
   ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
   errc added = errc::ok;
   rtm::NextHopInfo info;
@@ -31,33 +81,28 @@ TEST_F(RtmTest, Rev2NextHopPublishedBeforeInsertRacingDeregistrationLeavesNoDead
   info.interface_index = 7;
   rtm::NextHopHandle nh{};
   {
-    HookParker park("add_next_hop.published");
+    HookRendezvous hooks("add_next_hop.published", "deregister_impl.next_hop");
     std::thread t([&] { added = rtm().add_next_hop(a_, info, &nh, nullptr); });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // another thread of the same entity
-    park.release();
+    hooks.wait_parked();
+    // Another thread of the same entity; its walk finds the parked next hop.
+    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);
     t.join();
+    EXPECT_TRUE(hooks.arrived());
   }
   rtm::reclaim_all();
   EXPECT_EQ(added, errc::invalid_handle);
-  // Nothing of a's may stay in the next-hop map.
   EXPECT_EQ(rtm().core().next_hops->size(), 0u)
       << "a deleted (revoked, retired) next hop is still in the next-hop map";
   ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
   expect_clean_ = false;
 }
 
-}  // namespace
-
-namespace {
-
-// add_next_hop finding an existing next hop updates it under its lock,
-// unlocks, then takes the caller's reference with add_ref, whose
-// try_add_handle fails if the next hop was deleted (by key, by a thread
-// holding no reference) in between: add_next_hop then returns not_found,
-// which it never documents; the add should have created the next hop anew
-// (it linearizes after the delete).
-TEST_F(RtmTest, Rev2AddNextHopRacingDeleteByKeyIsNotNotFound) {
+// add_next_hop finding an existing next hop took the caller's reference
+// after releasing the next hop's lock; a delete by key in between made it
+// fail with not_found, which add_next_hop never documents. The reference
+// is now taken under the lock: the add linearizes before the delete and
+// hands out a reference on the next hop it updated (deleted right after).
+TEST_F(OwnerDeregistrationRaces, AddNextHopRacingDeleteByKeyIsNotNotFound) {
   rtm::NextHopInfo info;
   info.address = P("192.0.2.1/32");
   info.interface_index = 7;
@@ -72,25 +117,20 @@ TEST_F(RtmTest, Rev2AddNextHopRacingDeleteByKeyIsNotNotFound) {
     park.release();
     t.join();
   }
-  EXPECT_EQ(added, errc::ok) << "add_next_hop answered " << static_cast<int>(added);
-  if (added == errc::ok) {
-    EXPECT_EQ(rtm().delete_next_hop(a_, nh, nullptr), errc::ok);
-    EXPECT_EQ(rtm().release_next_hops(a_, {&nh, 1}), errc::ok);
-  }
+  ASSERT_EQ(added, errc::ok) << "add_next_hop answered " << static_cast<int>(added);
+  rtm::NextHopInfo out;
+  ASSERT_EQ(rtm().get_next_hop_info(a_, nh, &out), errc::ok);
+  EXPECT_EQ(out.state, rtm::kNextHopStateDeleted);
+  rtm().release_next_hop_info(a_, out);
+  EXPECT_EQ(rtm().release_next_hops(a_, {&nh, 1}), errc::ok);
 }
 
-}  // namespace
-
-namespace {
-
-// register_for_change_notification publishes the registration's handle
-// (allocate) and only then stores it in its table slot and reads r->handle,
-// with no guard on r and no re-check of the owner's registration. A
-// deregistration of the same entity whose walk finds the handle in that
-// window deregisters r (revoked: its handle side and memory unit go, and
-// it is retired); the creator then stores the freed registration in the
-// slot (every producer protects and uses it) and reads r->handle.
-TEST_F(RtmTest, Rev2NotificationRegistrationRacingOwnerDeregistration) {
+// register_for_change_notification published the registration's handle,
+// then stored it in its table slot and read r->handle, unprotected and
+// without re-checking its owner: a deregistration walk in between
+// deregistered and freed it, and the creator stored the freed registration
+// in the slot (every producer then used it).
+TEST_F(OwnerDeregistrationRaces, NotificationRegistrationFoundByWalkBeforeItsSlotStore) {
   std::uint32_t n = 4;
   rtm::EntityHandle hs[4];
   ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
@@ -104,7 +144,7 @@ TEST_F(RtmTest, Rev2NotificationRegistrationRacingOwnerDeregistration) {
     });
     park.wait_arrived();
     ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // another thread of the same entity
-    rtm::reclaim_all();  // the revoked registration is freed now
+    rtm::reclaim_all();  // a revoked, unprotected registration would be freed now
     park.release();
     t.join();
   }
@@ -116,17 +156,59 @@ TEST_F(RtmTest, Rev2NotificationRegistrationRacingOwnerDeregistration) {
   expect_clean_ = false;
 }
 
-}  // namespace
+// The same for an enumeration: the walk deletes it after its handle is
+// published; the creator read its handle from the freed object.
+TEST_F(OwnerDeregistrationRaces, EnumerationFoundByWalkRightAfterItsPublication) {
+  std::uint32_t n = 4;
+  rtm::EntityHandle hs[4];
+  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  errc made = errc::ok;
+  rtm::EnumHandle en{};
+  {
+    HookParker park("publish_enum.published");
+    std::thread t([&] {
+      made = rtm().create_next_hop_enum(a_, 0, nullptr, &en);
+    });
+    park.wait_arrived();
+    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);
+    rtm::reclaim_all();
+    park.release();
+    t.join();
+  }
+  EXPECT_EQ(made, errc::invalid_handle);
+  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  expect_clean_ = false;
+}
 
-namespace {
+// And for a route list.
+TEST_F(OwnerDeregistrationRaces, RouteListFoundByWalkRightAfterItsPublication) {
+  std::uint32_t n = 4;
+  rtm::EntityHandle hs[4];
+  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  errc made = errc::ok;
+  rtm::RouteListHandle l{};
+  {
+    HookParker park("create_route_list.published");
+    std::thread t([&] { made = rtm().create_route_list(a_, &l); });
+    park.wait_arrived();
+    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);
+    rtm::reclaim_all();
+    park.release();
+    t.join();
+  }
+  EXPECT_EQ(made, errc::invalid_handle);
+  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  expect_clean_ = false;
+}
 
 // A call of an entity that passed resolve_caller before its deregistration
-// (another thread's) and takes a reference after the deregistration's last
-// walk (dropping the references it holds) has passed: the reference is
-// recorded for an entity that is gone, nothing ever drops it, and the
-// object's handle stays valid for good (here: a deleted next hop that b
-// referenced and released).
-TEST_F(RtmTest, Rev2ReferenceTakenAfterOwnerDeregistrationWalkIsNotLeaked) {
+// (another thread's) and takes a reference after the deregistration's walk
+// 3 (which drops the references the entity holds) recorded a reference
+// nothing would ever drop: the object's handle stayed valid for good.
+// add_ref now re-checks the registration after counting and gives the
+// reference back (here through add_next_hop's found path, whose reference
+// is now taken under the next hop's lock, before the walk).
+TEST_F(OwnerDeregistrationRaces, ReferenceTakenByAddNextHopDuringOwnerDeregistrationIsNotLeaked) {
   rtm::NextHopInfo info;
   info.address = P("192.0.2.1/32");
   info.interface_index = 7;
@@ -153,6 +235,38 @@ TEST_F(RtmTest, Rev2ReferenceTakenAfterOwnerDeregistrationWalkIsNotLeaked) {
   EXPECT_EQ(r, errc::invalid_handle)
       << "add_next_hop answered " << static_cast<int>(added)
       << "; a reference of the deregistered entity keeps the deleted next hop's handle valid";
+  expect_clean_ = false;
+}
+
+// The same through add_ref itself: reference_handles of a on b's next hop,
+// parked after the lookup; a deregisters completely; the reference counted
+// afterwards is given back (invalid_handle), so once b deletes and
+// releases the next hop its handle is invalid.
+TEST_F(OwnerDeregistrationRaces, ReferenceCountedAfterOwnerWalkIsGivenBack) {
+  rtm::NextHopInfo info;
+  info.address = P("192.0.2.1/32");
+  info.interface_index = 7;
+  rtm::NextHopHandle nh{};
+  ASSERT_EQ(rtm().add_next_hop(b_, info, &nh, nullptr), errc::ok);
+  const rtm::AnyHandle any = nh.value;
+  errc referenced = errc::ok;
+  {
+    HookParker park("reference_handles.found");
+    std::thread t([&] { referenced = rtm().reference_handles(a_, {&any, 1}); });
+    park.wait_arrived();
+    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // all three walks
+    park.release();
+    t.join();
+  }
+  EXPECT_EQ(referenced, errc::invalid_handle);
+  ASSERT_EQ(rtm().delete_next_hop(b_, nh, nullptr), errc::ok);
+  ASSERT_EQ(rtm().release_next_hops(b_, {&nh, 1}), errc::ok);
+  rtm::reclaim_all();
+  rtm::NextHopInfo out;
+  const errc r = rtm().get_next_hop_info(b_, nh, &out);
+  if (r == errc::ok) rtm().release_next_hop_info(b_, out);
+  EXPECT_EQ(r, errc::invalid_handle)
+      << "a reference of the deregistered entity keeps the deleted next hop's handle valid";
   expect_clean_ = false;
 }
 
