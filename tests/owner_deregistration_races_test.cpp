@@ -15,7 +15,45 @@ using rtm::errc;
 
 namespace {
 
-class OwnerDeregistrationRaces : public RtmTest {};
+class OwnerDeregistrationRaces : public RtmTest {
+ protected:
+  // Runs `call` (a call of entity a) on a thread parked at hook `point`;
+  // meanwhile this thread, another thread of a, deregisters a completely
+  // and reclaims (what was revoked unprotected is freed), then lets it go on.
+  template <typename F>
+  void during_deregistration_of_a(const char* point, F call) {
+    HookParker park(point);
+    std::thread t(call);
+    park.wait_arrived();
+    EXPECT_EQ(rtm().deregister_entity(a_), errc::ok);
+    rtm::reclaim_all();
+    park.release();
+    t.join();
+  }
+  // b's references on every entity (keep a's handle valid after it went).
+  void hold_entities() {
+    n_ = 4;
+    ASSERT_EQ(rtm().get_registered_entities(b_, &n_, hs_, nullptr), errc::ok);
+  }
+  void release_entities() { ASSERT_EQ(rtm().release_entities(b_, {hs_, n_}), errc::ok); }
+  // Whether nh's handle is still valid (b's view), once nothing names it.
+  bool still_valid(rtm::NextHopHandle nh) {
+    rtm::reclaim_all();
+    rtm::NextHopInfo out;
+    const errc r = rtm().get_next_hop_info(b_, nh, &out);
+    if (r == errc::ok) rtm().release_next_hop_info(b_, out);
+    return r != errc::invalid_handle;
+  }
+  static rtm::NextHopInfo hop() {
+    rtm::NextHopInfo info;
+    info.address = P("192.0.2.1/32");
+    info.interface_index = 7;
+    return info;
+  }
+
+  std::uint32_t n_ = 0;
+  rtm::EntityHandle hs_[4];
+};
 
 // Two hook points: the creator parks at `park_point` until another thread
 // has passed `arrive_point` (with the same object), which never waits.
@@ -71,14 +109,9 @@ class HookRendezvous {
 // hop's lock from before the handle is published until after the insert:
 // the walk, which finds the handle here, waits for it in its delete.
 TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEntry) {
-  std::uint32_t n = 4;
-  rtm::EntityHandle hs[4];
-  // b holds a reference on a (keeps a's handle valid for the key).
-  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  hold_entities();  // keeps a's handle valid (for the key)
   errc added = errc::ok;
-  rtm::NextHopInfo info;
-  info.address = P("192.0.2.1/32");
-  info.interface_index = 7;
+  const rtm::NextHopInfo info = hop();
   rtm::NextHopHandle nh{};
   {
     HookRendezvous hooks("add_next_hop.published", "deregister_impl.next_hop");
@@ -93,7 +126,7 @@ TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEn
   EXPECT_EQ(added, errc::invalid_handle);
   EXPECT_EQ(rtm().core().next_hops->size(), 0u)
       << "a deleted (revoked, retired) next hop is still in the next-hop map";
-  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  release_entities();
   expect_clean_ = false;
 }
 
@@ -103,9 +136,7 @@ TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEn
 // is now taken under the lock: the add linearizes before the delete and
 // hands out a reference on the next hop it updated (deleted right after).
 TEST_F(OwnerDeregistrationRaces, AddNextHopRacingDeleteByKeyIsNotNotFound) {
-  rtm::NextHopInfo info;
-  info.address = P("192.0.2.1/32");
-  info.interface_index = 7;
+  const rtm::NextHopInfo info = hop();
   ASSERT_EQ(rtm().add_next_hop(a_, info, nullptr, nullptr), errc::ok);  // no reference kept
   errc added = errc::ok;
   rtm::NextHopHandle nh{};
@@ -131,73 +162,43 @@ TEST_F(OwnerDeregistrationRaces, AddNextHopRacingDeleteByKeyIsNotNotFound) {
 // deregistered and freed it, and the creator stored the freed registration
 // in the slot (every producer then used it).
 TEST_F(OwnerDeregistrationRaces, NotificationRegistrationFoundByWalkBeforeItsSlotStore) {
-  std::uint32_t n = 4;
-  rtm::EntityHandle hs[4];
-  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  hold_entities();
   errc reg = errc::ok;
   rtm::NotifyHandle nh{};
-  {
-    HookParker park("register_for_change_notification.published");
-    std::thread t([&] {
-      reg = rtm().register_for_change_notification(a_, rtm::kViewMaskUnicast,
-                                                   rtm::kChangeTypeAll, nullptr, &nh);
-    });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // another thread of the same entity
-    rtm::reclaim_all();  // a revoked, unprotected registration would be freed now
-    park.release();
-    t.join();
-  }
+  during_deregistration_of_a("register_for_change_notification.published", [&] {
+    reg = rtm().register_for_change_notification(a_, rtm::kViewMaskUnicast, rtm::kChangeTypeAll,
+                                                 nullptr, &nh);
+  });
   EXPECT_EQ(reg, errc::invalid_handle);
   // A change on the table: producers walk the registration slots.
   EXPECT_EQ(add(b_, "10.0.0.0/8", 10), errc::ok);
   rtm::reclaim_all();
-  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  release_entities();
   expect_clean_ = false;
 }
 
 // The same for an enumeration: the walk deletes it after its handle is
 // published; the creator read its handle from the freed object.
 TEST_F(OwnerDeregistrationRaces, EnumerationFoundByWalkRightAfterItsPublication) {
-  std::uint32_t n = 4;
-  rtm::EntityHandle hs[4];
-  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  hold_entities();
   errc made = errc::ok;
   rtm::EnumHandle en{};
-  {
-    HookParker park("publish_enum.published");
-    std::thread t([&] {
-      made = rtm().create_next_hop_enum(a_, 0, nullptr, &en);
-    });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);
-    rtm::reclaim_all();
-    park.release();
-    t.join();
-  }
+  during_deregistration_of_a("publish_enum.published",
+                             [&] { made = rtm().create_next_hop_enum(a_, 0, nullptr, &en); });
   EXPECT_EQ(made, errc::invalid_handle);
-  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  release_entities();
   expect_clean_ = false;
 }
 
 // And for a route list.
 TEST_F(OwnerDeregistrationRaces, RouteListFoundByWalkRightAfterItsPublication) {
-  std::uint32_t n = 4;
-  rtm::EntityHandle hs[4];
-  ASSERT_EQ(rtm().get_registered_entities(b_, &n, hs, nullptr), errc::ok);
+  hold_entities();
   errc made = errc::ok;
   rtm::RouteListHandle l{};
-  {
-    HookParker park("create_route_list.published");
-    std::thread t([&] { made = rtm().create_route_list(a_, &l); });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);
-    rtm::reclaim_all();
-    park.release();
-    t.join();
-  }
+  during_deregistration_of_a("create_route_list.published",
+                             [&] { made = rtm().create_route_list(a_, &l); });
   EXPECT_EQ(made, errc::invalid_handle);
-  ASSERT_EQ(rtm().release_entities(b_, {hs, n}), errc::ok);
+  release_entities();
   expect_clean_ = false;
 }
 
@@ -209,9 +210,7 @@ TEST_F(OwnerDeregistrationRaces, RouteListFoundByWalkRightAfterItsPublication) {
 // reference back (here through add_next_hop's found path, whose reference
 // is now taken under the next hop's lock, before the walk).
 TEST_F(OwnerDeregistrationRaces, ReferenceTakenByAddNextHopDuringOwnerDeregistrationIsNotLeaked) {
-  rtm::NextHopInfo info;
-  info.address = P("192.0.2.1/32");
-  info.interface_index = 7;
+  const rtm::NextHopInfo info = hop();
   rtm::NextHopHandle nh{};
   ASSERT_EQ(rtm().add_next_hop(a_, info, &nh, nullptr), errc::ok);
   const rtm::AnyHandle any = nh.value;
@@ -219,20 +218,11 @@ TEST_F(OwnerDeregistrationRaces, ReferenceTakenByAddNextHopDuringOwnerDeregistra
   ASSERT_EQ(rtm().release_next_hops(a_, {&nh, 1}), errc::ok);
   errc added = errc::ok;
   rtm::NextHopHandle again{};
-  {
-    HookParker park("add_next_hop.found");
-    std::thread t([&] { added = rtm().add_next_hop(a_, info, &again, nullptr); });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // deletes nh, drops a's references
-    park.release();
-    t.join();
-  }
+  // The deregistration deletes nh and drops a's references.
+  during_deregistration_of_a("add_next_hop.found",
+                             [&] { added = rtm().add_next_hop(a_, info, &again, nullptr); });
   ASSERT_EQ(rtm().dereference_handles(b_, {&any, 1}), errc::ok);  // b's goes: nothing names nh
-  rtm::reclaim_all();
-  rtm::NextHopInfo out;
-  const errc r = rtm().get_next_hop_info(b_, nh, &out);
-  if (r == errc::ok) rtm().release_next_hop_info(b_, out);
-  EXPECT_EQ(r, errc::invalid_handle)
+  EXPECT_FALSE(still_valid(nh))
       << "add_next_hop answered " << static_cast<int>(added)
       << "; a reference of the deregistered entity keeps the deleted next hop's handle valid";
   expect_clean_ = false;
@@ -243,29 +233,16 @@ TEST_F(OwnerDeregistrationRaces, ReferenceTakenByAddNextHopDuringOwnerDeregistra
 // afterwards is given back (invalid_handle), so once b deletes and
 // releases the next hop its handle is invalid.
 TEST_F(OwnerDeregistrationRaces, ReferenceCountedAfterOwnerWalkIsGivenBack) {
-  rtm::NextHopInfo info;
-  info.address = P("192.0.2.1/32");
-  info.interface_index = 7;
   rtm::NextHopHandle nh{};
-  ASSERT_EQ(rtm().add_next_hop(b_, info, &nh, nullptr), errc::ok);
+  ASSERT_EQ(rtm().add_next_hop(b_, hop(), &nh, nullptr), errc::ok);
   const rtm::AnyHandle any = nh.value;
   errc referenced = errc::ok;
-  {
-    HookParker park("reference_handles.found");
-    std::thread t([&] { referenced = rtm().reference_handles(a_, {&any, 1}); });
-    park.wait_arrived();
-    ASSERT_EQ(rtm().deregister_entity(a_), errc::ok);  // all three walks
-    park.release();
-    t.join();
-  }
+  during_deregistration_of_a("reference_handles.found",
+                             [&] { referenced = rtm().reference_handles(a_, {&any, 1}); });
   EXPECT_EQ(referenced, errc::invalid_handle);
   ASSERT_EQ(rtm().delete_next_hop(b_, nh, nullptr), errc::ok);
   ASSERT_EQ(rtm().release_next_hops(b_, {&nh, 1}), errc::ok);
-  rtm::reclaim_all();
-  rtm::NextHopInfo out;
-  const errc r = rtm().get_next_hop_info(b_, nh, &out);
-  if (r == errc::ok) rtm().release_next_hop_info(b_, out);
-  EXPECT_EQ(r, errc::invalid_handle)
+  EXPECT_FALSE(still_valid(nh))
       << "a reference of the deregistered entity keeps the deleted next hop's handle valid";
   expect_clean_ = false;
 }
