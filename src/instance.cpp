@@ -49,6 +49,7 @@ using detail::add_ref;
 using detail::take_hold;
 using detail::drop_count;
 using detail::release_handles;
+using detail::release_taken;
 using detail::fill_dest_info;
 using detail::target_views;
 using detail::filetime_now;
@@ -115,13 +116,69 @@ errc resolve_caller(Core& core, EntityHandle h, Guard& g, Entity** out) noexcept
   return errc::ok;
 }
 
+namespace {
+// Takes one unit off a hold counter unless it is 0: of the threads that
+// may drop one unit (a release, a rollback, the owner's walk (W3) below),
+// the one whose CAS takes it drops the object count it stands for.
+bool take_unit(std::atomic<std::int64_t>& counter) noexcept {
+  std::int64_t c = counter.load(std::memory_order_relaxed);
+  do {
+    if (c <= 0) return false;
+  } while (!counter.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
+  return true;
+}
+
+// Drops the object count of a taken unit.
+void drop_unit(Entity* e, Object* o) noexcept {
+  e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+  detail::unref_handle(o);
+}
+}  // namespace
+
 // Adds one external reference on `o` owned by `e`. `o` must be protected.
+//
+// A reference of an entity whose deregistration has dropped what it holds
+// would never be dropped (issue 12 again: a handle kept valid for good).
+// Callers passed resolve_caller before, so the deregistration may run
+// concurrently; a Dekker pair decides who drops the reference:
+//   (R1) add_ref counts it on e's hold record: a seq_cst RMW of the counter;
+//   (R2) then loads e->registered (seq_cst); if false, it gives its unit
+//        back (take_unit + drop_unit) and fails with invalid_handle;
+//   (D1) deregistration exchanges `registered` to false (seq_cst,
+//        deregister_entity / ~Instance);
+//   (W3) its walk 3 (deregister_impl) then exchanges each hold counter of
+//        e to 0 (seq_cst RMW) and drops what it read.
+// R1 and W3 are RMWs of one counter, so one reads the other. If W3 reads
+// R1's unit, the walk drops it. Otherwise W3 precedes R1 in the counter's
+// modification order, so in the total order S of seq_cst operations
+// D1 < W3 < R1 < R2 (sequenced-before, coherence), and R2 reads false
+// (`registered` never becomes true again): add_ref gives the unit back.
+// Both may happen (R2 reads false and W3 took the unit): the CAS of
+// take_unit then finds no unit of ours (or takes another late unit whose
+// own add_ref then finds none), so each unit is dropped exactly once.
+// Cost: add_ref is on the Get path. R1 is a locked RMW on x86 whatever its
+// order (a full barrier already), and a seq_cst load is a plain load there
+// (the fence goes with seq_cst stores): the check costs one load of a line
+// every call of the entity reads anyway (resolve_caller).
 errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   Hold* h = o->holds.find_or_add(e->handle);
   if (h == nullptr) return errc::not_enough_memory;
   if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
-  (changed ? h->changed : h->count).fetch_add(1, std::memory_order_relaxed);
+  std::atomic<std::int64_t>& counter = changed ? h->changed : h->count;
+  counter.fetch_add(1, std::memory_order_seq_cst);  // (R1)
   e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
+  if (!e->registered.load(std::memory_order_seq_cst)) {  // (R2)
+    if (take_unit(counter)) drop_unit(e, o);
+    return errc::invalid_handle;
+  }
+  return errc::ok;
+}
+
+errc give_back_ref(Entity* e, Object* o, bool changed) noexcept {
+  Hold* rec = o->holds.find(e->handle);
+  if (rec == nullptr || !take_unit(changed ? rec->changed : rec->count))
+    return errc::invalid_parameter;
+  drop_unit(e, o);
   return errc::ok;
 }
 
@@ -131,11 +188,7 @@ errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool cha
   if (o == nullptr) return errc::invalid_handle;
   Hold* rec = o->holds.find(e->handle);
   if (rec == nullptr) return errc::invalid_parameter;
-  std::atomic<std::int64_t>& counter = changed ? rec->changed : rec->count;
-  std::int64_t c = counter.load(std::memory_order_relaxed);
-  do {
-    if (c <= 0) return errc::invalid_parameter;
-  } while (!counter.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
+  if (!take_unit(changed ? rec->changed : rec->count)) return errc::invalid_parameter;
   return errc::ok;
 }
 
@@ -152,13 +205,22 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   Guard g;
   Object* o = core.handles.lookup(h, HandleKind::none, g);
   if (o == nullptr) return;
-  e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
 #ifdef RTM_DELIBERATELY_BROKEN
   // The broken variant the stress suite must catch (stress/CMakeLists.txt):
   // a release of a destination reference forgets to drop the object's count.
-  if (o->kind == HandleKind::dest) return;
+  if (o->kind == HandleKind::dest) {
+    e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
 #endif
-  detail::unref_handle(o);
+  drop_unit(e, o);
+}
+
+void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                   bool changed) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
+    if (hs[i] != 0 && take_hold(core, e, hs[i], HandleKind::none, changed) == errc::ok)
+      drop_count(core, e, hs[i]);
 }
 
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
@@ -752,8 +814,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
 
 // Deletes a next hop (state deleted, out of the map). Routes that use it
 // keep it alive and readable.
-errc delete_next_hop_obj(Core& core, NextHop* nh) {
-  std::lock_guard lock(nh->lock);
+errc delete_next_hop_locked(Core& core, NextHop* nh) {
   if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) return errc::not_found;
   // (ND1), (ND2): see write_next_hop. No version is written after this.
   nh->state.store(kNextHopStateDeleted, std::memory_order_release);
@@ -767,6 +828,11 @@ errc delete_next_hop_obj(Core& core, NextHop* nh) {
   core.next_hops->remove(key, nh);
   unref_handle(nh);  // the map's link; our caller still protects nh
   return errc::ok;
+}
+
+errc delete_next_hop_obj(Core& core, NextHop* nh) {
+  std::lock_guard lock(nh->lock);
+  return delete_next_hop_locked(core, nh);
 }
 
 detail::NextHopKey next_hop_key(const Entity* owner, const NetAddress& a, std::uint32_t ifindex) {
@@ -849,7 +915,8 @@ errc write_next_hop(NextHop* nh, const NextHopInfo& info) {
 // (a release RMW) and D1 (an acquire RMW) reads from it or from a later
 // RMW of its release sequence: A2 synchronizes-with D1, so A1 happens-
 // before the walk, which finds the handle; its delete waits on the
-// destination lock (or the next hop's) until the creator is done. If D1
+// destination lock (or the next hop's: add_next_hop holds it from before
+// A1 until after A2, its map insert in between) until the creator is done. If D1
 // precedes A2, A2 reads false and the creator deletes the object. Both
 // may happen: each delete checks the state under the lock, the second
 // finds it deleted. So no object outlives its owner's deregistration.
@@ -870,8 +937,10 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
       if (Route* r = lookup_as<Route>(core, h, g); r != nullptr && r->owner == e)
         delete_route_obj(core, r, nullptr);
     } else if (k == HandleKind::next_hop) {
-      if (NextHop* nh = lookup_as<NextHop>(core, h, g); nh != nullptr && nh->owner == e)
+      if (NextHop* nh = lookup_as<NextHop>(core, h, g); nh != nullptr && nh->owner == e) {
+        detail::test_hook("deregister_impl.next_hop", nh);
         delete_next_hop_obj(core, nh);
+      }
     }
   });
   // Its change-notification registrations, enumerations and route lists,
@@ -909,7 +978,8 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
         break;
     }
   });
-  // References it still holds, dropped on its behalf.
+  // References it still holds, dropped on its behalf: walk 3, (W3) of the
+  // Dekker pair at add_ref (a reference counted after it gives itself back).
   std::int64_t dropped = 0;
   core.handles.for_each_handle([&](std::uint64_t h) {
     Guard g;
@@ -917,8 +987,9 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     if (o == nullptr) return;
     Hold* rec = o->holds.find(e->handle);
     if (rec == nullptr) return;
-    const std::int64_t n = rec->count.exchange(0, std::memory_order_relaxed) +
-                           rec->changed.exchange(0, std::memory_order_relaxed);
+    // (W3), see add_ref: seq_cst, the other side of add_ref's (R1)/(R2).
+    const std::int64_t n = rec->count.exchange(0, std::memory_order_seq_cst) +
+                           rec->changed.exchange(0, std::memory_order_seq_cst);
     if (n <= 0) return;
     dropped += n;
     e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
@@ -1390,10 +1461,10 @@ errc Instance::get_registered_entities(EntityHandle caller, std::uint32_t* count
   for (Entity* x : core_->entities) {
     if (x->info.family != e->info.family) continue;
     if (errc r = add_ref(e, x); r != errc::ok) {
-      for (std::uint32_t j = 0; j < i; ++j) {
-        take_hold(*core_, e, handles[j].value, HandleKind::entity);
-        drop_count(*core_, e, handles[j].value);
-      }
+      // Item by item: a unit a concurrent (double) release took is not ours to drop.
+      for (std::uint32_t j = 0; j < i; ++j)
+        if (take_hold(*core_, e, handles[j].value, HandleKind::entity) == errc::ok)
+          drop_count(*core_, e, handles[j].value);
       return r;
     }
     handles[i].value = x->handle;
@@ -1479,13 +1550,20 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
           std::this_thread::yield();
           continue;
         }
-        if (errc err = write_next_hop(nh, info); err != errc::ok) return err;
+        // The caller's reference, taken while the state is created: the map
+        // link keeps the handle side, so a delete by key (which waits for the
+        // lock, and so linearizes after this add) cannot make it fail; only
+        // memory or the owner's deregistration can.
+        if (handle != nullptr) {
+          if (errc err = add_ref(e, nh); err != errc::ok) return err;
+        }
+        if (errc err = write_next_hop(nh, info); err != errc::ok) {
+          if (handle != nullptr) detail::give_back_ref(e, nh);
+          return err;
+        }
       }
-      if (handle != nullptr) {
-        errc err = errc::ok;
-        if ((err = add_ref(e, nh)) != errc::ok) return err;
-        handle->value = nh->handle;
-      }
+      detail::test_hook("add_next_hop.found", nh);
+      if (handle != nullptr) handle->value = nh->handle;
       return errc::ok;
     }
     // The next hop's link on its owner. Fails once e is revoked: another
@@ -1497,13 +1575,24 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       return errc::not_enough_memory;
     }
     gn.assign(nh);  // ours until published; protected before anyone can drop it
-    if (errc err = write_next_hop(nh, info); err != errc::ok) {
+    // Everything that can fail but publishing is done first (unpublished:
+    // nothing else can reach nh). The caller's reference too, as add_route
+    // does: add_ref's try_add_handle cannot fail (the map link).
+    errc err = write_next_hop(nh, info);
+    if (err == errc::ok && handle != nullptr) err = add_ref(e, nh);
+    if (err != errc::ok) {
       unref_handle(nh);  // unpublished: its revoke and destroy drop the owner links
       return err;
     }
-    core_->handles.allocate(HandleKind::next_hop, nh);  // sets nh->handle
+    // nh->lock from before the handle is published (A1) until after the map
+    // insert and its re-check (A2): a deregistration walk that finds the
+    // handle meanwhile waits in delete_next_hop_obj, then finds nh either
+    // in the map (and removes it) or deleted (see owner_deregistered).
+    std::unique_lock lock(nh->lock);
+    const std::uint64_t h = core_->handles.allocate(HandleKind::next_hop, nh);  // (A1)
+    detail::test_hook("add_next_hop.published", nh);
     bool inserted = false;
-    bool oom = nh->handle == 0;
+    bool oom = h == 0;
     if (!oom) {
       try {
         inserted = core_->next_hops->insert(key, nh);
@@ -1512,22 +1601,26 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
       }
     }
     if (!inserted) {
+      // Deleted before the lock goes, so a walk waiting for it does not
+      // drop the map link a second time.
+      nh->state.store(kNextHopStateDeleted, std::memory_order_release);
+      lock.unlock();
+      if (handle != nullptr) detail::give_back_ref(e, nh);  // unless the walk took it
       unref_handle(nh);  // its map link: revoked (frees the handle), then retired
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
     }
-    // (A2) for next hops: the handle is published (A1, in allocate); if e
-    // deregistered meanwhile and its walk missed it, undo (see
-    // owner_deregistered).
+    // (A2) for next hops: if e deregistered meanwhile and its walk missed
+    // the handle, undo (see owner_deregistered).
     if (detail::owner_deregistered(e)) {
-      delete_next_hop_obj(*core_, nh);
+      delete_next_hop_locked(*core_, nh);
+      lock.unlock();
+      if (handle != nullptr) detail::give_back_ref(e, nh);  // unless the walk took it
       return errc::invalid_handle;
     }
+    lock.unlock();
     if (changed) *changed = kNextHopChangeNew;
-    if (handle != nullptr) {
-      if (errc err = add_ref(e, nh); err != errc::ok) return err;
-      handle->value = nh->handle;
-    }
+    if (handle != nullptr) handle->value = h;
     return errc::ok;
   }
 }
@@ -1811,7 +1904,7 @@ errc Instance::add_route(EntityHandle caller, RouteHandle* handle, const NetAddr
         remove_empty_dest(d);
         unref_handle(d);
       }
-      return errc::not_enough_memory;
+      return ref != errc::ok ? ref : errc::not_enough_memory;
     }
     detail::test_hook("add_route.published", route);
     std::uint32_t j = 0;
@@ -2162,10 +2255,11 @@ errc Instance::reference_handles(EntityHandle caller, std::span<const AnyHandle>
     const bool counted = k == HandleKind::entity || k == HandleKind::dest ||
                          k == HandleKind::route || k == HandleKind::next_hop;
     Object* o = counted ? core_->handles.lookup(handles[i], HandleKind::none, go) : nullptr;
+    detail::test_hook("reference_handles.found", o);
     errc r = o == nullptr ? errc::invalid_handle : add_ref(e, o);
     if (r == errc::not_found) r = errc::invalid_handle;
     if (r != errc::ok) {
-      release_handles(*core_, e, handles.data(), i, HandleKind::none);
+      release_taken(*core_, e, handles.data(), i);
       return r;
     }
   }

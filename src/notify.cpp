@@ -44,6 +44,7 @@
 #include "detail/deferred.h"
 #include "detail/notify_reg.h"
 #include "detail/ops.h"
+#include "detail/test_hook.h"
 
 namespace rtm {
 
@@ -229,20 +230,44 @@ errc Instance::register_for_change_notification(EntityHandle caller, ViewSet tar
     return errc::invalid_handle;
   }
   NotifyReg* r = detail::nothrow_new<NotifyReg>(core_, e, &t, slot, tv, flags, context);
-  if (r != nullptr) core_->handles.allocate(HandleKind::notify, r);  // sets r->handle
-  if (r == nullptr || r->handle == 0) {
-    if (r != nullptr) {
-      r->active.store(false, std::memory_order_relaxed);
-      unref_handle(r);  // finalized later: frees the slot, drops the owner
-    } else {
-      t.slots_taken.fetch_and(~(1u << slot), std::memory_order_release);
-      unref_memory(e);
-    }
+  if (r == nullptr) {
+    t.slots_taken.fetch_and(~(1u << slot), std::memory_order_release);
+    unref_memory(e);
     return errc::not_enough_memory;
   }
+  // Publication against the owner's deregistration (another thread of e
+  // that passed its caller check too): (A1) the handle is published, then
+  // the slot stored, then (A2) owner_deregistered — the Dekker pair argued
+  // at owner_deregistered (src/instance.cpp) — so either A2 sees the
+  // deregistration and undoes, or the walk (D2) finds the handle and
+  // deregisters r. The handle goes first because a producer that finds r
+  // in its slot may signal with r->handle (signal_registration). If the
+  // walk deregisters r before the slot store, its CAS of the slot finds
+  // nothing; A2 then sees the deregistration (the walk came after D1, and
+  // a slot store before A2 succeeding would have been visible to it), and
+  // the creator empties the slot itself. The creator's memory reference
+  // (infallible: unpublished) keeps r allocated meanwhile and retires it
+  // only after it left its slot, so no producer protects it afterwards.
+  r->counts.try_add_memory();
+  const std::uint64_t h = core_->handles.allocate(HandleKind::notify, r);  // (A1), sets r->handle
+  if (h == 0) {
+    r->active.store(false, std::memory_order_relaxed);
+    unref_handle(r);  // finalized later: frees the slot, drops the owner
+    unref_memory(r);
+    return errc::not_enough_memory;
+  }
+  detail::test_hook("register_for_change_notification.published", r);
   // release: the registration is fully built before producers see it.
   t.regs[slot].store(r, std::memory_order_release);
-  out->value = r->handle;
+  if (detail::owner_deregistered(e)) detail::deregister_notification(r);  // (A2)
+  if (!r->active.load(std::memory_order_acquire)) {  // deregistered meanwhile
+    NotifyReg* self = r;
+    t.regs[slot].compare_exchange_strong(self, nullptr, std::memory_order_acq_rel);
+    unref_memory(r);
+    return errc::invalid_handle;
+  }
+  unref_memory(r);
+  out->value = h;
   return errc::ok;
 }
 

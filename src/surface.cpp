@@ -200,14 +200,27 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
   return en;
 }
 
-// Publishes a built enumeration: its handle, or out of memory.
+// Publishes a built enumeration: its handle, or out of memory, or
+// invalid_handle if its owner deregistered meanwhile. (A1) publishing the
+// handle, then (A2) the owner's registration re-checked: the Dekker pair
+// with the deregistration's walk argued at owner_deregistered
+// (src/instance.cpp); whichever side sees the other deletes the
+// enumeration (delete_enum_obj is idempotent). Protected from before the
+// handle is published, so a walk that deletes it cannot free it under us.
 errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
-  core.handles.allocate(HandleKind::enumeration, en);  // sets en->handle
-  if (en->handle == 0) {
+  Guard g;
+  g.assign(en);  // unpublished: nobody else can drop it yet
+  const std::uint64_t h = core.handles.allocate(HandleKind::enumeration, en);  // (A1)
+  if (h == 0) {
     unref_handle(en);
     return errc::not_enough_memory;
   }
-  out->value = en->handle;
+  detail::test_hook("publish_enum.published", en);
+  if (detail::owner_deregistered(en->owner)) {  // (A2)
+    delete_enum_obj(en);
+    return errc::invalid_handle;
+  }
+  out->value = h;
   return errc::ok;
 }
 
@@ -239,7 +252,7 @@ std::uint32_t batch_cap(const Entity* e, std::uint32_t asked) {
 
 // Gives back handles a get referenced before it failed.
 void release_partial(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n) {
-  detail::release_handles(core, e, hs, n, HandleKind::none);
+  detail::release_taken(core, e, hs, n);
 }
 
 // Takes the handles items[cursor..] into out[n..cap): each that still
@@ -589,12 +602,20 @@ errc Instance::create_route_list(EntityHandle caller, RouteListHandle* out) {
     unref_memory(e);
     return errc::not_enough_memory;
   }
-  core_->handles.allocate(HandleKind::route_list, l);  // sets l->handle
-  if (l->handle == 0) {
+  // As publish_enum: protected from before (A1), then (A2).
+  Guard gl;
+  gl.assign(l);  // unpublished: nobody else can drop it yet
+  const std::uint64_t h = core_->handles.allocate(HandleKind::route_list, l);  // (A1)
+  if (h == 0) {
     unref_handle(l);
     return errc::not_enough_memory;
   }
-  out->value = l->handle;
+  detail::test_hook("create_route_list.published", l);
+  if (detail::owner_deregistered(e)) {  // (A2)
+    detail::delete_route_list_obj(*core_, l);
+    return errc::invalid_handle;
+  }
+  out->value = h;
   return errc::ok;
 }
 

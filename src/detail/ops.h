@@ -36,9 +36,16 @@ T* lookup_as(Core& core, std::uint64_t h, Guard& g) noexcept {
 
 // Adds one external reference on protected `o`, owned by `e` (counted as a
 // changed-destination reference when `changed`). not_found if `o` died
-// meanwhile, not_enough_memory if its hold record could not be allocated;
-// nothing changes on failure.
+// meanwhile, not_enough_memory if its hold record could not be allocated,
+// invalid_handle if e's deregistration has begun (the reference could
+// outlive its walk: the protocol is at the definition); nothing changes on
+// failure. `o` need not be published yet.
 errc add_ref(Entity* e, Object* o, bool changed = false) noexcept;
+// Gives back one reference e took on protected `o` (add_ref), unless its
+// unit was already taken (a concurrent release, the owner's deregistration
+// walk): invalid_parameter then, and nothing is dropped. `o` need not be
+// published.
+errc give_back_ref(Entity* e, Object* o, bool changed = false) noexcept;
 
 // Phase 1 of a release: takes one count off e's hold record (ordinary or
 // changed) for handle h. invalid_handle if h names nothing (of `kind`
@@ -50,6 +57,17 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept;
 // Releases one reference per handle (zeros skipped), all or nothing.
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                      HandleKind kind, bool changed = false) noexcept;
+// Rolls back references a call took itself (zeros skipped), item by item:
+// a unit that a concurrent (double) release by the same entity took is
+// skipped, every other one is still dropped (release_handles would drop
+// none of them).
+void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                   bool changed = false) noexcept;
+
+// (A2) of an object's publication against its owner's deregistration: true
+// if `e` deregistered (the creator then deletes what it published). The
+// protocol is at the definition (src/instance.cpp).
+bool owner_deregistered(Entity* e) noexcept;
 
 // References taken while building one answer; rolled back unless committed.
 class RefBatch {
@@ -57,7 +75,7 @@ class RefBatch {
   RefBatch(Core& core, Entity* e, bool changed = false) noexcept
       : core_(core), e_(e), changed_(changed) {}
   ~RefBatch() {
-    if (!committed_) release_handles(core_, e_, hs_, n_, HandleKind::none, changed_);
+    if (!committed_) release_taken(core_, e_, hs_, n_, changed_);
   }
   RefBatch(const RefBatch&) = delete;
   RefBatch& operator=(const RefBatch&) = delete;
