@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "detail/test_hook.h"
+#include "test_hook_util.h"
 
 namespace {
 
@@ -41,24 +42,7 @@ errc add(rtm::Instance& inst, rtm::EntityHandle e, const rtm::NetAddress& a,
   return inst.add_route(e, out, a, ri, ttl, &f);
 }
 
-// A one-shot gate between a test thread and a library thread.
-class Gate {
- public:
-  void open() {
-    std::lock_guard l(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock l(mu_);
-    cv_.wait(l, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using rtm_test::Gate;
 
 // ---- defect 1: teardown and objects left in a live thread's retired array ------
 

@@ -23,28 +23,7 @@ namespace {
 
 using rtm::errc;
 
-class Gate {
- public:
-  void open() {
-    std::lock_guard l(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock l(mu_);
-    cv_.wait(l, [&] { return open_; });
-  }
-  // Only the watchdog uses a timeout: a deadlock cannot be joined.
-  bool wait_for(std::chrono::seconds s) {
-    std::unique_lock l(mu_);
-    return cv_.wait_for(l, s, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using rtm_test::Gate;
 
 TEST(MethodsDeadlock, MethodDeregisteringItsEntityVsCallbackBlockingItsMethods) {
   rtm::Instance inst;

@@ -12,6 +12,7 @@
 // points pass through), so the test's own calls never block on it.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -19,6 +20,32 @@
 #include "detail/test_hook.h"
 
 namespace rtm_test {
+
+// A one-shot gate between a test thread and a library thread (a callback
+// or a method the library runs): open() lets every waiter through.
+class Gate {
+ public:
+  void open() {
+    std::lock_guard l(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return open_; });
+  }
+  // For a watchdog only (a deadlock cannot be joined): false if the gate
+  // stayed shut for `s`. Never synchronisation.
+  bool wait_for(std::chrono::seconds s) {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, s, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 class HookParker {
  public:
