@@ -50,15 +50,7 @@ bool check(rtm::errc r, const char* what) {
 
 // A random address inside a random table prefix.
 rtm::NetAddress random_address(const std::vector<PrefixEntry>& t, std::mt19937_64& rng) {
-  const rtm::NetAddress& p = t[rng() % t.size()].prefix;
-  std::uint8_t b[16];
-  std::memcpy(b, p.bytes(), 16);
-  const unsigned width = rtm::family_bits(p.family());
-  for (unsigned i = p.length(); i < width; ++i)
-    if (rng() & 1) b[i / 8] |= static_cast<std::uint8_t>(0x80 >> (i % 8));
-  rtm::NetAddress a;
-  rtm::NetAddress::make(p.family(), b, width, &a);
-  return a;
+  return rtm_examples::random_address_in(t[rng() % t.size()].prefix, rng);
 }
 
 // The forwarding plane's copy of the table: prefix -> best route handle
