@@ -49,10 +49,15 @@ TEST(TinyMutex, WorksWithStandardLockGuards) {
 
 // Several threads increment a non-atomic counter under the lock; a quarter
 // of the acquisitions go through try_lock (retrying with lock on failure).
+// Besides the count, an occupancy counter catches two holders at once
+// directly (seq_cst: of two overlapping holders, the second to enter sees
+// the first), however short the window a lost update would need.
 void count_under_lock(unsigned threads) {
   constexpr int kPerThread = 20000;
   TinyMutex m;
   std::uint64_t counter = 0;  // plain: only the mutex orders the updates
+  std::atomic<int> inside{0};
+  std::atomic<int> overlaps{0};
   std::barrier start(static_cast<std::ptrdiff_t>(threads));
   auto body = [&](unsigned id) {
     start.arrive_and_wait();
@@ -62,14 +67,21 @@ void count_under_lock(unsigned threads) {
       } else {
         m.lock();
       }
+      if (inside.fetch_add(1) != 0) overlaps.fetch_add(1, std::memory_order_relaxed);
       const std::uint64_t seen = counter;
+      // The others get the processor while the lock is held (so that they
+      // run into it even on a loaded machine); a separate load and store.
+      if (i % 1000 == 0) std::this_thread::yield();
+      std::atomic_signal_fence(std::memory_order_seq_cst);
       counter = seen + 1;
+      inside.fetch_sub(1);
       m.unlock();
     }
   };
   std::vector<std::thread> ts;
   for (unsigned t = 0; t < threads; ++t) ts.emplace_back(body, t);
   for (auto& t : ts) t.join();
+  EXPECT_EQ(overlaps.load(), 0);
   EXPECT_EQ(counter, std::uint64_t{threads} * kPerThread);
 }
 
