@@ -136,6 +136,9 @@ Object* HandleTable::lookup_slot(std::uint32_t slot_no, std::uint32_t gen_low, u
 }
 
 void HandleTable::free(std::uint64_t h) noexcept {
+  // 0 is no handle: a free slot's word is 0 too, so the CAS below would
+  // "free" a free slot and push it on the free list a second time.
+  if (h == 0) return;
   const std::uint32_t index = static_cast<std::uint32_t>(h & kIndexMask);
   if (index < base_) return;
   const std::uint32_t slot_no = index - base_;

@@ -166,6 +166,25 @@ TEST_F(HandleTableTest, FreeOfAStaleOrFreedHandleChangesNothing) {
   t.free(hc);
 }
 
+TEST_F(HandleTableTest, FreeOfZeroChangesNothing) {
+  // A free slot's word is 0: free(0) must not take that for a live handle
+  // and push the slot on the free list a second time (two objects would
+  // then share one slot).
+  HandleTable t(0x28, 0);
+  ObjectPtr a = object();
+  ObjectPtr b = object();
+  ObjectPtr c = object();
+  t.free(t.allocate(HandleKind::route, a.get()));  // slot 0 is free now
+  t.free(0);
+  const std::uint64_t hb = t.allocate(HandleKind::route, b.get());
+  const std::uint64_t hc = t.allocate(HandleKind::route, c.get());
+  EXPECT_NE(t.slot_of(hb), t.slot_of(hc));
+  EXPECT_EQ(find(t, hb), b.get());
+  EXPECT_EQ(find(t, hc), c.get());
+  t.free(hb);
+  t.free(hc);
+}
+
 TEST_F(HandleTableTest, AHandleOfOneTableNeverValidatesInAnother) {
   HandleTable t1(0x31, 0);
   HandleTable t2(0x32, 0);
