@@ -63,13 +63,11 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* e = c.entity();
-  Guard ge;
-  EnumObj* en = nullptr;
-  if (errc r = open_enum_get(*core_, e, h, EnumObj::Kind::dests, count, infos != nullptr, ge, &en);
+  detail::OpenEnum oe;
+  if (errc r = open_enum_get(*core_, e, h, EnumObj::Kind::dests, count, infos != nullptr, &oe);
       r != errc::ok)
     return r;
-  std::lock_guard lock(en->mu);
-  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
+  EnumObj* en = oe.en;
   const std::uint32_t cap = batch_cap(e, *count);
   const std::size_t start = en->cursor;
   std::uint32_t n = 0;
@@ -161,14 +159,11 @@ errc Instance::get_enum_routes(EntityHandle caller, EnumHandle h, std::uint32_t*
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* e = c.entity();
-  Guard ge;
-  EnumObj* en = nullptr;
-  if (errc r = open_enum_get(*core_, e, h, EnumObj::Kind::routes, count, routes != nullptr, ge,
-                             &en);
+  detail::OpenEnum oe;
+  if (errc r = open_enum_get(*core_, e, h, EnumObj::Kind::routes, count, routes != nullptr, &oe);
       r != errc::ok)
     return r;
-  std::lock_guard lock(en->mu);
-  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
+  EnumObj* en = oe.en;
   const std::uint32_t cap = batch_cap(e, *count);
   // All or nothing on error: the state to rewind to.
   const std::size_t cursor0 = en->cursor, pending_cursor0 = en->pending_cursor;
@@ -244,29 +239,16 @@ errc Instance::get_enum_next_hops(EntityHandle caller, EnumHandle h, std::uint32
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* e = c.entity();
-  Guard ge;
-  EnumObj* en = nullptr;
+  detail::OpenEnum oe;
   if (errc r = open_enum_get(*core_, e, h, EnumObj::Kind::next_hops, count, next_hops != nullptr,
-                             ge, &en);
+                             &oe);
       r != errc::ok)
     return r;
-  std::lock_guard lock(en->mu);
-  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
-  const std::uint32_t cap = batch_cap(e, *count);
-  const std::size_t start = en->cursor;
-  std::uint32_t n = 0;
-  const errc err = take_batch<NextHop>(*core_, e, en->items, en->cursor, cap, next_hops, n,
-                                       [](NextHop* nh) {
-                                         return nh->state.load(std::memory_order_acquire) ==
-                                                kNextHopStateCreated;
-                                       });
-  if (err != errc::ok) {
-    release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(next_hops), n);
-    en->cursor = start;
-    return err;
-  }
-  *count = n;
-  return en->cursor >= en->items.size() ? errc::no_more_items : errc::ok;
+  return detail::get_batch<NextHop>(*core_, e, oe.en->items, oe.en->cursor, count, next_hops,
+                                    [](NextHop* nh) {
+                                      return nh->state.load(std::memory_order_acquire) ==
+                                             kNextHopStateCreated;
+                                    });
 }
 
 errc Instance::delete_enum(EntityHandle caller, EnumHandle h) {

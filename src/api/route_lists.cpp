@@ -65,28 +65,18 @@ errc Instance::get_list_enum_routes(EntityHandle caller, EnumHandle h, std::uint
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* e = c.entity();
-  Guard ge;
-  EnumObj* en = nullptr;
+  detail::OpenEnum oe;
   if (errc r = detail::open_enum_get(*core_, e, h, EnumObj::Kind::list_routes, count,
-                                     routes != nullptr, ge, &en);
+                                     routes != nullptr, &oe);
       r != errc::ok)
     return r;
-  std::lock_guard lock(en->mu);
-  if (en->deleted) return errc::invalid_handle;  // deleted since the lookup
-  const std::uint32_t cap = detail::batch_cap(e, *count);
-  const std::size_t start = en->pending_cursor;
-  std::uint32_t n = 0;
-  // Still in this list (ge protects the enumeration itself, not the list).
-  const errc err = detail::take_batch<Route>(
-      *core_, e, en->pending, en->pending_cursor, cap, routes, n,
-      [&](Route* r) { return detail::in_route_list(*core_, r, en->list, en->list_handle); });
-  if (err != errc::ok) {
-    detail::release_partial(*core_, e, reinterpret_cast<const std::uint64_t*>(routes), n);
-    en->pending_cursor = start;
-    return err;
-  }
-  *count = n;
-  return en->pending_cursor >= en->pending.size() ? errc::no_more_items : errc::ok;
+  EnumObj* en = oe.en;
+  // Still in this list (oe protects the enumeration itself, not the list).
+  return detail::get_batch<Route>(*core_, e, en->pending, en->pending_cursor, count, routes,
+                                  [&](Route* r) {
+                                    return detail::in_route_list(*core_, r, en->list,
+                                                                 en->list_handle);
+                                  });
 }
 
 errc Instance::delete_route_list(EntityHandle caller, RouteListHandle list) {

@@ -174,9 +174,12 @@ errc resolve_enum(Core& core, Entity* e, EnumHandle h, std::optional<EnumObj::Ki
 }
 
 errc open_enum_get(Core& core, Entity* e, EnumHandle h, EnumObj::Kind kind,
-                   const std::uint32_t* count, bool have_output, Guard& g, EnumObj** en) {
+                   const std::uint32_t* count, bool have_output, OpenEnum* out) {
   if (count == nullptr || *count == 0 || !have_output) return errc::invalid_parameter;
-  return resolve_enum(core, e, h, kind, g, en);
+  if (errc r = resolve_enum(core, e, h, kind, out->guard, &out->en); r != errc::ok) return r;
+  out->lock = std::unique_lock(out->en->mu);
+  if (out->en->deleted) return errc::invalid_handle;  // deleted since the lookup
+  return errc::ok;
 }
 
 std::uint32_t batch_cap(const Entity* e, std::uint32_t asked) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -57,11 +58,19 @@ errc publish_enum(Core& core, EnumObj* en, EnumHandle* out);
 errc resolve_enum(Core& core, Entity* e, EnumHandle h, std::optional<EnumObj::Kind> kind,
                   Guard& g, EnumObj** out);
 
+// An enumeration opened by a get: protected, under its mutex, not deleted.
+struct OpenEnum {
+  Guard guard;
+  EnumObj* en = nullptr;
+  std::unique_lock<std::mutex> lock;
+};
+
 // The start of every enumeration get, after the caller's check: its
 // arguments (a count > 0 and an output array), then e's enumeration of
-// `kind` protected by g, in that order of errors.
+// `kind`, then (under its mutex) that it was not deleted since the lookup,
+// in that order of errors.
 errc open_enum_get(Core& core, Entity* e, EnumHandle h, EnumObj::Kind kind,
-                   const std::uint32_t* count, bool have_output, Guard& g, EnumObj** en);
+                   const std::uint32_t* count, bool have_output, OpenEnum* out);
 
 // How many objects one get of e may return when `asked` for.
 std::uint32_t batch_cap(const Entity* e, std::uint32_t asked);
@@ -87,6 +96,26 @@ errc take_batch(Core& core, Entity* e, const std::vector<std::uint64_t>& items,
     out[n++].value = o->handle;
   }
   return errc::ok;
+}
+
+// A get over one list of handles (items from cursor): takes a batch of
+// at most *count into out, all or nothing (on an error the references are
+// given back and the cursor rewound); *count is what was taken, and
+// no_more_items says the list is done.
+template <typename T, typename H, typename Accept>
+errc get_batch(Core& core, Entity* e, const std::vector<std::uint64_t>& items,
+               std::size_t& cursor, std::uint32_t* count, H* out, Accept accept) {
+  static_assert(sizeof(H) == sizeof(std::uint64_t));
+  const std::size_t start = cursor;
+  std::uint32_t n = 0;
+  if (errc err = take_batch<T>(core, e, items, cursor, batch_cap(e, *count), out, n, accept);
+      err != errc::ok) {
+    release_partial(core, e, reinterpret_cast<const std::uint64_t*>(out), n);
+    cursor = start;
+    return err;
+  }
+  *count = n;
+  return cursor >= items.size() ? errc::no_more_items : errc::ok;
 }
 
 }  // namespace rtm::detail
