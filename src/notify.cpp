@@ -40,10 +40,25 @@
 #include <new>
 #include <vector>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/enumerations.h"
+#include "core/next_hop.h"
+#include "core/object.h"
+#include "core/route.h"
+#include "core/route_lists.h"
+#include "core/change_queue.h"
+#include "core/deregister.h"
+#include "core/dest_table.h"
+#include "core/events.h"
+#include "core/expiry.h"
+#include "core/hold_down.h"
+#include "core/infos.h"
+#include "core/refs.h"
+#include "core/route_select.h"
 #include "detail/deferred.h"
 #include "detail/notify_reg.h"
-#include "detail/ops.h"
 #include "detail/test_hook.h"
 
 namespace rtm {
