@@ -1,4 +1,4 @@
-// rtm::Instance: the API over the core objects (src/detail/core.h).
+// rtm::Instance: the API over the core objects (src/core/).
 //
 // Fast path (readers: lookups, get-info): hazard-protected map probes and
 // route-set snapshots, reference counts taken with CAS; no lock.
@@ -14,9 +14,24 @@
 #include <stdexcept>
 #include <thread>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/enumerations.h"
+#include "core/next_hop.h"
+#include "core/object.h"
+#include "core/route.h"
+#include "core/route_lists.h"
+#include "core/change_queue.h"
+#include "core/deregister.h"
+#include "core/dest_table.h"
+#include "core/events.h"
+#include "core/expiry.h"
+#include "core/hold_down.h"
+#include "core/infos.h"
+#include "core/refs.h"
+#include "core/route_select.h"
 #include "detail/notify_reg.h"
-#include "detail/ops.h"
 #include "detail/test_hook.h"
 #include "detail/timers.h"
 
@@ -72,11 +87,6 @@ std::mutex g_tags_mu;
 bool g_tag_used[256] = {};
 std::uint32_t g_tag_base[256] = {};
 unsigned g_next_tag = 1;
-
-struct TagLease {
-  std::uint8_t tag;
-  std::uint32_t base;  // first handle index the tag's table may issue
-};
 
 TagLease take_tag() {
   std::lock_guard lock(g_tags_mu);

@@ -7,10 +7,16 @@
 #include <atomic>
 #include <new>
 
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/next_hop.h"
+#include "core/object.h"
+#include "core/refs.h"
+#include "core/route.h"
 #include "detail/client_lock.h"
-#include "detail/core.h"
 #include "detail/fault.h"
-#include "detail/ops.h"
+#include "detail/reclaim.h"
 
 namespace rtm {
 

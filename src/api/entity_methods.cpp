@@ -6,10 +6,10 @@
 #include <bit>
 
 #include "api/call.h"
+#include "core/entity.h"
 #include "core/entity_methods.h"
-#include "detail/core.h"
+#include "core/refs.h"
 #include "detail/fault.h"
-#include "detail/ops.h"
 #include "detail/reclaim.h"
 
 namespace rtm {

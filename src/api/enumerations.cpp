@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "api/call.h"
+#include "core/dest.h"
+#include "core/dest_table.h"
 #include "core/enumerations.h"
-#include "detail/core.h"
-#include "detail/ops.h"
+#include "core/infos.h"
+#include "core/next_hop.h"
+#include "core/refs.h"
+#include "core/route.h"
 
 namespace rtm {
 

@@ -7,8 +7,11 @@
 #include <mutex>
 
 #include "api/call.h"
-#include "detail/core.h"
-#include "detail/ops.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/hold_down.h"
+#include "core/infos.h"
+#include "core/refs.h"
 #include "detail/reclaim.h"
 #include "detail/timers.h"
 

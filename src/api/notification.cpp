@@ -7,10 +7,11 @@
 
 #include "api/call.h"
 #include "core/change_queue.h"
-#include "detail/core.h"
+#include "core/dest.h"
+#include "core/infos.h"
+#include "core/refs.h"
 #include "detail/fault.h"
 #include "detail/notify_reg.h"
-#include "detail/ops.h"
 #include "detail/reclaim.h"
 
 namespace rtm {

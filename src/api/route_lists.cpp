@@ -8,7 +8,6 @@
 #include "api/call.h"
 #include "core/enumerations.h"
 #include "core/route_lists.h"
-#include "detail/core.h"
 
 namespace rtm {
 

@@ -52,6 +52,10 @@
 #include <bit>
 #include <new>
 
+#include "core/deregister.h"
+#include "core/events.h"
+#include "core/infos.h"
+#include "core/refs.h"
 #include "detail/deferred.h"
 #include "detail/fault.h"
 #include "detail/reclaim.h"

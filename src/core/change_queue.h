@@ -6,12 +6,13 @@
 
 #include <cstdint>
 
-#include <rtm/info.h>
-#include <rtm/types.h>
+#include <rtm/instance.h>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/route_select.h"
 #include "detail/notify_reg.h"
-#include "detail/ops.h"
 
 namespace rtm::detail {
 

@@ -6,10 +6,9 @@
 #include <cstddef>
 #include <span>
 
-#include <rtm/info.h>
-#include <rtm/types.h>
+#include <rtm/instance.h>
 
-#include "detail/core.h"
+#include "core/entity.h"
 
 namespace rtm::detail {
 

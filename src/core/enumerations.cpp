@@ -8,10 +8,20 @@
 #include <mutex>
 #include <utility>
 
+#include "core/deregister.h"
+#include "core/dest_table.h"
+#include "core/next_hop.h"
+#include "core/route.h"
 #include "detail/fault.h"
 #include "detail/test_hook.h"
 
 namespace rtm::detail {
+
+// Creation: one handle link.
+EnumObj::EnumObj(Core* c, Entity* o, Kind k) noexcept
+    : Object(c, HandleKind::enumeration, 1), owner(o), kind(k) {}
+
+void EnumObj::release_children() noexcept { unref_memory(owner); }
 
 void delete_enum_obj(EnumObj* en) noexcept {
   {

@@ -34,11 +34,18 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/deregister.h"
+#include "core/refs.h"
 #include "detail/fault.h"
-#include "detail/ops.h"
 #include "detail/test_hook.h"
 
 namespace rtm::detail {
+
+// Creation: one handle link.
+RouteList::RouteList(Core* c, Entity* o) noexcept
+    : Object(c, HandleKind::route_list, 1), owner(o) {}
+
+void RouteList::release_children() noexcept { unref_memory(owner); }
 
 errc resolve_list(Core& core, Entity* e, RouteListHandle h, Guard& g, RouteList** out) noexcept {
   auto* l = static_cast<RouteList*>(core.handles.lookup(h.value, HandleKind::route_list, g));

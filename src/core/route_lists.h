@@ -6,15 +6,35 @@
 // in core/route_lists.cpp.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include <rtm/types.h>
+#include <rtm/instance.h>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/entity.h"
+#include "core/object.h"
+#include "core/route.h"
+#include "detail/reclaim.h"
 
 namespace rtm::detail {
+
+// A route list of one entity. Membership (`routes`, Route::list) changes
+// under Core::list_mu; a route in a list is not deleted (delete takes it
+// out first), so the raw pointers are alive.
+class RouteList final : public Object {
+ public:
+  RouteList(Core* core, Entity* owner) noexcept;
+  Entity* const owner;  // memory reference
+  std::vector<Route*> routes;
+  bool deleted = false;       // under list_mu
+  std::size_t reserved = 0;   // capacity promised to add_route calls in flight (list_mu)
+
+ private:
+  void release_children() noexcept override;
+};
 
 // The caller's route list named by h, protected by g (invalid_handle;
 // access_denied for another entity's list).

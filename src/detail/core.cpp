@@ -1,4 +1,9 @@
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/next_hop.h"
+#include "core/object.h"
+#include "core/route.h"
 #include "detail/timers.h"
 
 #include <cstring>
@@ -204,16 +209,6 @@ void HoldSet::destroy() noexcept {
   for (std::uint32_t i = 0; i < size; ++i) unref_memory(entries[i].route);
   delete this;
 }
-
-EnumObj::EnumObj(Core* c, Entity* o, Kind k) noexcept
-    : Object(c, HandleKind::enumeration, 1), owner(o), kind(k) {}
-
-void EnumObj::release_children() noexcept { unref_memory(owner); }
-
-RouteList::RouteList(Core* c, Entity* o) noexcept
-    : Object(c, HandleKind::route_list, 1), owner(o) {}
-
-void RouteList::release_children() noexcept { unref_memory(owner); }
 
 // ---- keys ---------------------------------------------------------------------------
 

@@ -12,7 +12,10 @@
 
 #include <cds/container/msqueue.h>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/object.h"
 
 namespace rtm::detail {
 

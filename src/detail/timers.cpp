@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "detail/core.h"
+#include "core/object.h"
 #include "detail/fault.h"
 #include "detail/reclaim.h"
 

@@ -1,0 +1,46 @@
+// core/infos.h — the info structures the API fills from the objects
+// (destination, route and next-hop infos) and the filters they apply.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <rtm/info.h>
+#include <rtm/instance.h>
+
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/next_hop.h"
+#include "core/route.h"
+
+namespace rtm::detail {
+
+// Resolves a target view set against the caller's profile.
+errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept;
+
+// Fills *info from destination `d` (protected by the caller) with
+// references for `e` (changed-destination references when `changed`).
+// Nothing is referenced on error.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info, bool changed = false) noexcept;
+
+// Appends the handle values of a DestInfo to hs (at most 1 + 3 * kMaxViews).
+void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n);
+
+// True for an info filled by get_changed_dests (last_changed's lowest bit).
+inline bool is_changed_info(const DestInfo& i) noexcept { return (i.last_changed & 1) != 0; }
+
+// Fills *info from route r (protected) without references (r's own handles).
+void peek_route_info(Route* r, RouteInfo* info) noexcept;
+// Fills *info from next hop nh (protected) without references; the remote
+// destination is left null. Lock-free, never waits for a writer. Returns
+// nh->version as read before the attributes (a change after that read makes
+// it differ from the current version).
+std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* info) noexcept;
+// Whether route data `d` of route `r` passes a match filter (as
+// get_exact_match_route); `criteria` non-null when flags need it.
+bool route_matches(const Route* r, const RouteData* d, MatchFlags flags,
+                   const RouteInfo* criteria, std::uint32_t interface_index) noexcept;
+
+}  // namespace rtm::detail
