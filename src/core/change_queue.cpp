@@ -159,7 +159,7 @@ bool enqueue_entry(NotifyReg* r, Dest* d) {
 // Publication against the owner's deregistration (another thread of e
 // that passed its caller check too): (A1) the handle is published, then
 // the slot stored, then (A2) owner_deregistered — the Dekker pair argued
-// at owner_deregistered (src/instance.cpp) — so either A2 sees the
+// at owner_deregistered (src/core/deregister.cpp) — so either A2 sees the
 // deregistration and undoes, or the walk (D2) finds the handle and
 // deregisters r. The handle goes first because a producer that finds r
 // in its slot may signal with r->handle (signal_registration). If the

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "core/entity.h"
+#include <cstdint>
+#include "core/core.h"
 
 namespace rtm::detail {
 
@@ -10,5 +12,9 @@ namespace rtm::detail {
 // if `e` deregistered (the creator then deletes what it published). The
 // protocol is at the definition (src/core/deregister.cpp).
 bool owner_deregistered(Entity* e) noexcept;
+
+// Deregisters `e` (already out of the registry, `registered` exchanged to
+// false: D1). Returns references dropped.
+std::int64_t deregister_impl(Core& core, Entity* e);
 
 }  // namespace rtm::detail

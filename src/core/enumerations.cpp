@@ -152,7 +152,7 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
 
 // (A1) publishing the handle, then (A2) the owner's registration
 // re-checked: the Dekker pair with the deregistration's walk argued at
-// owner_deregistered (src/instance.cpp); whichever side sees the other
+// owner_deregistered (src/core/deregister.cpp); whichever side sees the other
 // deletes the enumeration (delete_enum_obj is idempotent). Protected from
 // before the handle is published, so a walk that deletes it cannot free it
 // under us.

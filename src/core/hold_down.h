@@ -20,4 +20,10 @@ void publish_holds(Dest* d, HoldSet* next) noexcept;
 // out of the map.
 void drop_all_holds(Core& core) noexcept;
 
+// Keeps route r (being deleted, still in d's current set) as the held
+// route of `views`. Under d->lock. Out of memory: the route is not held.
+void hold_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept;
+// A hold-down timer entry of d is due: held routes whose time is up leave.
+void fire_hold_expiry(Core& core, Dest* d) noexcept;
+
 }  // namespace rtm::detail

@@ -43,4 +43,10 @@ std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* info) noexcept;
 bool route_matches(const Route* r, const RouteData* d, MatchFlags flags,
                    const RouteInfo* criteria, std::uint32_t interface_index) noexcept;
 
+// An info's protocol filter resolved for `e` (kThisProtocol: e's own).
+std::uint32_t protocol_filter(const Entity* e, std::uint32_t protocol) noexcept;
+// The values of route r with attribute version d (both protected by the
+// caller); the handles are the objects' own, not referenced.
+void route_info_of(const Route* r, const RouteData* d, RouteInfo* out) noexcept;
+
 }  // namespace rtm::detail

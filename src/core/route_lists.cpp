@@ -9,7 +9,7 @@
 // Insert (insert_routes, move_to_route_list), under list_mu:
 //   L1 r->listed.store(true, seq_cst)
 //   L2 r->state.load(seq_cst); link r only if it is still created.
-// Unlink (delete_route_obj, src/instance.cpp), under r->dest->lock:
+// Unlink (delete_route_obj, src/core/route_write.cpp), under r->dest->lock:
 //   U1 r->state.store(deleted, seq_cst)
 //   U2 if r->listed.load(seq_cst): take list_mu (lock order: a destination
 //      lock, then list_mu) and take r out of its list.
@@ -21,7 +21,8 @@
 // released: its delete waits for list_mu at U2 before it publishes the set
 // without the route and retires the old one, so one hazard pointer at a
 // time suffices while routes are validated.
-// TODO(merge): unlink half moves here (U1/U2 of delete_route_obj).
+// TODO(merge): unlink half moves here: delete_route_obj calls
+// unlink_from_route_list (U2) in place of its own copy.
 //
 // Reservations: add_route reserves capacity in its list before it
 // publishes anything (reserve_route_list_slot: R1), so that moving the
@@ -56,7 +57,7 @@ errc resolve_list(Core& core, Entity* e, RouteListHandle h, Guard& g, RouteList*
 }
 
 // As publish_enum (core/enumerations.cpp): protected from before (A1),
-// then (A2), the Dekker pair argued at owner_deregistered (src/instance.cpp).
+// then (A2), the Dekker pair argued at owner_deregistered (src/core/deregister.cpp).
 errc create_route_list_obj(Core& core, Entity* e, RouteListHandle* out) {
   if (!e->counts.try_add_memory()) return errc::invalid_handle;  // the list's, on its owner
   RouteList* l = nothrow_new<RouteList>(&core, e);
@@ -180,6 +181,16 @@ void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept {  // R2
   if (r->list != nullptr) std::erase(r->list->routes, r);
   l->routes.push_back(r);
   r->list = l;
+}
+
+// U2, under r->dest->lock, after U1 stored r's deleted state.
+void unlink_from_route_list(Core& core, Route* r) noexcept {
+  if (!r->listed.load(std::memory_order_seq_cst)) return;
+  std::lock_guard list_lock(core.list_mu);  // lock order: d->lock, then list_mu
+  if (RouteList* l = r->list) {
+    std::erase(l->routes, r);
+    r->list = nullptr;
+  }
 }
 
 }  // namespace rtm::detail

@@ -69,4 +69,8 @@ void release_route_list_slot(Core& core, RouteList* l) noexcept;
 // or l was deleted meanwhile).
 void move_to_route_list(Core& core, RouteList* l, Route* r) noexcept;
 
+// Takes deleted route r out of its list, if it is in one (U2 of the
+// membership protocol). Under r->dest->lock, after r's state was stored.
+void unlink_from_route_list(Core& core, Route* r) noexcept;
+
 }  // namespace rtm::detail
