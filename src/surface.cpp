@@ -38,7 +38,7 @@ using detail::Dest;
 using detail::EnumObj;
 using detail::Entity;
 using detail::Guard;
-using detail::HoldSet;
+using detail::HoldDownSet;
 using detail::NextHop;
 using detail::Object;
 using detail::Route;
@@ -318,10 +318,10 @@ errc Instance::hold_destination(EntityHandle caller, DestHandle dest, ViewSet vi
   if (d->table->family != e->info.family) return errc::invalid_parameter;
   std::lock_guard lock(d->lock);
   if (d->gone.load(std::memory_order_relaxed)) return errc::not_found;  // no longer in the table
-  HoldSet* next = detail::copy_holds(d->holds.load(std::memory_order_relaxed), 0);
+  HoldDownSet* next = detail::copy_hold_down(d->hold_down.load(std::memory_order_relaxed), 0);
   if (next == nullptr) return errc::not_enough_memory;
   for (ViewSet rest = tv; rest != 0; rest &= rest - 1) next->hold_ms[std::countr_zero(rest)] = hold_ms;
-  detail::publish_holds(d, next);
+  detail::publish_hold_down(d, next);
   return errc::ok;
 }
 
@@ -376,7 +376,7 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
     Guard gd;
     Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor], gd);
     if (d == nullptr || d->gone.load(std::memory_order_acquire) ||
-        !detail::has_route_or_hold_in(d, en->views) ||
+        !detail::has_route_or_hold_down_in(d, en->views) ||
         ((en->flags & kEnumOwnDests) && !detail::has_route_in(d, en->views, e))) {
       ++en->cursor;  // deleted since the snapshot, or filtered out
       continue;

@@ -97,7 +97,7 @@ errc Instance::get_exact_match_destination(EntityHandle caller, const NetAddress
     return errc::invalid_parameter;
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
-  if (d == nullptr || !detail::has_route_or_hold_in(d, tv)) return errc::not_found;
+  if (d == nullptr || !detail::has_route_or_hold_down_in(d, tv)) return errc::not_found;
   return fill_dest_info(*core_, e, d, protocol, tv, info);
 }
 

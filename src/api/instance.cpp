@@ -1,4 +1,6 @@
 // api/instance.cpp — Instance construction and teardown, ids, introspection (rtm/instance.h, top).
+#include <rtm/instance.h>
+
 //
 // The Instance methods are split by the sections of rtm/instance.h
 // (api/entities.cpp, next_hops.cpp, routes.cpp, destinations.cpp,
@@ -7,8 +9,6 @@
 // probes and route-set snapshots, reference counts taken with CAS; no lock.
 // Slow path (writers: add/delete route, next hops, registration): the
 // destination's TinyMutex, copy-on-write route sets, retire the old set.
-#include <rtm/instance.h>
-
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -88,7 +88,7 @@ Instance::~Instance() {
     deregister_impl(*core_, e);
     unref_handle(e);  // the registration
   }
-  detail::drop_all_holds(*core_);
+  detail::drop_all_hold_downs(*core_);
   detail::reclaim_all_now();
   core_->destroy_tables();
   detail::reclaim_all_now();
@@ -110,7 +110,7 @@ std::size_t Instance::dest_count(Family family) const {
 
 ObjectCounters object_counters() noexcept {
   ObjectCounters c;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < detail::kHandleKindCount; ++i) {
     c.allocated[i] = detail::g_allocated[i].load(std::memory_order_relaxed);
     c.freed[i] = detail::g_freed[i].load(std::memory_order_relaxed);
   }

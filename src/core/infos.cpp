@@ -44,24 +44,14 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
                      (changed ? 1u : 0u);
   Guard gs;
   const RouteSet* s = gs.protect(d->routes);
-  RouteView rv[kGatherCap];
-  std::size_t n = gather(s, rv, kGatherCap);
-  std::vector<RouteView> big;
-  const RouteView* routes = rv;
-  if (n > kGatherCap) {  // a destination with many routes: gather again, unbounded
-    try {
-      detail::fault_throw();
-      big.resize(n + s->size);
-    } catch (...) {
-      return errc::not_enough_memory;
-    }
-    n = std::min(gather(s, big.data(), big.size()), big.size());
-    routes = big.data();
-  }
+  const GatheredRoutes gathered(s);
+  if (!gathered.complete()) return errc::not_enough_memory;
+  const RouteView* routes = gathered.data();
+  const std::size_t n = gathered.size();
   for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
-  const HoldSet* held = gh.protect(d->holds);
+  const HoldDownSet* held = gh.protect(d->hold_down);
   // A route of a protected snapshot is allocated (the snapshot holds it) but
   // may have been revoked since (deleted, and its last reference gone):
   // its reference then fails, and the answer is rebuilt from the current
