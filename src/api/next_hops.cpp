@@ -59,94 +59,10 @@ errc Instance::add_next_hop(EntityHandle caller, const NextHopInfo& info, NextHo
     NextHop* nh = lookup_as<NextHop>(*core_, handle->value, gn);
     if (nh == nullptr) return errc::invalid_handle;
     if (nh->owner != e) return errc::access_denied;
-    std::lock_guard lock(nh->lock);
-    if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted)
-      return errc::invalid_handle;
-    return write_next_hop(nh, info);
+    return detail::update_next_hop(nh, info);
   }
-  const detail::NextHopKey key = next_hop_key(e, info.address, info.interface_index);
-  for (;;) {
-    if (NextHop* nh = core_->next_hops->find(key, gn)) {
-      {
-        std::lock_guard lock(nh->lock);
-        if (nh->state.load(std::memory_order_relaxed) == kNextHopStateDeleted) {
-          gn.clear();
-          std::this_thread::yield();
-          continue;
-        }
-        // The caller's reference, taken while the state is created: the map
-        // link keeps the handle side, so a delete by key (which waits for the
-        // lock, and so linearizes after this add) cannot make it fail; only
-        // memory or the owner's deregistration can.
-        if (handle != nullptr) {
-          if (errc err = add_ref(e, nh); err != errc::ok) return err;
-        }
-        if (errc err = write_next_hop(nh, info); err != errc::ok) {
-          if (handle != nullptr) detail::give_back_ref(e, nh);
-          return err;
-        }
-      }
-      detail::test_hook("add_next_hop.found", nh);
-      if (handle != nullptr) handle->value = nh->handle;
-      return errc::ok;
-    }
-    // The next hop's link on its owner. Fails once e is revoked: another
-    // thread of e completed its deregistration and nothing names e.
-    if (!detail::link_child(e)) return errc::invalid_handle;
-    NextHop* nh = detail::nothrow_new<NextHop>(core_, e, info.address, info.interface_index);
-    if (nh == nullptr) {
-      detail::unlink_child(e);
-      return errc::not_enough_memory;
-    }
-    gn.assign(nh);  // ours until published; protected before anyone can drop it
-    // Everything that can fail but publishing is done first (unpublished:
-    // nothing else can reach nh). The caller's reference too, as add_route
-    // does: add_ref's try_add_handle cannot fail (the map link).
-    errc err = write_next_hop(nh, info);
-    if (err == errc::ok && handle != nullptr) err = add_ref(e, nh);
-    if (err != errc::ok) {
-      unref_handle(nh);  // unpublished: its revoke and destroy drop the owner links
-      return err;
-    }
-    // nh->lock from before the handle is published (A1) until after the map
-    // insert and its re-check (A2): a deregistration walk that finds the
-    // handle meanwhile waits in delete_next_hop_obj, then finds nh either
-    // in the map (and removes it) or deleted (see owner_deregistered).
-    std::unique_lock lock(nh->lock);
-    const std::uint64_t h = core_->handles.allocate(HandleKind::next_hop, nh);  // (A1)
-    detail::test_hook("add_next_hop.published", nh);
-    bool inserted = false;
-    bool oom = h == 0;
-    if (!oom) {
-      try {
-        inserted = core_->next_hops->insert(key, nh);
-      } catch (...) {
-        oom = true;
-      }
-    }
-    if (!inserted) {
-      // Deleted before the lock goes, so a walk waiting for it does not
-      // drop the map link a second time.
-      nh->state.store(kNextHopStateDeleted, std::memory_order_release);
-      lock.unlock();
-      if (handle != nullptr) detail::give_back_ref(e, nh);  // unless the walk took it
-      unref_handle(nh);  // its map link: revoked (frees the handle), then retired
-      if (oom) return errc::not_enough_memory;
-      continue;  // another thread of this entity created it first
-    }
-    // (A2) for next hops: if e deregistered meanwhile and its walk missed
-    // the handle, undo (see owner_deregistered).
-    if (detail::owner_deregistered(e)) {
-      delete_next_hop_locked(*core_, nh);
-      lock.unlock();
-      if (handle != nullptr) detail::give_back_ref(e, nh);  // unless the walk took it
-      return errc::invalid_handle;
-    }
-    lock.unlock();
-    if (changed) *changed = kNextHopChangeNew;
-    if (handle != nullptr) handle->value = h;
-    return errc::ok;
-  }
+  return detail::add_next_hop_obj(*core_, e, info, handle != nullptr ? &handle->value : nullptr,
+                                  changed);
 }
 
 errc Instance::find_next_hop(EntityHandle caller, const NextHopInfo& info, NextHopHandle* handle) {
