@@ -79,7 +79,7 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
     Guard gd;
     Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor], gd);
     if (d == nullptr || d->gone.load(std::memory_order_acquire) ||
-        !detail::has_route_or_hold_in(d, en->views) ||
+        !detail::has_route_or_hold_down_in(d, en->views) ||
         ((en->flags & kEnumOwnDests) && !detail::has_route_in(d, en->views, e))) {
       ++en->cursor;  // deleted since the snapshot, or filtered out
       continue;

@@ -21,7 +21,7 @@ using detail::Call;
 using detail::Dest;
 using detail::Entity;
 using detail::Guard;
-using detail::HoldSet;
+using detail::HoldDownSet;
 
 errc Instance::hold_destination(EntityHandle caller, DestHandle dest, ViewSet views,
                                 std::uint32_t hold_ms) {
@@ -36,10 +36,10 @@ errc Instance::hold_destination(EntityHandle caller, DestHandle dest, ViewSet vi
   if (d->table->family != e->info.family) return errc::invalid_parameter;
   std::lock_guard lock(d->lock);
   if (d->gone.load(std::memory_order_relaxed)) return errc::not_found;  // no longer in the table
-  HoldSet* next = detail::copy_holds(d->holds.load(std::memory_order_relaxed), 0);
+  HoldDownSet* next = detail::copy_hold_down(d->hold_down.load(std::memory_order_relaxed), 0);
   if (next == nullptr) return errc::not_enough_memory;
   for (ViewSet rest = tv; rest != 0; rest &= rest - 1) next->hold_ms[std::countr_zero(rest)] = hold_ms;
-  detail::publish_holds(d, next);
+  detail::publish_hold_down(d, next);
   return errc::ok;
 }
 

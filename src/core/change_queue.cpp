@@ -215,7 +215,7 @@ void publish_change(Core& /*core*/, Dest* d, const ChangeSummary& c) {
   struct Signal {
     NotifyReg* reg;
   };
-  Signal signals[kMaxRegistrations];
+  Signal signals[kMaxNotifyRegistrations];
   int nsignals = 0;
   while (slots != 0) {
     const int i = std::countr_zero(slots);

@@ -2,9 +2,10 @@
 // goes, and objects published concurrently by its other threads.
 #pragma once
 
-#include "core/entity.h"
 #include <cstdint>
+
 #include "core/core.h"
+#include "core/entity.h"
 
 namespace rtm::detail {
 

@@ -39,11 +39,11 @@ void Dest::release_children() noexcept {
   // route, which holds d, so d's current hold set is empty by then.
   RouteSet* s = routes.load(std::memory_order_acquire);
   if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
-  if (HoldSet* h = holds.load(std::memory_order_acquire)) retire(h);
+  if (HoldDownSet* h = hold_down.load(std::memory_order_acquire)) retire(h);
   delete[] opaque.load(std::memory_order_acquire);
 }
 
-void HoldSet::destroy() noexcept {
+void HoldDownSet::destroy() noexcept {
   for (std::uint32_t i = 0; i < size; ++i) unref_memory(entries[i].route);
   delete this;
 }

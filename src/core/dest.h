@@ -42,9 +42,9 @@ class Table;
 // RouteSet). `hold_ms[v]` is the hold time asked for view v (0: none);
 // each entry keeps a deleted former best route of one view, with one
 // memory reference (and, while the set is current, one handle link: see
-// publish_holds), until `deadline` (the instance clock's ms; UINT64_MAX:
+// publish_hold_down), until `deadline` (the instance clock's ms; UINT64_MAX:
 // never).
-class HoldSet final : public Reclaimable {
+class HoldDownSet final : public Reclaimable {
  public:
   struct Entry {
     Route* route;
@@ -80,7 +80,7 @@ class Dest final : public Object {
   // it through the LPM index (a hint) treats it as stale.
   std::atomic<bool> gone{false};
   // Hold-down (null: never asked). Readers protect it like `routes`.
-  std::atomic<HoldSet*> holds{nullptr};
+  std::atomic<HoldDownSet*> hold_down{nullptr};
   ClientLock client_lock;  // RtmLockDestination
   // kMaxOpaquePointers slots, allocated on first use (CAS), freed with the
   // destination.
@@ -104,21 +104,19 @@ DestKey dest_key(const NetAddress& a) noexcept;
 
 class NotifyReg;
 
-// At most this many change-notification registrations per table (RTMv2's limit).
-inline constexpr int kMaxRegistrations = 32;
-
 class Table {
  public:
   explicit Table(Family f) : family(f) {
     if (f == Family::ipv4) lpm4 = std::make_unique<Lpm4Index>();
   }
   const Family family;
-  // Registration slots: `regs[i]` is the active registration of slot i (or
-  // null); `slots_taken` has bit i set from registration until the
-  // registration object is destroyed (its queue drained and the queued bits
-  // of its destinations cleared), so a slot is never shared by two
-  // registrations whose queues could both hold a destination.
-  std::atomic<NotifyReg*> regs[kMaxRegistrations] = {};
+  // Registration slots, kMaxNotifyRegistrations (rtm/types.h) per table:
+  // `regs[i]` is the active registration of slot i (or null); `slots_taken`
+  // has bit i set from registration until the registration object is
+  // destroyed (its queue drained and the queued bits of its destinations
+  // cleared), so a slot is never shared by two registrations whose queues
+  // could both hold a destination.
+  std::atomic<NotifyReg*> regs[kMaxNotifyRegistrations] = {};
   std::atomic<std::uint32_t> slots_taken{0};
   ObjectMap<DestKey, DestKeyHash, Dest> map;
   // Destinations per prefix length: a longest-prefix search probes only

@@ -27,7 +27,7 @@ class Entity final : public Object {
   const int opaque_slot;
   std::atomic<bool> registered{true};
   // References this entity holds, by HandleKind index.
-  std::atomic<std::int64_t> held[8] = {};
+  std::atomic<std::int64_t> held[kHandleKindCount] = {};
 
   // Method gate (slow path: a mutex and a condition variable). An
   // invocation waits while `blocked`, then counts itself in `active`;

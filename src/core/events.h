@@ -2,10 +2,11 @@
 // its entity's deregistration to wait for.
 #pragma once
 
+#include <vector>
+
 #include <rtm/instance.h>
 
 #include "core/entity.h"
-#include <vector>
 
 namespace rtm::detail {
 

@@ -65,7 +65,7 @@ void fire_timer(Core& core, const Timers::Entry& e) noexcept {
   if (e.kind == Timers::Kind::route_expiry)
     fire_route_expiry(core, static_cast<Route*>(e.obj), e.epoch);
   else
-    fire_hold_expiry(core, static_cast<Dest*>(e.obj));
+    fire_hold_down_expiry(core, static_cast<Dest*>(e.obj));
 }
 
 }  // namespace rtm::detail

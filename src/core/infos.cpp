@@ -44,24 +44,14 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
                      (changed ? 1u : 0u);
   Guard gs;
   const RouteSet* s = gs.protect(d->routes);
-  RouteView rv[kGatherCap];
-  std::size_t n = gather(s, rv, kGatherCap);
-  std::vector<RouteView> big;
-  const RouteView* routes = rv;
-  if (n > kGatherCap) {  // a destination with many routes: gather again, unbounded
-    try {
-      detail::fault_throw();
-      big.resize(n + s->size);
-    } catch (...) {
-      return errc::not_enough_memory;
-    }
-    n = std::min(gather(s, big.data(), big.size()), big.size());
-    routes = big.data();
-  }
+  const GatheredRoutes gathered(s);
+  if (!gathered.complete()) return errc::not_enough_memory;
+  const RouteView* routes = gathered.data();
+  const std::size_t n = gathered.size();
   for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
-  const HoldSet* held = gh.protect(d->holds);
+  const HoldDownSet* held = gh.protect(d->hold_down);
   // A route of a protected snapshot is allocated (the snapshot holds it) but
   // may have been revoked since (deleted, and its last reference gone):
   // its reference then fails, and the answer is rebuilt from the current
@@ -184,6 +174,46 @@ void peek_route_info(Route* r, RouteInfo* info) noexcept {
   RouteInfo out;
   route_info_of(r, gd.protect(r->data), &out);
   *info = out;
+}
+
+// Fills a RouteInfo for route r (protected) with references for e: the
+// values of one attribute version, and a reference on each object named.
+// not_found if r was revoked meanwhile.
+errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
+  for (;;) {
+    RefBatch batch(core, e);
+    errc err = errc::ok;
+    Guard gd;
+    const RouteData* d = gd.protect(r->data);
+    // While r is not revoked it holds handle links on its destination,
+    // owner and neighbour, and on the hops of its current version. The
+    // version read here may have been replaced since (its hops' links
+    // moved on), or r revoked: a failed reference retries, or reports r
+    // gone.
+    Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
+    std::size_t n = 3;
+    for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
+    for (std::size_t i = 0; i < n && err == errc::ok; ++i)
+      if (named[i] != nullptr) batch.add(named[i], &err);  // null: no neighbour
+    if (err == errc::not_found) {
+      if (r->counts.revoked()) return errc::not_found;
+      continue;
+    }
+    if (err != errc::ok) return err;
+    RouteInfo out;
+    route_info_of(r, d, &out);
+    batch.commit();
+    *info = out;
+    return errc::ok;
+  }
+}
+
+void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n) {
+  hs[(*n)++] = info.dest.value;
+  hs[(*n)++] = info.owner.value;
+  hs[(*n)++] = info.neighbour.value;
+  const unsigned c = std::min<unsigned>(info.next_hops.count, kMaxNextHopsPerRoute);
+  for (unsigned i = 0; i < c; ++i) hs[(*n)++] = info.next_hops.hops[i].value;
 }
 
 }  // namespace rtm::detail

@@ -49,4 +49,11 @@ std::uint32_t protocol_filter(const Entity* e, std::uint32_t protocol) noexcept;
 // caller); the handles are the objects' own, not referenced.
 void route_info_of(const Route* r, const RouteData* d, RouteInfo* out) noexcept;
 
+// Fills a RouteInfo for route r (protected) with references for e: the
+// values of one attribute version, and a reference on each object named.
+// not_found if r was revoked meanwhile.
+errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info);
+// Appends the handle values of a RouteInfo to hs (at most 3 + kMaxNextHopsPerRoute).
+void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n);
+
 }  // namespace rtm::detail

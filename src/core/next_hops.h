@@ -22,4 +22,15 @@ errc write_next_hop(NextHop* nh, const NextHopInfo& info);
 errc delete_next_hop_locked(Core& core, NextHop* nh);
 errc delete_next_hop_obj(Core& core, NextHop* nh);
 
+// Writes the attributes of nh (the caller's, protected): invalid_handle if
+// it was deleted. Takes nh->lock.
+errc update_next_hop(NextHop* nh, const NextHopInfo& info);
+// The core of add_next_hop after its arguments were checked: finds or
+// creates e's next hop keyed by (info.address, info.interface_index) and
+// writes its attributes; with `handle` non-null, *handle gets a referenced
+// handle of it. *changed (if non-null, zeroed by the caller) gets
+// kNextHopChangeNew for a new next hop.
+errc add_next_hop_obj(Core& core, Entity* e, const NextHopInfo& info, std::uint64_t* handle,
+                      NextHopChangeFlags* changed);
+
 }  // namespace rtm::detail

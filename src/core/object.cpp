@@ -8,8 +8,8 @@
 
 namespace rtm::detail {
 
-std::atomic<std::int64_t> g_allocated[8] = {};
-std::atomic<std::int64_t> g_freed[8] = {};
+std::atomic<std::int64_t> g_allocated[kHandleKindCount] = {};
+std::atomic<std::int64_t> g_freed[kHandleKindCount] = {};
 
 // ---- HoldList -------------------------------------------------------------------
 

@@ -9,7 +9,7 @@
 //                  │            ├─M─> RouteData (current and old versions) ─M─> NextHop...
 //                  │            └─H─> NextHop... (the hops of its current version)
 //                  ├─M─> RouteSet (current and old) ─M─> Route...
-//                  └─M─> HoldSet (current and old) ─M─> Route...; current entries ─H─> Route
+//                  └─M─> HoldDownSet (current and old) ─M─> Route...; current entries ─H─> Route
 //   NextHop ─M─> NextHopData (its current attribute version; old ones retired)
 //
 // - A Dest is in its table's map from creation until its last route (and
@@ -29,10 +29,10 @@
 //   links on the hops of its current version (moved at each replacement,
 //   under the destination lock; a route that is not in its destination is
 //   never updated, so the version it has when revoked is its last).
-// - A hold-down entry of the destination's current HoldSet is a handle link
-//   on its route (moved at publish_holds); every HoldSet snapshot holds
+// - A hold-down entry of the destination's current HoldDownSet is a handle link
+//   on its route (moved at publish_hold_down); every HoldDownSet snapshot holds
 //   memory references on its routes. Cycle: dest -> hold entry -> route ->
-//   dest; broken by the hold's expiry, or drop_all_holds at teardown.
+//   dest; broken by the hold's expiry, or drop_all_hold_downs at teardown.
 // - Every handle the library gives out is one handle-side reference plus
 //   one count on the receiving entity's Hold record on that object, so a
 //   release by an entity that holds nothing is detected (Hold count 0) and
@@ -102,6 +102,9 @@ class HoldList {
 
 // Index of a handle kind in per-kind counter arrays.
 constexpr int kind_index(HandleKind k) noexcept { return static_cast<int>(k); }
+// Handle kinds (HandleKind's values 0..7): the size of per-kind counter arrays.
+inline constexpr int kHandleKindCount = 8;
+static_assert(kind_index(HandleKind::route_list) + 1 == kHandleKindCount);
 
 class Object : public Reclaimable {
  public:
@@ -160,7 +163,7 @@ struct CBlockHooks {
 extern CBlockHooks g_c_block_hooks;
 
 // Process-wide object counters (see rtm::object_counters()).
-extern std::atomic<std::int64_t> g_allocated[8];
-extern std::atomic<std::int64_t> g_freed[8];
+extern std::atomic<std::int64_t> g_allocated[kHandleKindCount];
+extern std::atomic<std::int64_t> g_freed[kHandleKindCount];
 
 }  // namespace rtm::detail

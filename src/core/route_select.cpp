@@ -45,21 +45,28 @@ int best_of(const RouteView* rv, std::size_t n, ViewSet v, std::uint32_t proto) 
   return best;
 }
 
-void best_state(const RouteSet* s, BestState* out) noexcept {
-  RouteView rv[kGatherCap];
-  std::vector<RouteView> big;
-  const RouteView* routes = rv;
-  std::size_t n = gather(s, rv, kGatherCap);
-  if (n > kGatherCap) {
-    try {
-      detail::fault_throw();
-      big.resize(n);
-      n = std::min(gather(s, big.data(), big.size()), big.size());
-      routes = big.data();
-    } catch (...) {
-      n = kGatherCap;  // out of memory: judge by the first kGatherCap routes
-    }
+GatheredRoutes::GatheredRoutes(const RouteSet* s) noexcept {
+  n_ = gather(s, stack_, kGatherCap);
+  if (n_ <= kGatherCap) return;
+  try {  // a destination with many routes: gather again, unbounded
+    detail::fault_throw();
+    heap_.resize(n_);
+  } catch (...) {
+    n_ = kGatherCap;  // out of memory: the first kGatherCap routes only
+    complete_ = false;
+    return;
   }
+  // Not more than the first time: routes only ever become zombies.
+  n_ = std::min(gather(s, heap_.data(), heap_.size()), heap_.size());
+  routes_ = heap_.data();
+}
+
+void best_state(const RouteSet* s, BestState* out) noexcept {
+  // Out of memory: judge by the first kGatherCap routes (writers call this
+  // on paths that must not fail).
+  const GatheredRoutes g(s);
+  const RouteView* routes = g.data();
+  const std::size_t n = g.size();
   // Only the views some route is in can have a best route (usually one or
   // two of the 32): the others are null without a search.
   ViewSet views = 0;

@@ -2,9 +2,12 @@
 // destination's snapshot, and what a write changed.
 #pragma once
 
-#include <rtm/instance.h>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include <rtm/instance.h>
+
 #include "core/dest.h"
 #include "core/route.h"
 
@@ -36,6 +39,30 @@ std::size_t gather(const RouteSet* s, RouteView* out, std::size_t cap) noexcept;
 
 // Routes gathered on the stack before a gather goes to the heap.
 inline constexpr std::size_t kGatherCap = 64;
+
+// The live routes of snapshot `s` (protected by the caller, for the
+// object's lifetime): on the stack, or on the heap for a destination with
+// more than kGatherCap. The one out-of-memory rule: without memory for the
+// heap copy, complete() is false and the first kGatherCap routes are
+// there; readers then fail with not_enough_memory, writers (which must not
+// fail) judge by those routes.
+class GatheredRoutes {
+ public:
+  explicit GatheredRoutes(const RouteSet* s) noexcept;
+  GatheredRoutes(const GatheredRoutes&) = delete;
+  GatheredRoutes& operator=(const GatheredRoutes&) = delete;
+
+  const RouteView* data() const noexcept { return routes_; }
+  std::size_t size() const noexcept { return n_; }
+  bool complete() const noexcept { return complete_; }
+
+ private:
+  RouteView stack_[kGatherCap];
+  std::vector<RouteView> heap_;
+  const RouteView* routes_ = stack_;
+  std::size_t n_ = 0;
+  bool complete_ = true;
+};
 
 // Best route in view bit `v` among rv[0..n) for protocol filter `proto`
 // (kBestProtocol: any); ties go to the earlier route. -1 if none.

@@ -32,7 +32,7 @@ class Object;
 
 class Timers {
  public:
-  enum class Kind : std::uint8_t { route_expiry, hold_expiry };
+  enum class Kind : std::uint8_t { route_expiry, hold_down_expiry };
   struct Entry {
     std::uint64_t deadline;
     std::uint64_t seq;
