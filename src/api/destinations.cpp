@@ -14,33 +14,20 @@
 namespace rtm {
 
 using detail::Call;
-using detail::Core;
 using detail::Dest;
 using detail::Entity;
 using detail::Guard;
-using detail::NextHop;
-using detail::Object;
 using detail::Route;
 using detail::RouteData;
-using detail::RouteList;
 using detail::RouteSet;
 using detail::Table;
-using detail::ThreadScope;
-using detail::RefBatch;
-using detail::lookup_as;
 using detail::add_ref;
-using detail::take_hold;
-using detail::drop_count;
-using detail::release_handles;
-using detail::release_taken;
-using detail::fill_dest_info;
-using detail::target_views;
-using detail::filetime_now;
 using detail::collect_dest_info_handles;
-using detail::handle_kind;
-using detail::ChangeSummary;
-using detail::collect_route_info_handles;
+using detail::fill_dest_info;
 using detail::fill_route_info;
+using detail::lookup_as;
+using detail::release_handles;
+using detail::target_views;
 
 // ---- destinations ----------------------------------------------------------------
 
@@ -107,19 +94,13 @@ errc Instance::get_most_specific_destination(EntityHandle caller, const NetAddre
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* const e = c.entity();
-  Guard gd;
   ViewSet tv;
   if (info == nullptr || !valid_address_for(e, address) ||
       target_views(e, views, &tv) != errc::ok)
     return errc::invalid_parameter;
   Table& t = core_->table(address.family());
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    Dest* d = longest_match(*core_, t, address, static_cast<int>(address.length()), tv, gd);
-    if (d == nullptr) return errc::not_found;
-    errc r = fill_dest_info(*core_, e, d, protocol, tv, info);
-    if (r != errc::not_found) return r;  // not_found: it died under us; search again
-  }
-  return errc::not_found;
+  return detail::fill_longest_match_info(*core_, e, t, address,
+                                         static_cast<int>(address.length()), protocol, tv, info);
 }
 
 errc Instance::get_less_specific_destination(EntityHandle caller, DestHandle dest,
@@ -128,7 +109,7 @@ errc Instance::get_less_specific_destination(EntityHandle caller, DestHandle des
   Call c(*core_, caller);
   if (!c.ok()) return c.status();
   Entity* const e = c.entity();
-  Guard gd, gl;
+  Guard gd;
   ViewSet tv;
   if (info == nullptr || target_views(e, views, &tv) != errc::ok) return errc::invalid_parameter;
   Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
@@ -136,13 +117,8 @@ errc Instance::get_less_specific_destination(EntityHandle caller, DestHandle des
   if (d->address.family() != e->info.family) return errc::invalid_parameter;
   const NetAddress a = d->address;
   Table& t = core_->table(a.family());
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    Dest* l = longest_match(*core_, t, a, static_cast<int>(a.length()) - 1, tv, gl);
-    if (l == nullptr) return errc::not_found;
-    errc r = fill_dest_info(*core_, e, l, protocol, tv, info);
-    if (r != errc::not_found) return r;
-  }
-  return errc::not_found;
+  return detail::fill_longest_match_info(*core_, e, t, a, static_cast<int>(a.length()) - 1,
+                                         protocol, tv, info);
 }
 
 errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& address,

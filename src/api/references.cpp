@@ -11,33 +11,13 @@
 namespace rtm {
 
 using detail::Call;
-using detail::Core;
-using detail::Dest;
 using detail::Entity;
 using detail::Guard;
-using detail::NextHop;
 using detail::Object;
-using detail::Route;
-using detail::RouteData;
-using detail::RouteList;
-using detail::RouteSet;
-using detail::Table;
-using detail::ThreadScope;
-using detail::RefBatch;
-using detail::lookup_as;
 using detail::add_ref;
-using detail::take_hold;
-using detail::drop_count;
+using detail::handle_kind;
 using detail::release_handles;
 using detail::release_taken;
-using detail::fill_dest_info;
-using detail::target_views;
-using detail::filetime_now;
-using detail::collect_dest_info_handles;
-using detail::handle_kind;
-using detail::ChangeSummary;
-using detail::collect_route_info_handles;
-using detail::fill_route_info;
 
 // ---- reference counting --------------------------------------------------------------
 

@@ -39,7 +39,7 @@ class Entity final : public Object {
   std::uint32_t methods_waiting = 0;
 
   // Event callbacks of this entity running now, and the wait of its
-  // deregistration for them (protocol: call_event_callback, src/instance.cpp).
+  // deregistration for them (protocol: call_event_callback, src/core/events.cpp).
   std::atomic<std::uint32_t> callbacks_in_flight{0};
   std::mutex callback_mu;
   std::condition_variable callback_cv;

@@ -40,7 +40,7 @@ HoldDownSet* copy_hold_down(const HoldDownSet* h, ViewSet drop) noexcept {
 // set's go, so a route held by both never reaches zero in between.
 void publish_hold_down(Dest* d, HoldDownSet* next) noexcept {
   // Infallible: each entry of `next` is either one of the old current set
-  // (which holds a link on its route) or a route being held by hold_route,
+  // (which holds a link on its route) or a route being held by hold_down_route,
   // still in d's current route set (its table link).
   if (next != nullptr)
     for (std::uint32_t i = 0; i < next->size; ++i) next->entries[i].route->counts.try_add_handle();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/dest_table.h"
 #include "core/refs.h"
 #include "core/route_select.h"
 #include "detail/fault.h"
@@ -214,6 +215,18 @@ void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::s
   hs[(*n)++] = info.neighbour.value;
   const unsigned c = std::min<unsigned>(info.next_hops.count, kMaxNextHopsPerRoute);
   for (unsigned i = 0; i < c; ++i) hs[(*n)++] = info.next_hops.hops[i].value;
+}
+
+errc fill_longest_match_info(Core& core, Entity* e, Table& t, const NetAddress& a, int max_len,
+                             std::uint32_t protocol, ViewSet views, DestInfo* info) {
+  Guard g;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Dest* d = longest_match(core, t, a, max_len, views, g);
+    if (d == nullptr) return errc::not_found;
+    errc r = fill_dest_info(core, e, d, protocol, views, info);
+    if (r != errc::not_found) return r;  // not_found: it died under us; search again
+  }
+  return errc::not_found;
 }
 
 }  // namespace rtm::detail

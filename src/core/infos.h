@@ -25,6 +25,12 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept;
 errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
                     DestInfo* info, bool changed = false) noexcept;
 
+// Fills *info from the longest-prefix match of `a` in t (at most max_len
+// bits, a route in `views`), searching again when the match dies under
+// the fill (at most 8 times); not_found if there is none.
+errc fill_longest_match_info(Core& core, Entity* e, Table& t, const NetAddress& a, int max_len,
+                             std::uint32_t protocol, ViewSet views, DestInfo* info);
+
 // Appends the handle values of a DestInfo to hs (at most 1 + 3 * kMaxViews).
 void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n);
 

@@ -33,7 +33,7 @@ class NextHop final : public Object {
 
   // Mutable attributes. Writers (add_next_hop, delete) hold `lock`; readers
   // take no lock and never wait (protocol and orders: write_next_hop and
-  // peek_next_hop_info, src/instance.cpp).
+  // peek_next_hop_info, src/core/next_hops.cpp and src/core/infos.cpp).
   // - data: the current version of flags and entity-specific info, set
   //   before the next hop is published, swapped by pointer, never null after.
   // - state: kNextHopStateCreated until deleted, then kNextHopStateDeleted

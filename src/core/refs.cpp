@@ -2,6 +2,8 @@
 #include "core/refs.h"
 
 #include <atomic>
+#include <memory>
+#include <new>
 
 
 namespace rtm::detail {
@@ -84,29 +86,29 @@ errc give_back_ref(Entity* e, Object* o, bool changed) noexcept {
   return errc::ok;
 }
 
-errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed) noexcept {
+errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed,
+               Object** taken) noexcept {
   Guard g;
   Object* o = core.handles.lookup(h, kind, g);
   if (o == nullptr) return errc::invalid_handle;
   Hold* rec = o->holds.find(e->handle);
   if (rec == nullptr) return errc::invalid_parameter;
   if (!take_unit(changed ? rec->changed : rec->count)) return errc::invalid_parameter;
+  // Alive without the guard from here on: the unit taken stands for one of
+  // its handle-side references, which only our drop_taken can drop.
+  if (taken != nullptr) *taken = o;
   return errc::ok;
 }
 
-// Undoes take_hold (the object is alive: its external count still has ours).
-static void give_hold_back(Core& core, Entity* e, std::uint64_t h, bool changed) noexcept {
-  Guard g;
-  Object* o = core.handles.lookup(h, HandleKind::none, g);
-  if (o == nullptr) return;
+namespace {
+// Undoes take_hold on o (alive: its external count still has ours).
+void give_hold_back(Entity* e, Object* o, bool changed) noexcept {
   if (Hold* rec = o->holds.find(e->handle))
     (changed ? rec->changed : rec->count).fetch_add(1, std::memory_order_relaxed);
 }
+}  // namespace
 
-void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
-  Guard g;
-  Object* o = core.handles.lookup(h, HandleKind::none, g);
-  if (o == nullptr) return;
+void drop_taken(Entity* e, Object* o) noexcept {
 #ifdef RTM_DELIBERATELY_BROKEN
   // The broken variant the stress suite must catch (stress/CMakeLists.txt):
   // a release of a destination reference forgets to drop the object's count.
@@ -118,25 +120,54 @@ void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
   drop_unit(e, o);
 }
 
-void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
-                   bool changed) noexcept {
-  for (std::size_t i = 0; i < n; ++i)
-    if (hs[i] != 0 && take_hold(core, e, hs[i], HandleKind::none, changed) == errc::ok)
-      drop_count(core, e, hs[i]);
+void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
+  Guard g;
+  Object* o = core.handles.lookup(h, HandleKind::none, g);
+  if (o == nullptr) return;
+  drop_taken(e, o);
 }
 
+void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                   bool changed) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* o = nullptr;
+    if (hs[i] != 0 && take_hold(core, e, hs[i], HandleKind::none, changed, &o) == errc::ok)
+      drop_taken(e, o);
+  }
+}
+
+// Each handle is looked up once, by its take_hold: the objects whose units
+// were taken stay alive (each unit is one of its handle-side references)
+// until phase 2 drops them, so they are kept by pointer. More than
+// kOnStack handles go in a heap array; without memory for it, the handles
+// are looked up again (the objects are alive all the same).
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                      HandleKind kind, bool changed) noexcept {
+  constexpr std::size_t kOnStack = 64;
+  Object* on_stack[kOnStack];
+  std::unique_ptr<Object*[]> on_heap;
+  Object** taken = on_stack;
+  if (n > kOnStack) {
+    on_heap.reset(new (std::nothrow) Object*[n]);
+    taken = on_heap.get();
+  }
+  auto object_at = [&](std::size_t i) -> Object* {
+    if (taken != nullptr) return taken[i];
+    Guard g;  // the object is alive (our unit); the guard only serves the lookup
+    return core.handles.lookup(hs[i], HandleKind::none, g);
+  };
   for (std::size_t i = 0; i < n; ++i) {
     if (hs[i] == 0) continue;
-    if (errc r = take_hold(core, e, hs[i], kind, changed); r != errc::ok) {
+    Object* o = nullptr;
+    if (errc r = take_hold(core, e, hs[i], kind, changed, &o); r != errc::ok) {
       for (std::size_t j = 0; j < i; ++j)
-        if (hs[j] != 0) give_hold_back(core, e, hs[j], changed);
+        if (hs[j] != 0) give_hold_back(e, object_at(j), changed);
       return r;
     }
+    if (taken != nullptr) taken[i] = o;
   }
   for (std::size_t i = 0; i < n; ++i)
-    if (hs[i] != 0) drop_count(core, e, hs[i]);
+    if (hs[i] != 0) drop_taken(e, object_at(i));
   return errc::ok;
 }
 

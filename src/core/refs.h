@@ -49,9 +49,13 @@ errc give_back_ref(Entity* e, Object* o, bool changed = false) noexcept;
 // Phase 1 of a release: takes one count off e's hold record (ordinary or
 // changed) for handle h. invalid_handle if h names nothing (of `kind`
 // unless none); invalid_parameter if e holds no such reference.
-errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind,
-               bool changed = false) noexcept;
-// Phase 2: drops the object count a taken hold stood for.
+// With `taken`, *taken is the object: alive until drop_taken, without a
+// guard (the unit taken is one of its handle-side references).
+errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed = false,
+               Object** taken = nullptr) noexcept;
+// Phase 2: drops the object count a taken hold stood for (of o; of the
+// object named by h).
+void drop_taken(Entity* e, Object* o) noexcept;
 void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept;
 // Releases one reference per handle (zeros skipped), all or nothing.
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
