@@ -12,9 +12,12 @@
 #include <rtmv2/rtmv2.h>
 #include <rtmv2/rtmv2_ext.h>
 
-#include "detail/core.h"
+#include "core/next_hop.h"
+#include "core/object.h"
+#include "core/route.h"
+#include "core/infos.h"
+#include "core/refs.h"
 #include "detail/fault.h"
-#include "detail/ops.h"
 
 #include <rtm/rtm.h>
 

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "detail/core.h"
+#include "core/core.h"
 #include "test_hook_util.h"
 #include "test_util.h"
 

@@ -10,7 +10,7 @@
 
 #include <rtmv2/rtmv2.h>
 
-#include "detail/core.h"
+#include "core/route.h"
 #include "test_hook_util.h"
 #include "test_util.h"
 

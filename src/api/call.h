@@ -18,8 +18,9 @@
 
 #include "rtm/error.h"
 #include "rtm/types.h"
-#include "detail/core.h"
-#include "detail/ops.h"
+#include "core/core.h"
+#include "core/entity.h"
+#include "core/refs.h"
 #include "detail/reclaim.h"
 
 namespace rtm::detail {

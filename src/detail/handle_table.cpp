@@ -1,6 +1,6 @@
 #include "detail/handle_table.h"
 
-#include "detail/core.h"
+#include "core/object.h"
 #include "detail/fault.h"
 
 #include <bit>

@@ -9,7 +9,7 @@
 //
 // Index ranges: instance tags are reused once an instance is gone, so each
 // table issues indices from its `base` on, the first index that no earlier
-// table with the same tag issued (take_tag / give_tag in instance.cpp keep
+// table with the same tag issued (take_tag / give_tag in core/core.cpp keep
 // that per tag). A handle of a destroyed instance therefore names an index
 // below the base of every later table with its tag and never validates
 // there. Slot `index - base` holds index: the range costs no memory.

@@ -7,7 +7,7 @@
 // specific destination covering that address range by its handle slot index
 // and the low bits of the slot's generation; the caller resolves it through
 // the handle table (hazard pointer + re-check) and validates it (see
-// longest_match in instance.cpp), falling back to the per-length search
+// longest_match in core/dest_table.cpp), falling back to the per-length search
 // whenever the entry is stale. The index is a hint that is almost always
 // right, never a source of truth.
 //

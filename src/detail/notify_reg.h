@@ -4,7 +4,7 @@
 // multi-producer multi-consumer): producers are the writer threads, the
 // consumer any thread that calls get_changed_dests. Each entry is a
 // Dest* carrying one handle link on the destination. The protocol
-// that keeps a destination in a queue at most once is in src/notify.cpp.
+// that keeps a destination in a queue at most once is in core/change_queue.cpp.
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,10 @@
 
 #include <cds/container/msqueue.h>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/object.h"
 
 namespace rtm::detail {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "detail/core.h"
+#include "core/object.h"
 #include "detail/fault.h"
 #include "detail/reclaim.h"
 
@@ -22,8 +22,8 @@ std::uint64_t steady_ms() noexcept {
 }
 }  // namespace
 
-Timers::Timers(Core* core, std::shared_ptr<Clock> clock) noexcept
-    : core_(core), clock_(std::move(clock)) {}
+Timers::Timers(Core* core, std::shared_ptr<Clock> clock, Handler fire) noexcept
+    : core_(core), fire_(fire), clock_(std::move(clock)) {}
 
 Timers::~Timers() = default;
 
@@ -75,7 +75,7 @@ std::size_t Timers::run_due() {
     pop_due(now(), due);
   }
   for (const Entry& e : due) {
-    fire_timer(*core_, e);
+    fire_(*core_, e);
     unref_memory(e.obj);
   }
   return due.size();
@@ -110,7 +110,7 @@ void Timers::thread_main() {
     {
       ThreadScope scope;
       for (const Entry& e : due) {
-        fire_timer(*core_, e);
+        fire_(*core_, e);
         unref_memory(e.obj);
       }
       reclaim_pending();

@@ -32,7 +32,7 @@ class Object;
 
 class Timers {
  public:
-  enum class Kind : std::uint8_t { route_expiry, hold_expiry };
+  enum class Kind : std::uint8_t { route_expiry, hold_down_expiry };
   struct Entry {
     std::uint64_t deadline;
     std::uint64_t seq;
@@ -41,7 +41,11 @@ class Timers {
     Kind kind;
   };
 
-  Timers(Core* core, std::shared_ptr<Clock> clock) noexcept;
+  // Fires one due entry, outside the mutex. The core passes its handler
+  // (core/expiry.cpp): timers only store, order and pop entries.
+  using Handler = void (*)(Core& core, const Entry& e) noexcept;
+
+  Timers(Core* core, std::shared_ptr<Clock> clock, Handler fire) noexcept;
   ~Timers();  // stop() must have run
 
   std::uint64_t now() noexcept;
@@ -61,6 +65,7 @@ class Timers {
   void pop_due(std::uint64_t now, std::vector<Entry>& out);
 
   Core* const core_;
+  const Handler fire_;
   const std::shared_ptr<Clock> clock_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -70,8 +75,5 @@ class Timers {
   bool started_ = false;
   bool stopping_ = false;
 };
-
-// Fires one entry (implemented with the API, src/instance.cpp).
-void fire_timer(Core& core, const Timers::Entry& e) noexcept;
 
 }  // namespace rtm::detail

@@ -1,0 +1,98 @@
+// api/instance.cpp — Instance construction and teardown, ids, introspection (rtm/instance.h, top).
+#include <rtm/instance.h>
+
+//
+// The Instance methods are split by the sections of rtm/instance.h
+// (api/entities.cpp, next_hops.cpp, routes.cpp, destinations.cpp,
+// references.cpp); each checks its arguments and calls into the core
+// (src/core/). Fast path (readers: lookups, get-info): hazard-protected map
+// probes and route-set snapshots, reference counts taken with CAS; no lock.
+// Slow path (writers: add/delete route, next hops, registration): the
+// destination's TinyMutex, copy-on-write route sets, retire the old set.
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "api/call.h"
+#include "core/core.h"
+#include "core/deregister.h"
+#include "core/hold_down.h"
+#include "core/infos.h"
+#include "core/refs.h"
+#include "core/route_select.h"
+#include "detail/timers.h"
+
+namespace rtm {
+
+using detail::Core;
+using detail::Entity;
+using detail::Table;
+using detail::ThreadScope;
+
+// ---- instance ------------------------------------------------------------------
+
+Instance::Instance(const InstanceOptions& options) {
+  if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
+  ThreadScope scope;
+  const detail::TagLease lease = detail::take_tag();
+  try {
+    core_ = new Core(options, lease.tag, lease.base);
+  } catch (...) {
+    detail::give_tag(lease.tag, lease.base);
+    throw;
+  }
+}
+
+Instance::~Instance() {
+  ThreadScope scope;
+  // No timer fires from here on (a firing in progress is waited for), and
+  // deletes below hold nothing down.
+  core_->stopping.store(true, std::memory_order_relaxed);
+  core_->timers->stop();
+  std::vector<Entity*> all;
+  {
+    std::lock_guard lock(core_->registry_mu);
+    core_->tearing_down = true;
+    all.swap(core_->entities);
+  }
+  for (Entity* e : all) {
+    e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
+    {
+      std::lock_guard mlock(e->method_mu);
+      e->method_cv.notify_all();
+    }
+    deregister_impl(*core_, e);
+    unref_handle(e);  // the registration
+  }
+  detail::drop_all_hold_downs(*core_);
+  detail::reclaim_all_now();
+  core_->destroy_tables();
+  detail::reclaim_all_now();
+  // The table issues nothing more (every entity is gone, timers stopped).
+  detail::give_tag(core_->handles.instance_tag(), core_->handles.end_index());
+  core_->unref();
+}
+
+std::uint16_t Instance::instance_id() const noexcept { return core_->options.instance_id; }
+
+std::uint8_t Instance::handle_tag() const noexcept { return core_->handles.instance_tag(); }
+
+std::size_t Instance::dest_count(Family family) const {
+  Table* t = core_->table_or_null(family);
+  return t == nullptr ? 0 : static_cast<std::size_t>(t->dests.load(std::memory_order_relaxed));
+}
+
+// ---- process-wide ---------------------------------------------------------------------
+
+ObjectCounters object_counters() noexcept {
+  ObjectCounters c;
+  for (int i = 0; i < detail::kHandleKindCount; ++i) {
+    c.allocated[i] = detail::g_allocated[i].load(std::memory_order_relaxed);
+    c.freed[i] = detail::g_freed[i].load(std::memory_order_relaxed);
+  }
+  return c;
+}
+
+void reclaim_all() { detail::reclaim_all_now(); }
+
+}  // namespace rtm

@@ -1,0 +1,67 @@
+// core/dest.cpp — destinations, route sets, hold-down sets and keys (core/dest.h).
+#include "core/dest.h"
+
+#include <cstring>
+#include <new>
+
+#include "core/key_hash.h"
+#include "detail/fault.h"
+
+namespace rtm::detail {
+
+RouteSet* RouteSet::create(std::uint32_t n) noexcept {
+  const std::size_t cap = n == 0 ? 1 : n;
+  void* mem = nothrow_alloc(sizeof(RouteSet) + (cap - 1) * sizeof(Route*));
+  if (mem == nullptr) return nullptr;
+  RouteSet* s = new (mem) RouteSet();
+  s->size = n;
+  for (std::size_t i = 0; i < cap; ++i) s->routes[i] = nullptr;
+  return s;
+}
+
+RouteSet* RouteSet::shared_empty() noexcept {
+  static RouteSet empty;
+  return &empty;
+}
+
+void RouteSet::destroy() noexcept {
+  for (std::uint32_t i = 0; i < size; ++i) unref_memory(routes[i]);
+  this->~RouteSet();
+  ::operator delete(this);
+}
+
+// Map membership: one handle link.
+Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
+    : Object(c, HandleKind::dest, 1), table(t), address(a), routes(empty) {}
+
+void Dest::release_children() noexcept {
+  // No handle links to drop at the revoke: a current hold entry holds its
+  // route, which holds d, so d's current hold set is empty by then.
+  RouteSet* s = routes.load(std::memory_order_acquire);
+  if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
+  if (HoldDownSet* h = hold_down.load(std::memory_order_acquire)) retire(h);
+  delete[] opaque.load(std::memory_order_acquire);
+}
+
+void HoldDownSet::destroy() noexcept {
+  for (std::uint32_t i = 0; i < size; ++i) unref_memory(entries[i].route);
+  delete this;
+}
+
+bool operator<(const DestKey& a, const DestKey& b) noexcept {
+  if (a.length != b.length) return a.length < b.length;
+  return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) < 0;
+}
+
+std::size_t DestKeyHash::operator()(const DestKey& k) const noexcept {
+  return mix(load64(k.bytes) ^ mix(load64(k.bytes + 8) + k.length));
+}
+
+DestKey dest_key(const NetAddress& a) noexcept {
+  DestKey k;
+  k.length = static_cast<std::uint8_t>(a.length());
+  std::memcpy(k.bytes, a.bytes(), sizeof k.bytes);
+  return k;
+}
+
+}  // namespace rtm::detail

@@ -1,0 +1,132 @@
+// core/dest.h — a destination, its route sets and hold-down sets, and the
+// table of destinations of one address family.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include <rtm/instance.h>
+
+#include "core/object.h"
+#include "core/route.h"
+#include "detail/client_lock.h"
+#include "detail/lpm4.h"
+#include "detail/object_map.h"
+#include "detail/tiny_mutex.h"
+
+namespace rtm::detail {
+
+// An immutable snapshot of a destination's routes.
+class RouteSet final : public Reclaimable {
+ public:
+  static RouteSet* create(std::uint32_t n) noexcept;  // null on OOM
+  // One immutable empty set in static storage, never destroyed: what a
+  // destination whose last route was deleted without memory for a new set
+  // points at (see delete_route_obj), so that the old set and its routes
+  // can still go.
+  static RouteSet* shared_empty() noexcept;
+  void destroy() noexcept override;
+
+  std::uint32_t size = 0;
+  Route* routes[1];  // `size` entries, each a memory reference
+
+ private:
+  RouteSet() = default;
+};
+
+class Table;
+
+// A destination's hold-down state: immutable, replaced copy-on-write under
+// the destination lock and retired through hazard pointers (like a
+// RouteSet). `hold_ms[v]` is the hold time asked for view v (0: none);
+// each entry keeps a deleted former best route of one view, with one
+// memory reference (and, while the set is current, one handle link: see
+// publish_hold_down), until `deadline` (the instance clock's ms; UINT64_MAX:
+// never).
+class HoldDownSet final : public Reclaimable {
+ public:
+  struct Entry {
+    Route* route;
+    int view;
+    std::uint64_t deadline;
+  };
+  void destroy() noexcept override;
+
+  std::uint32_t hold_ms[kMaxViews] = {};
+  std::uint32_t size = 0;
+  Entry entries[kMaxViews];
+};
+
+class Dest final : public Object {
+ public:
+  Dest(Core* core, Table* table, const NetAddress& address, RouteSet* empty) noexcept;
+
+  Table* const table;
+  const NetAddress address;
+  TinyMutex lock;          // writers of this destination
+  std::atomic<RouteSet*> routes;
+  std::atomic<std::uint64_t> last_changed{0};
+  // Change notification, one bit per registration slot of the table:
+  // queued — the destination is in that registration's queue (coalescing);
+  // ignored — IgnoreChangedDests dropped the pending change (the consumer
+  //           skips the entry); marked — marked for an ONLY_MARKED_DESTS
+  //           registration. See src/notify.cpp for the protocol.
+  std::atomic<std::uint32_t> queued{0};
+  std::atomic<std::uint32_t> ignored{0};
+  std::atomic<std::uint32_t> marked{0};
+  // Set (under `lock`) before the destination leaves the map. Writers that
+  // found it in the map and then took the lock retry; a reader that reached
+  // it through the LPM index (a hint) treats it as stale.
+  std::atomic<bool> gone{false};
+  // Hold-down (null: never asked). Readers protect it like `routes`.
+  std::atomic<HoldDownSet*> hold_down{nullptr};
+  ClientLock client_lock;  // RtmLockDestination
+  // kMaxOpaquePointers slots, allocated on first use (CAS), freed with the
+  // destination.
+  std::atomic<void**> opaque{nullptr};
+
+ private:
+  void release_children() noexcept override;
+};
+
+// ---- tables -------------------------------------------------------------------
+
+struct DestKey {
+  std::uint8_t length;
+  std::uint8_t bytes[16];
+  friend bool operator<(const DestKey& a, const DestKey& b) noexcept;
+};
+struct DestKeyHash {
+  std::size_t operator()(const DestKey& k) const noexcept;
+};
+DestKey dest_key(const NetAddress& a) noexcept;
+
+class NotifyReg;
+
+class Table {
+ public:
+  explicit Table(Family f) : family(f) {
+    if (f == Family::ipv4) lpm4 = std::make_unique<Lpm4Index>();
+  }
+  const Family family;
+  // Registration slots, kMaxNotifyRegistrations (rtm/types.h) per table:
+  // `regs[i]` is the active registration of slot i (or null); `slots_taken`
+  // has bit i set from registration until the registration object is
+  // destroyed (its queue drained and the queued bits of its destinations
+  // cleared), so a slot is never shared by two registrations whose queues
+  // could both hold a destination.
+  std::atomic<NotifyReg*> regs[kMaxNotifyRegistrations] = {};
+  std::atomic<std::uint32_t> slots_taken{0};
+  ObjectMap<DestKey, DestKeyHash, Dest> map;
+  // Destinations per prefix length: a longest-prefix search probes only
+  // lengths with a non-zero count. Relaxed: a stale count can only make a
+  // search probe a length in vain, or miss a destination whose insertion
+  // had not completed — both linearize.
+  std::atomic<std::int64_t> per_length[129] = {};
+  std::atomic<std::int64_t> dests{0};
+  // IPv4 only: the DIR-24-8 index of the longest-prefix fast path.
+  std::unique_ptr<Lpm4Index> lpm4;
+};
+
+}  // namespace rtm::detail

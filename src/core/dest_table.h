@@ -1,0 +1,42 @@
+// core/dest_table.h — the destination table: longest-prefix search,
+// finding or creating a destination for a write, and taking an empty one out.
+#pragma once
+
+#include <cstdint>
+
+#include <rtm/instance.h>
+
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/entity.h"
+#include "core/route.h"
+#include "detail/lpm4.h"
+#include "detail/reclaim.h"
+
+namespace rtm::detail {
+
+// Whether d has a live route in `views` (of `owner` only, when given).
+bool has_route_in(const Dest* d, ViewSet views, const Entity* owner = nullptr) noexcept;
+// Whether d has a live route, or a held-down one, in `views` (lock-free).
+bool has_route_or_hold_down_in(const Dest* d, ViewSet views) noexcept;
+// Whether set s has a route that is not deleted.
+bool has_live_route(const RouteSet* s) noexcept;
+// Whether `a` is an address `e` may use (its family, a valid length).
+bool valid_address_for(const Entity* e, const NetAddress& a);
+// Removes a destination with no routes left from its map. Under d->lock.
+void remove_empty_dest(Dest* d);
+
+// The first 32 bits of an IPv4 address, host order (the LPM index's key).
+std::uint32_t ipv4_host_order(const NetAddress& a) noexcept;
+// d's entry in its table's LPM index.
+Lpm4Index::Ref lpm4_ref(const Dest* d) noexcept;
+// Longest-prefix match: the most specific destination covering `a` with at
+// most `max_len` bits that has a route in `views`, protected by g; null if
+// none.
+Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
+                    Guard& g);
+// Finds or creates the destination for `a` and returns it locked (and not
+// removed), protected by g. Null on allocation failure.
+Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g);
+
+}  // namespace rtm::detail

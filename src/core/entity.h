@@ -1,0 +1,48 @@
+// core/entity.h — a registered entity: its registration, method gate and
+// event-callback counters.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <rtm/instance.h>
+
+#include "core/object.h"
+
+namespace rtm::detail {
+
+class Entity final : public Object {
+ public:
+  Entity(Core* core, const EntityInfo& info, const RegnProfile& profile, EventCallback cb,
+         std::vector<EntityMethod> methods, int opaque_slot) noexcept;
+
+  const EntityInfo info;
+  const RegnProfile profile;
+  const EventCallback callback;
+  const std::vector<EntityMethod> methods;
+  // Its opaque-pointer slot on every destination, or -1 (not reserved).
+  const int opaque_slot;
+  std::atomic<bool> registered{true};
+  // References this entity holds, by HandleKind index.
+  std::atomic<std::int64_t> held[kHandleKindCount] = {};
+
+  // Method gate (slow path: a mutex and a condition variable). An
+  // invocation waits while `blocked`, then counts itself in `active`;
+  // block_methods sets `blocked` and waits for `active` to reach 0.
+  std::mutex method_mu;
+  std::condition_variable method_cv;
+  bool methods_blocked = false;
+  std::uint32_t methods_active = 0;
+  std::uint32_t methods_waiting = 0;
+
+  // Event callbacks of this entity running now, and the wait of its
+  // deregistration for them (protocol: call_event_callback, src/core/events.cpp).
+  std::atomic<std::uint32_t> callbacks_in_flight{0};
+  std::mutex callback_mu;
+  std::condition_variable callback_cv;
+};
+
+}  // namespace rtm::detail

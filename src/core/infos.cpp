@@ -1,0 +1,232 @@
+// core/infos.cpp — filling the info structures (core/infos.h).
+#include "core/infos.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/dest_table.h"
+#include "core/refs.h"
+#include "core/route_select.h"
+#include "detail/fault.h"
+
+namespace rtm::detail {
+
+std::uint32_t protocol_filter(const Entity* e, std::uint32_t protocol) noexcept {
+  return protocol == kThisProtocol ? e->info.protocol_id : protocol;
+}
+
+// Resolves a target view set against the caller's profile.
+errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
+  if (views == kViewMaskAny) {
+    *out = e->profile.views_supported;
+    return errc::ok;
+  }
+  if ((views & ~e->profile.views_supported) != 0) return errc::invalid_parameter;
+  *out = views;
+  return errc::ok;
+}
+
+// One attempt of fill_dest_info on the snapshots it protects now. Sets
+// *stale (and returns not_found) when a route of those snapshots was
+// revoked after they were taken: the caller tries again from the current
+// ones.
+static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t protocol,
+                                ViewSet views, DestInfo* info, bool changed, bool* stale) noexcept {
+  RefBatch batch(core, e, changed);
+  errc err = errc::ok;
+  DestInfo out;
+  out.dest.value = batch.add(d, &err);
+  if (err != errc::ok) return err;  // d revoked: the caller's handle is gone
+  out.address = d->address;
+  // The lowest bit of last_changed marks infos from get_changed_dests (see
+  // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
+  // both APIs, without touching the destination handle's identity.
+  out.last_changed = (d->last_changed.load(std::memory_order_relaxed) & ~std::uint64_t{1}) |
+                     (changed ? 1u : 0u);
+  Guard gs;
+  const RouteSet* s = gs.protect(d->routes);
+  const GatheredRoutes gathered(s);
+  if (!gathered.complete()) return errc::not_enough_memory;
+  const RouteView* routes = gathered.data();
+  const std::size_t n = gathered.size();
+  for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
+  const std::uint32_t proto = protocol_filter(e, protocol);
+  Guard gh;
+  const HoldDownSet* held = gh.protect(d->hold_down);
+  // A route of a protected snapshot is allocated (the snapshot holds it) but
+  // may have been revoked since (deleted, and its last reference gone):
+  // its reference then fails, and the answer is rebuilt from the current
+  // snapshots, so a route deleted and released before this call is never
+  // returned.
+  auto add_route_ref = [&](Route* r) -> std::uint64_t {
+    const std::uint64_t h = batch.add(r, &err);
+    if (err == errc::not_found) *stale = true;
+    return h;
+  };
+  for (int v = 0; v < kMaxViews; ++v) {
+    const ViewSet bit = 1u << v;
+    if ((views & bit) == 0) continue;
+    DestViewInfo& vi = out.views[out.number_of_views++];
+    vi.view_id = v;
+    for (std::size_t i = 0; i < n; ++i)
+      if (routes[i].views & bit) ++vi.num_routes;
+    int b = best_of(routes, n, bit, proto);
+    if (held != nullptr) {
+      for (std::uint32_t h = 0; h < held->size; ++h) {
+        if (held->entries[h].view != v) continue;
+        vi.hold_route.value = add_route_ref(held->entries[h].route);
+        if (err != errc::ok) return err;
+      }
+    }
+    if (b < 0) continue;
+    vi.route.value = add_route_ref(routes[b].route);
+    if (err != errc::ok) return err;
+    // Its owner: infallible but for memory, the route we now reference
+    // holds a handle link on it.
+    vi.owner.value = batch.add(routes[b].route->owner, &err);
+    if (err != errc::ok) return err;
+  }
+  batch.commit();
+  *info = out;
+  return errc::ok;
+}
+
+// Fills *info from destination `d` (protected by the caller) with references
+// for `e`. Nothing is referenced on error; not_found if d itself was
+// revoked.
+errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
+                    DestInfo* info, bool changed) noexcept {
+  for (;;) {  // lock-free: each retry follows a route's revocation
+    bool stale = false;
+    const errc r = fill_dest_info_once(core, e, d, protocol, views, info, changed, &stale);
+    if (!stale) return r;
+  }
+}
+
+void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::size_t* n) {
+  hs[(*n)++] = info.dest.value;
+  const std::uint32_t nv = std::min<std::uint32_t>(info.number_of_views, kMaxViews);
+  for (std::uint32_t i = 0; i < nv; ++i) {
+    hs[(*n)++] = info.views[i].route.value;
+    hs[(*n)++] = info.views[i].owner.value;
+    hs[(*n)++] = info.views[i].hold_route.value;
+  }
+}
+
+bool route_matches(const Route* r, const RouteData* rd, MatchFlags flags,
+                   const RouteInfo* criteria, std::uint32_t interface_index) noexcept {
+  if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) return false;
+  if ((flags & kMatchNeighbour) &&
+      (r->neighbour ? r->neighbour->handle : 0) != criteria->neighbour.value)
+    return false;
+  if ((flags & kMatchPref) && compare_pref(rd->pref, criteria->pref) != 0) return false;
+  if (flags & kMatchNextHop) {
+    bool found = false;
+    for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+      found |= rd->hops[h]->handle == criteria->next_hops.hops[0].value;
+    if (!found) return false;
+  }
+  if (flags & kMatchInterface) {
+    bool found = false;
+    for (std::uint16_t h = 0; h < rd->hop_count; ++h)
+      found |= rd->hops[h]->interface_index == interface_index;
+    if (!found) return false;
+  }
+  return true;
+}
+
+std::uint32_t peek_next_hop_info(NextHop* nh, NextHopInfo* out) noexcept {
+  out->address = nh->address;
+  out->interface_index = nh->interface_index;
+  out->owner.value = nh->owner->handle;
+  out->remote_next_hop.value = 0;
+  // Lock-free reader; the protocol and its orders are at write_next_hop.
+  const std::uint32_t version = nh->version.load(std::memory_order_acquire);  // (NR1)
+  Guard gd;
+  const NextHopData* d = gd.protect(nh->data);                               // (NR2)
+  const std::uint16_t state = nh->state.load(std::memory_order_acquire);     // (NR3)
+  if (state == kNextHopStateDeleted) d = gd.protect(nh->data);               // (NR4)
+  out->state = state;
+  out->flags = d->flags;
+  out->entity_specific_info = d->entity_specific_info;
+  return version;
+}
+
+// The values of route r with attribute version d (both protected by the
+// caller); the handles are the objects' own, not referenced.
+void route_info_of(const Route* r, const RouteData* d, RouteInfo* out) noexcept {
+  out->dest.value = r->dest->handle;
+  out->owner.value = r->owner->handle;
+  out->neighbour.value = r->neighbour ? r->neighbour->handle : 0;
+  out->state = r->state.load(std::memory_order_acquire);
+  out->flags1 = d->flags1;
+  out->flags = d->flags;
+  out->pref = d->pref;
+  out->views = d->views;
+  out->entity_specific_info = d->entity_specific_info;
+  out->next_hops.count = d->hop_count;
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) out->next_hops.hops[i].value = d->hops[i]->handle;
+}
+
+// Fills *info from route r (protected) without taking references: the
+// handles are r's own (valid while r is), for callbacks and C pointer blocks.
+void peek_route_info(Route* r, RouteInfo* info) noexcept {
+  Guard gd;
+  RouteInfo out;
+  route_info_of(r, gd.protect(r->data), &out);
+  *info = out;
+}
+
+// Fills a RouteInfo for route r (protected) with references for e: the
+// values of one attribute version, and a reference on each object named.
+// not_found if r was revoked meanwhile.
+errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
+  for (;;) {
+    RefBatch batch(core, e);
+    errc err = errc::ok;
+    Guard gd;
+    const RouteData* d = gd.protect(r->data);
+    // While r is not revoked it holds handle links on its destination,
+    // owner and neighbour, and on the hops of its current version. The
+    // version read here may have been replaced since (its hops' links
+    // moved on), or r revoked: a failed reference retries, or reports r
+    // gone.
+    Object* named[3 + kMaxNextHopsPerRoute] = {r->dest, r->owner, r->neighbour};
+    std::size_t n = 3;
+    for (std::uint16_t i = 0; i < d->hop_count; ++i) named[n++] = d->hops[i];
+    for (std::size_t i = 0; i < n && err == errc::ok; ++i)
+      if (named[i] != nullptr) batch.add(named[i], &err);  // null: no neighbour
+    if (err == errc::not_found) {
+      if (r->counts.revoked()) return errc::not_found;
+      continue;
+    }
+    if (err != errc::ok) return err;
+    RouteInfo out;
+    route_info_of(r, d, &out);
+    batch.commit();
+    *info = out;
+    return errc::ok;
+  }
+}
+
+void collect_route_info_handles(const RouteInfo& info, std::uint64_t* hs, std::size_t* n) {
+  hs[(*n)++] = info.dest.value;
+  hs[(*n)++] = info.owner.value;
+  hs[(*n)++] = info.neighbour.value;
+  const unsigned c = std::min<unsigned>(info.next_hops.count, kMaxNextHopsPerRoute);
+  for (unsigned i = 0; i < c; ++i) hs[(*n)++] = info.next_hops.hops[i].value;
+}
+
+errc fill_longest_match_info(Core& core, Entity* e, Table& t, const NetAddress& a, int max_len,
+                             std::uint32_t protocol, ViewSet views, DestInfo* info) {
+  Guard g;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Dest* d = longest_match(core, t, a, max_len, views, g);
+    if (d == nullptr) return errc::not_found;
+    errc r = fill_dest_info(core, e, d, protocol, views, info);
+    if (r != errc::not_found) return r;  // not_found: it died under us; search again
+  }
+  return errc::not_found;
+}
+
+}  // namespace rtm::detail

@@ -1,0 +1,108 @@
+// core/object.cpp — objects, their hold records and links (core/object.h).
+#include "core/object.h"
+
+#include <new>
+
+#include "core/core.h"
+#include "detail/fault.h"
+
+namespace rtm::detail {
+
+std::atomic<std::int64_t> g_allocated[kHandleKindCount] = {};
+std::atomic<std::int64_t> g_freed[kHandleKindCount] = {};
+
+// ---- HoldList -------------------------------------------------------------------
+
+HoldList::~HoldList() {
+  Hold* h = head_.load(std::memory_order_relaxed);
+  while (h != nullptr) {
+    Hold* next = h->next;
+    delete h;
+    h = next;
+  }
+}
+
+Hold* HoldList::find(std::uint64_t entity) const noexcept {
+  for (Hold* h = head_.load(std::memory_order_acquire); h != nullptr; h = h->next)
+    if (h->entity == entity) return h;
+  return nullptr;
+}
+
+Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
+  Hold* head = head_.load(std::memory_order_acquire);
+  for (Hold* h = head; h != nullptr; h = h->next)
+    if (h->entity == entity) return h;
+  Hold* mine = nothrow_new<Hold>(entity);
+  if (mine == nullptr) return nullptr;
+  Hold* seen = head;  // records at and below `seen` were searched already
+  for (;;) {
+    mine->next = head;
+    // release: publishes *mine; acquire on failure: we walk the new records.
+    if (head_.compare_exchange_weak(head, mine, std::memory_order_acq_rel,
+                                    std::memory_order_acquire))
+      return mine;
+    for (Hold* h = head; h != seen; h = h->next) {
+      if (h->entity == entity) {
+        delete mine;
+        return h;
+      }
+    }
+    seen = head;
+  }
+}
+
+// ---- objects ----------------------------------------------------------------------
+
+Object::Object(Core* c, HandleKind k, std::uint64_t handle_links,
+               std::uint64_t memory_refs) noexcept
+    : core(c), kind(k), counts(handle_links, memory_refs) {
+  c->ref();
+  g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Object::destroy() noexcept {
+  release_children();
+  Core* c = core;
+  const int k = kind_index(kind);
+  delete this;
+  g_freed[k].fetch_add(1, std::memory_order_relaxed);
+  c->unref();
+}
+
+// The revoker is the one thread whose CAS made the handle side zero; its
+// acquire on that CAS sees every use made under the links just dropped.
+// The object stays allocated throughout: the memory unit goes last.
+void revoke(Object* o) noexcept {
+  if (o->handle != 0) o->core->handles.free(o->handle);
+  o->revoke_children();
+  unref_memory(o);
+}
+
+void unref_handle(Object* o, std::uint64_t n) noexcept {
+  if (o != nullptr && o->counts.drop_handle(n)) revoke(o);
+}
+
+void unref_memory(Object* o) noexcept {
+  if (o != nullptr && o->counts.drop_memory()) retire(o);
+}
+
+bool link_child(Object* o) noexcept {
+  if (!o->counts.try_add_handle()) return false;
+  // Infallible: o's handle side is not revoked (we hold a link on it), so
+  // it still holds the memory unit.
+  o->counts.try_add_memory();
+  return true;
+}
+
+void unlink_child(Object* o) noexcept {
+  unref_handle(o);  // first: the memory reference keeps o for a revoke this causes
+  unref_memory(o);
+}
+
+void unlink_hops(const RouteData* d) noexcept {
+  for (std::uint16_t i = 0; i < d->hop_count; ++i) unref_handle(d->hops[i]);
+}
+
+CBlockHooks g_c_block_hooks;
+
+}  // namespace rtm::detail

@@ -1,0 +1,169 @@
+// core/object.h — the base of every object of an instance: its counts, the
+// per-entity hold records, and the links objects take on each other.
+//
+// Object graph. Every arrow is a reference on the pointee; "H" arrows are
+// handle-side links, "M" memory-side ones (detail/refcount.h):
+//
+//   map cell ─H─> Dest <─H+M── Route ─H+M─> Entity (owner)
+//                  │            │  └─H+M─> NextHop (neighbour) ─H+M─> Entity
+//                  │            ├─M─> RouteData (current and old versions) ─M─> NextHop...
+//                  │            └─H─> NextHop... (the hops of its current version)
+//                  ├─M─> RouteSet (current and old) ─M─> Route...
+//                  └─M─> HoldDownSet (current and old) ─M─> Route...; current entries ─H─> Route
+//   NextHop ─M─> NextHopData (its current attribute version; old ones retired)
+//
+// - A Dest is in its table's map from creation until its last route (and
+//   held route) is gone; membership is one handle link. A changed-
+//   destination queue entry is one handle link too (the consumer hands out
+//   its handle).
+// - A Route is in its destination from add_route until delete_route: one
+//   handle link (the "table link"), taken at construction. Each RouteSet
+//   snapshot holds a memory reference on each of its routes, dropped when
+//   the set is destroyed — after every reader that could still see the set
+//   has let go of it — so a route found in a set is readable; a client
+//   reference on it (add_ref) can fail once it is revoked, and readers then
+//   retry from the current set or skip it.
+// - A RouteData is an immutable version of a route's attributes, replaced
+//   under the destination lock and retired through hazard pointers; each
+//   version holds memory references on its hops, the route holds handle
+//   links on the hops of its current version (moved at each replacement,
+//   under the destination lock; a route that is not in its destination is
+//   never updated, so the version it has when revoked is its last).
+// - A hold-down entry of the destination's current HoldDownSet is a handle link
+//   on its route (moved at publish_hold_down); every HoldDownSet snapshot holds
+//   memory references on its routes. Cycle: dest -> hold entry -> route ->
+//   dest; broken by the hold's expiry, or drop_all_hold_downs at teardown.
+// - Every handle the library gives out is one handle-side reference plus
+//   one count on the receiving entity's Hold record on that object, so a
+//   release by an entity that holds nothing is detected (Hold count 0) and
+//   refused with no count touched.
+// - When an object's handle side reaches zero it is revoked (revoke()): its
+//   handle is invalidated at once (HandleTable::free), so every call given
+//   it refuses it, and it drops its handle-side links on its children
+//   (revoke_children, which may revoke them in turn). When its memory side
+//   reaches zero it is retired; destroy() drops its memory references
+//   (release_children). Enumerations, route lists and notification
+//   registrations have one handle link (their creation or registration)
+//   and hold memory references only on their owner.
+// - Every object holds one reference on its Core, so the Core (handle table)
+//   outlives objects still waiting in some thread's retired array after the
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rtm/instance.h>
+
+#include "detail/handle_table.h"
+#include "detail/reclaim.h"
+#include "detail/refcount.h"
+
+namespace rtm::detail {
+
+class Core;
+class RouteData;
+
+// ---- per-entity hold records ------------------------------------------------
+
+// How many references one entity holds on one object.
+struct Hold {
+  explicit Hold(std::uint64_t e) noexcept : entity(e) {}
+  const std::uint64_t entity;  // the entity's handle value
+  std::atomic<std::int64_t> count{0};    // ordinary references
+  std::atomic<std::int64_t> changed{0};  // references inside changed-destination infos
+  Hold* next = nullptr;
+};
+
+// A push-only lock-free list of Hold records, freed with the object. The
+// object is always protected (reference or hazard) while its list is read.
+// Orders: push is a release CAS (publishes the record's fields), walks load
+// the head with acquire.
+class HoldList {
+ public:
+  HoldList() = default;
+  HoldList(const HoldList&) = delete;
+  HoldList& operator=(const HoldList&) = delete;
+  ~HoldList();
+
+  Hold* find(std::uint64_t entity) const noexcept;
+  // The record for `entity`, created if absent; null only on allocation failure.
+  Hold* find_or_add(std::uint64_t entity) noexcept;
+
+  template <typename F>
+  void for_each(F&& f) const {
+    for (Hold* h = head_.load(std::memory_order_acquire); h != nullptr; h = h->next) f(*h);
+  }
+
+ private:
+  std::atomic<Hold*> head_{nullptr};
+};
+
+// ---- objects ----------------------------------------------------------------
+
+// Index of a handle kind in per-kind counter arrays.
+constexpr int kind_index(HandleKind k) noexcept { return static_cast<int>(k); }
+// Handle kinds (HandleKind's values 0..7): the size of per-kind counter arrays.
+inline constexpr int kHandleKindCount = 8;
+static_assert(kind_index(HandleKind::route_list) + 1 == kHandleKindCount);
+
+class Object : public Reclaimable {
+ public:
+  // Starts with `handle_links` handle-side links (what publishing the
+  // object needs) and `memory_refs` memory references.
+  Object(Core* core, HandleKind kind, std::uint64_t handle_links,
+         std::uint64_t memory_refs = 0) noexcept;
+  ~Object() override = default;
+
+  void destroy() noexcept final;
+
+  Core* const core;
+  const HandleKind kind;
+  std::uint64_t handle = 0;  // set by HandleTable::allocate, before the handle is valid
+  SplitCount counts;
+  HoldList holds;
+
+ protected:
+  friend void revoke(Object* o) noexcept;
+  // Drops the object's handle-side links on others (at its revoke).
+  virtual void revoke_children() noexcept {}
+  // Drops the object's memory references on others (at its destruction).
+  virtual void release_children() noexcept {}
+};
+
+// Drops n handle-side references on o (null: no-op); revokes it if that
+// was the last.
+void unref_handle(Object* o, std::uint64_t n = 1) noexcept;
+// Drops one memory reference on o (null: no-op); retires it if that was
+// the last.
+void unref_memory(Object* o) noexcept;
+// Revokes an object whose handle side just reached zero: invalidates its
+// handle, drops its handle-side links, then the memory unit.
+void revoke(Object* o) noexcept;
+// Drops the handle-side links a route holds on the hops of version d.
+void unlink_hops(const RouteData* d) noexcept;
+// Takes a child link on o: a handle link and a memory reference (what a
+// route holds on its destination, owner and neighbour, a next hop on its
+// owner). False, with nothing taken, if o is revoked.
+bool link_child(Object* o) noexcept;
+// Drops what link_child took (null: no-op).
+void unlink_child(Object* o) noexcept;
+
+// The C API's pointer blocks (Route::c_block, NextHop::c_block: its
+// RtmGetRoutePointer / RtmGetNextHopPointer views). The core knows them
+// only through these hooks, which the C layer sets at load time: `stale`
+// says whether an object's block is behind its current version, `refresh`
+// rewrites it (called with the object's client lock held exclusively, so
+// no reader that follows the locking rule is reading it), `free` frees it
+// with the object.
+struct CBlockHooks {
+  bool (*stale)(Object* o) noexcept = nullptr;
+  void (*refresh)(Object* o) noexcept = nullptr;
+  void (*free)(void* block) noexcept = nullptr;
+};
+extern CBlockHooks g_c_block_hooks;
+
+// Process-wide object counters (see rtm::object_counters()).
+extern std::atomic<std::int64_t> g_allocated[kHandleKindCount];
+extern std::atomic<std::int64_t> g_freed[kHandleKindCount];
+
+}  // namespace rtm::detail
