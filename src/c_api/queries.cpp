@@ -10,32 +10,41 @@
 using namespace rtm::c_api;
 using rtm::errc;
 
+namespace {
+
+// The lookups by address: `address` in, *out filled on success.
+template <typename Query>
+DWORD dest_by_address(PRTM_NET_ADDRESS address, PRTM_DEST_INFO out, Query query) {
+  rtm::NetAddress a;
+  if (out == nullptr || !to_address(address, &a)) return ERROR_INVALID_PARAMETER;
+  rtm::DestInfo d;
+  errc r = query(a, &d);
+  if (r == errc::ok) to_c_dest_info(d, out);
+  return rtm::to_win32(r);
+}
+
+}  // namespace
+
 extern "C" {
 
 DWORD WINAPI RtmGetExactMatchDestination(RTM_ENTITY_HANDLE RtmRegHandle,
                                          PRTM_NET_ADDRESS DestAddress, ULONG ProtocolId,
                                          RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
   RTM_CALLER(inst, RtmRegHandle);
-  rtm::NetAddress a;
-  if (DestInfo == nullptr || !to_address(DestAddress, &a)) return ERROR_INVALID_PARAMETER;
-  rtm::DestInfo d;
-  errc r = inst->get_exact_match_destination(to_entity(RtmRegHandle), a, ProtocolId,
-                                             TargetViews, &d);
-  if (r == errc::ok) to_c_dest_info(d, DestInfo);
-  return rtm::to_win32(r);
+  return dest_by_address(DestAddress, DestInfo, [&](const rtm::NetAddress& a, rtm::DestInfo* d) {
+    return inst->get_exact_match_destination(to_entity(RtmRegHandle), a, ProtocolId,
+                                             TargetViews, d);
+  });
 }
 
 DWORD WINAPI RtmGetMostSpecificDestination(RTM_ENTITY_HANDLE RtmRegHandle,
                                            PRTM_NET_ADDRESS DestAddress, ULONG ProtocolId,
                                            RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
   RTM_CALLER(inst, RtmRegHandle);
-  rtm::NetAddress a;
-  if (DestInfo == nullptr || !to_address(DestAddress, &a)) return ERROR_INVALID_PARAMETER;
-  rtm::DestInfo d;
-  errc r = inst->get_most_specific_destination(to_entity(RtmRegHandle), a, ProtocolId,
-                                               TargetViews, &d);
-  if (r == errc::ok) to_c_dest_info(d, DestInfo);
-  return rtm::to_win32(r);
+  return dest_by_address(DestAddress, DestInfo, [&](const rtm::NetAddress& a, rtm::DestInfo* d) {
+    return inst->get_most_specific_destination(to_entity(RtmRegHandle), a, ProtocolId,
+                                               TargetViews, d);
+  });
 }
 
 DWORD WINAPI RtmGetLessSpecificDestination(RTM_ENTITY_HANDLE RtmRegHandle,
