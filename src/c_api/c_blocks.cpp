@@ -156,14 +156,6 @@ void lock_with_block(Obj* o, bool exclusive) noexcept {
   }
 }
 
-// Transitional, removed by the commit "MERGE: core.h edits" (MERGE_EDITS.md):
-// until the core frees a block with ::operator delete itself, it frees it
-// through this hook.
-const bool g_free_hook_set = [] {
-  detail::g_c_block_hooks.free = [](void* b) noexcept { ::operator delete(b); };
-  return true;
-}();
-
 }  // namespace
 
 namespace c_api {

@@ -101,8 +101,6 @@ void unlink_hops(const RouteData* d) noexcept {
   for (std::uint16_t i = 0; i < d->hop_count; ++i) unref_handle(d->hops[i]);
 }
 
-CBlockHooks g_c_block_hooks;
-
 // Registration: one handle link.
 Entity::Entity(Core* c, const EntityInfo& i, const RegnProfile& p, EventCallback cb,
                std::vector<EntityMethod> m, int slot) noexcept
@@ -119,8 +117,7 @@ void NextHop::release_children() noexcept {
   // A reader may still hold a hazard on the version it protected through
   // this next hop, so the version goes through retirement too.
   if (NextHopData* d = data.load(std::memory_order_acquire)) retire(d);
-  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
-    g_c_block_hooks.free(b);
+  ::operator delete(c_block.load(std::memory_order_acquire));  // the C block, if any
   unref_memory(owner);
 }
 
@@ -159,8 +156,7 @@ void Route::release_children() noexcept {
   // A reader may still hold a hazard on the data it protected through this
   // route, so the data goes through retirement too.
   if (RouteData* d = data.load(std::memory_order_acquire)) retire(d);
-  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
-    g_c_block_hooks.free(b);
+  ::operator delete(c_block.load(std::memory_order_acquire));  // the C block, if any
   unref_memory(neighbour);
   unref_memory(owner);
   unref_memory(dest);

@@ -220,7 +220,10 @@ class NextHop final : public Object {
   //   pointer block compares it to know it is stale.
   TinyMutex lock;
   ClientLock client_lock;            // RtmLockNextHop
-  std::atomic<void*> c_block{nullptr};  // the C API's RtmGetNextHopPointer block
+  // The C API's RtmGetNextHopPointer block (c_api/c_blocks.cpp): a plain
+  // ::operator new allocation of a trivially destructible type, freed
+  // with the next hop.
+  std::atomic<void*> c_block{nullptr};
   std::atomic<std::uint32_t> version{0};
   std::atomic<std::uint16_t> state{kNextHopStateCreated};
   std::atomic<NextHopData*> data{nullptr};
@@ -281,7 +284,10 @@ class Route final : public Object {
   std::uint64_t armed_at = 0;
   std::uint32_t timer_seq = 0;
   ClientLock client_lock;                // RtmLockRoute
-  std::atomic<void*> c_block{nullptr};   // the C API's RtmGetRoutePointer block
+  // The C API's RtmGetRoutePointer block (c_api/c_blocks.cpp): a plain
+  // ::operator new allocation of a trivially destructible type, freed
+  // with the route.
+  std::atomic<void*> c_block{nullptr};
   RouteList* list = nullptr;             // under Core::list_mu
   // Set (seq_cst, under list_mu) before the route first enters a list; a
   // delete that reads it false after storing its state skips list_mu (the
@@ -507,20 +513,6 @@ class Core {
   Table* ipv4_;
   Table* ipv6_;
 };
-
-// The C API's pointer blocks (Route::c_block, NextHop::c_block: its
-// RtmGetRoutePointer / RtmGetNextHopPointer views). The core knows them
-// only through these hooks, which the C layer sets at load time: `stale`
-// says whether an object's block is behind its current version, `refresh`
-// rewrites it (called with the object's client lock held exclusively, so
-// no reader that follows the locking rule is reading it), `free` frees it
-// with the object.
-struct CBlockHooks {
-  bool (*stale)(Object* o) noexcept = nullptr;
-  void (*refresh)(Object* o) noexcept = nullptr;
-  void (*free)(void* block) noexcept = nullptr;
-};
-extern CBlockHooks g_c_block_hooks;
 
 // Process-wide object counters (see rtm::object_counters()).
 extern std::atomic<std::int64_t> g_allocated[8];
