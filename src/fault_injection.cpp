@@ -30,6 +30,7 @@ void fail_allocation(std::uint64_t n) noexcept {
 }
 std::uint64_t allocations() noexcept { return g_count.load(std::memory_order_relaxed); }
 bool fired() noexcept { return g_fired.load(std::memory_order_relaxed); }
+bool allocation_fails() noexcept { return detail::fault(); }
 }  // namespace fault_injection
 }  // namespace rtm
 #endif

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/instance_access.h"
 #include "core/core.h"
 #include "test_hook_util.h"
 #include "test_util.h"
@@ -124,7 +125,7 @@ TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEn
   }
   rtm::reclaim_all();
   EXPECT_EQ(added, errc::invalid_handle);
-  EXPECT_EQ(rtm().core().next_hops->size(), 0u)
+  EXPECT_EQ(rtm::detail::InstanceAccess::core(rtm()).next_hops->size(), 0u)
       << "a deleted (revoked, retired) next hop is still in the next-hop map";
   release_entities();
   expect_clean_ = false;

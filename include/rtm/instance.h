@@ -63,6 +63,7 @@ namespace rtm {
 
 namespace detail {
 class Core;
+struct InstanceAccess;
 }
 
 struct InstanceOptions {
@@ -405,9 +406,10 @@ class Instance {
   // Invocations of `entity`'s methods waiting for a resume (for tests).
   std::size_t method_waiters(EntityHandle entity) const;
 
-  detail::Core& core() noexcept { return *core_; }
-
  private:
+  // The library's own code that is not a member reaches the core through
+  // detail::InstanceAccess (an internal header); nothing of it is public.
+  friend struct detail::InstanceAccess;
   detail::Core* core_;
 };
 

@@ -14,7 +14,7 @@
 
 #include <rtm/address.h>
 
-#include "detail/core.h"
+#include "core/dest.h"
 #include "detail/object_map.h"
 #include "detail/reclaim.h"
 

@@ -2,22 +2,23 @@
 // primitive tests that need core types (the handle table names Objects,
 // the timers fire Dests).
 //
-// Every object holds a reference on its Core (detail/core.h), so the core
+// Every object holds a reference on its Core (core/object.h), so the core
 // is built directly, without an Instance: nothing registers, no handle of
 // the core's own table is used. Objects made here are either destroyed by
 // their test (destroy(), when nothing else can reach them) or dropped to
 // zero on both sides (then retired); ~TestCore stops the timers, destroys
 // the tables, drops the core's own reference and reclaims everything.
 //
-// The only file of tests/detail/ that includes detail/core.h: when that
-// header is split, this include follows the types.
+// The only file of tests/detail/ that includes the core's headers.
 #pragma once
 
 #include <memory>
 
 #include <rtm/clock.h>
 
-#include "detail/core.h"
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/object.h"
 #include "detail/reclaim.h"
 #include "detail/timers.h"
 
