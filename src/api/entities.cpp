@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/call.h"
+#include "core/entity_methods.h"
 #include "core/core.h"
 #include "core/deregister.h"
 #include "core/events.h"
@@ -142,11 +143,7 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
   }
   // From here e is kept alive by its registration reference, which only
   // this call drops.
-  {
-    // Invocations waiting for a resume give up (invalid_handle).
-    std::lock_guard mlock(e->method_mu);
-    e->method_cv.notify_all();
-  }
+  detail::wake_method_waiters(e);  // waiting invocations give up (D1, core/entity_methods.cpp)
   // D2: wait for e's callbacks in flight. Not from inside an event
   // callback (this thread's, of e or of any entity): it could be one of
   // those waited for, or be waited for by a deregistration running inside

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/call.h"
+#include "core/entity_methods.h"
 #include "core/core.h"
 #include "core/deregister.h"
 #include "core/hold_down.h"
@@ -57,10 +58,7 @@ Instance::~Instance() {
   }
   for (Entity* e : all) {
     e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
-    {
-      std::lock_guard mlock(e->method_mu);
-      e->method_cv.notify_all();
-    }
+    detail::wake_method_waiters(e);  // D1, core/entity_methods.cpp
     deregister_impl(*core_, e);
     unref_handle(e);  // the registration
   }

@@ -71,7 +71,7 @@ class Dest final : public Object {
   // queued — the destination is in that registration's queue (coalescing);
   // ignored — IgnoreChangedDests dropped the pending change (the consumer
   //           skips the entry); marked — marked for an ONLY_MARKED_DESTS
-  //           registration. See src/notify.cpp for the protocol.
+  //           registration. See core/change_queue.cpp for the protocol.
   std::atomic<std::uint32_t> queued{0};
   std::atomic<std::uint32_t> ignored{0};
   std::atomic<std::uint32_t> marked{0};

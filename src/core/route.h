@@ -71,7 +71,7 @@ class Route final : public Object {
   RouteList* list = nullptr;             // under Core::list_mu
   // Set (seq_cst, under list_mu) before the route first enters a list; a
   // delete that reads it false after storing its state skips list_mu (the
-  // Dekker argument is at insert_in_route_list, src/surface.cpp).
+  // Dekker argument, U1/U2 with L1/L2, is in core/route_lists.cpp).
   std::atomic<bool> listed{false};
 
  private:

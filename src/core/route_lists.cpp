@@ -9,7 +9,8 @@
 // Insert (insert_routes, move_to_route_list), under list_mu:
 //   L1 r->listed.store(true, seq_cst)
 //   L2 r->state.load(seq_cst); link r only if it is still created.
-// Unlink (delete_route_obj, src/core/route_write.cpp), under r->dest->lock:
+// Unlink (unlink_from_route_list, called by delete_route_obj in
+// src/core/route_write.cpp), under r->dest->lock:
 //   U1 r->state.store(deleted, seq_cst)
 //   U2 if r->listed.load(seq_cst): take list_mu (lock order: a destination
 //      lock, then list_mu) and take r out of its list.
@@ -21,8 +22,6 @@
 // released: its delete waits for list_mu at U2 before it publishes the set
 // without the route and retires the old one, so one hazard pointer at a
 // time suffices while routes are validated.
-// TODO(merge): unlink half moves here: delete_route_obj calls
-// unlink_from_route_list (U2) in place of its own copy.
 //
 // Reservations: add_route reserves capacity in its list before it
 // publishes anything (reserve_route_list_slot: R1), so that moving the

@@ -62,17 +62,11 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
     // The route leaves the table when the set without it is published;
     // its state is what get_route_info reports from now on. seq_cst: the
-    // store-load pair with `listed` below (see insert_in_route_list).
+    // store-load pair with `listed` (U1, core/route_lists.cpp).
     r->state.store(kRouteStateDeleted, std::memory_order_seq_cst);
     r->version.fetch_add(1, std::memory_order_release);
     r->expiry_at = 0;  // an armed expiry timer fires as a no-op
-    if (r->listed.load(std::memory_order_seq_cst)) {
-      std::lock_guard list_lock(core.list_mu);  // lock order: d->lock, then list_mu
-      if (RouteList* l = r->list) {
-        std::erase(l->routes, r);
-        r->list = nullptr;
-      }
-    }
+    unlink_from_route_list(core, r);  // U2, core/route_lists.cpp
     // Hold-down: the best route of a view that asked for it is kept.
     ViewSet held_views = 0;
     if (const HoldDownSet* hs = d->hold_down.load(std::memory_order_relaxed);
@@ -143,9 +137,7 @@ class RouteListReservation {
   RouteListReservation(const RouteListReservation&) = delete;
   RouteListReservation& operator=(const RouteListReservation&) = delete;
   ~RouteListReservation() {
-    if (list_ == nullptr) return;
-    std::lock_guard l(core_.list_mu);
-    --list_->reserved;
+    if (list_ != nullptr) release_route_list_slot(core_, list_);  // R3
   }
   errc reserve(RouteList* l) noexcept {
     if (errc r = reserve_route_list_slot(core_, l); r != errc::ok) return r;

@@ -53,7 +53,7 @@ class TimersTest : public ::testing::Test {
   // Arms one entry on d, giving it a memory reference (as the library does).
   void arm(Dest* d, std::uint64_t deadline) {
     ASSERT_TRUE(d->counts.try_add_memory());
-    ASSERT_TRUE(timers().arm(deadline, d, 0, Timers::Kind::hold_expiry));
+    ASSERT_TRUE(timers().arm(deadline, d, 0, Timers::Kind::hold_down_expiry));
   }
   // Entries still holding a reference on d.
   std::uint64_t pending(const Dest* d) const { return d->counts.load().memory - 1; }
@@ -157,7 +157,7 @@ TEST_F(TimersTest, StopDropsEveryPendingReferenceAndRefusesLaterArms) {
   EXPECT_EQ(pending(b), 0u);
   EXPECT_EQ(run_at(4000), 0u) << "nothing left to fire";
   ASSERT_TRUE(a->counts.try_add_memory());
-  EXPECT_FALSE(timers().arm(5000, a, 0, Timers::Kind::hold_expiry));
+  EXPECT_FALSE(timers().arm(5000, a, 0, Timers::Kind::hold_down_expiry));
   EXPECT_EQ(pending(a), 1u) << "a refused arm leaves the reference with the caller";
   a->counts.drop_memory();
   EXPECT_EQ(run_at(6000), 0u);
@@ -184,7 +184,7 @@ TEST_F(TimersTest, ArmsRacingRunsFireEveryEntryOnce) {
         d->counts.try_add_memory();
         // Deadlines around the moving clock: some already due, some ahead.
         const std::uint64_t at = clock_->now_ms() + static_cast<std::uint64_t>(i % 7);
-        if (!timers().arm(at, d, 0, Timers::Kind::hold_expiry)) {
+        if (!timers().arm(at, d, 0, Timers::Kind::hold_down_expiry)) {
           refused.fetch_add(1, std::memory_order_relaxed);
           d->counts.drop_memory();
         }
