@@ -11,7 +11,7 @@
 #include "core/infos.h"
 #include "core/refs.h"
 #include "detail/fault.h"
-#include "detail/notify_reg.h"
+#include "core/notify_reg.h"
 #include "detail/reclaim.h"
 
 namespace rtm {

@@ -1,7 +1,7 @@
 // core/change_queue.h — change notification: registrations, their queues
 // of changed destinations, the producer that fills them and the consumer
 // that empties them. The protocol is argued in core/change_queue.cpp; the
-// registration type is detail/notify_reg.h.
+// registration type is core/notify_reg.h.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "core/dest.h"
 #include "core/entity.h"
 #include "core/route_select.h"
-#include "detail/notify_reg.h"
+#include "core/notify_reg.h"
 
 namespace rtm::detail {
 

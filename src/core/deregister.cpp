@@ -8,7 +8,7 @@
 #include "core/refs.h"
 #include "core/route_lists.h"
 #include "core/route_write.h"
-#include "detail/notify_reg.h"
+#include "core/notify_reg.h"
 #include "detail/test_hook.h"
 
 namespace rtm::detail {

@@ -1,4 +1,4 @@
-// detail/notify_reg.h — a change-notification registration and its queue.
+// core/notify_reg.h — a change-notification registration and its queue.
 //
 // The queue is libcds' Michael–Scott queue under hazard pointers (lock-free,
 // multi-producer multi-consumer): producers are the writer threads, the
