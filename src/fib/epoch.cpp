@@ -5,7 +5,7 @@
 //
 // Reader (ReadSection, fib/epoch.h), per section:
 //   (R1) e = g_epoch.load(acquire)
-//   (R2) slot.epoch.store(e, relaxed)
+//   (R2) slot.epoch.store(e, release)
 //   (R3) compiler barrier (membarrier mode) | seq_cst fence (fallback, TSan)
 //        ... loads of index entries and next-hop records (acquire) ...
 //   (R4) slot.epoch.store(0, release)
@@ -44,8 +44,10 @@
 // (c) G's scan reads S's slot. Three cases.
 //     - It reads v (S's R2): then safe <= v <= t. Done.
 //     - It reads a value stored after R2 — S's R4 (0) or a later section's
-//       value: then S has ended; with R4 (release) read by W5 (acquire),
-//       S's loads happen before the reuse. S does not "hold" O at reuse.
+//       R2: then S has ended; both are release stores sequenced after S's
+//       loads, read by W5 (acquire), so S's loads happen before the reuse.
+//       (R2 must be release for this: since C++20 a later relaxed store of
+//       the same thread is not in R4's release sequence.)
 //     - It reads a value stored before R2 (0 or an older section's v').
 //       [This is the case that rests on membarrier.] membarrier(PRIVATE_
 //       EXPEDITED) returns only after every running thread of the process
@@ -81,20 +83,12 @@
 #include <cstdlib>
 #include <mutex>
 
-#if defined(__SANITIZE_THREAD__)
-#define RTM_FIB_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RTM_FIB_TSAN 1
-#endif
-#endif
-
 namespace rtm::fib {
 namespace epoch_detail {
 
 std::atomic<std::uint64_t> g_epoch{1};
 bool g_reader_full_fence = true;
-thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
+constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
 
 namespace {
 
@@ -180,7 +174,7 @@ std::uint64_t synchronize() noexcept {
   if (g_membarrier) {
     if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) std::abort();  // registered in init_once
   } else {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    full_fence();
   }
   // (W5)
   std::uint64_t safe = n;

@@ -30,6 +30,14 @@
 #include <atomic>
 #include <cstdint>
 
+#if defined(__SANITIZE_THREAD__)
+#define RTM_FIB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RTM_FIB_TSAN 1
+#endif
+#endif
+
 namespace rtm::fib {
 
 inline constexpr unsigned kMaxReaderThreads = 1024;
@@ -54,10 +62,22 @@ struct ThreadState {
   Slot* slot = nullptr;
   unsigned depth = 0;
 };
-extern thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
+extern constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
 
 // Registers the calling thread's slot (first section of the thread).
 Slot* register_slot() noexcept;
+
+// GCC warns that TSan does not model fences. Under TSan the happens-before
+// it needs is the release (R2)/(R4) -> acquire (W5) pairs, which it sees;
+// the fence only gives the StoreLoad order of the real execution.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+inline void full_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
 
 }  // namespace epoch_detail
 
@@ -72,15 +92,19 @@ class ReadSection {
       s = epoch_detail::register_slot();
     // (R1) acquire: pairs with the release RMWs (W2), (W3) on g_epoch.
     const std::uint64_t e = epoch_detail::g_epoch.load(std::memory_order_acquire);
-    // (R2) publish the section.
-    s->epoch.store(e, std::memory_order_relaxed);
+    // (R2) publish the section (release: a plain store on x86).
+    s->epoch.store(e, std::memory_order_release);
     // (R3) StoreLoad between (R2) and the section's loads: a compiler
     // barrier here, the writer's membarrier (W4) supplies the hardware
     // fence; a seq_cst fence when membarrier is unavailable or under TSan.
+#ifdef RTM_FIB_TSAN
+    epoch_detail::full_fence();
+#else
     if (epoch_detail::g_reader_full_fence)
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+      epoch_detail::full_fence();
     else
       std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
   }
   ~ReadSection() {
     epoch_detail::ThreadState& t = epoch_detail::t_state;

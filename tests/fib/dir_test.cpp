@@ -93,6 +93,12 @@ TYPED_TEST(DirModel, ReplaceKeepsMoreSpecifics) {
   EXPECT_EQ(idx.lookup(F::key(base)), 2u);
   EXPECT_EQ(idx.lookup(F::key(base | (u128{1} << (128 - deep)))), 3u);  // last bit of deep flipped
   EXPECT_EQ(idx.lookup(F::key(u128{0x0B} << 120)), 0u);                  // a miss
+  ASSERT_TRUE(idx.set(F::key(0), 0, 9));  // a default route under everything
+  EXPECT_EQ(idx.lookup(F::key(u128{0x0B} << 120)), 9u);
+  EXPECT_EQ(idx.lookup(F::key(base)), 2u);
+  idx.clear(F::key(0), 0, {});
+  EXPECT_EQ(idx.lookup(F::key(u128{0x0B} << 120)), 0u);
+  EXPECT_EQ(idx.lookup(F::key(base | (u128{1} << (128 - deep)))), 3u);
 }
 
 TYPED_TEST(DirModel, ClearOfAbsentPrefixChangesNothing) {

@@ -80,11 +80,11 @@ class PrefixGen {
     else
       lens_ = {16, 23, 24, 25, 32, 40, 47, 48, 56, 64, 65, 96, 120, 127, 128};
   }
-  // One prefix in 64 is /0 or /8: a write of those rewrites 2^24 or 2^16
+  // One prefix in 256 is /0 or /8: a write of those rewrites 2^24 or 2^16
   // tbl24 entries (correct but slow, so rare).
   std::pair<u128, unsigned> next() {
     const std::uint64_t r = rng();
-    const unsigned len = short_ && r % 64 == 0 ? ((r >> 8) % 2 ? 8 : 0) : lens_[(r >> 8) % lens_.size()];
+    const unsigned len = short_ && r % 256 == 0 ? ((r >> 8) % 2 ? 8 : 0) : lens_[(r >> 8) % lens_.size()];
     u128 a = bases_[rng() % bases_.size()];
     // Perturb a few bits near the end of the prefix, so siblings occur.
     if (len > 0) a ^= (u128{rng() % 4}) << (128 - len);

@@ -7,11 +7,7 @@
 #include "fib/epoch.h"
 #include "fib/nh_groups.h"
 
-using rtm::fib::GroupId;
-using rtm::fib::kNoGroup;
-using rtm::fib::NextHopSet;
-using rtm::fib::NhGroups;
-using rtm::fib::ReadSection;
+using namespace rtm::fib;
 
 namespace {
 
