@@ -10,8 +10,10 @@
 //   // everything loaded is valid until rs ends
 //
 // A thread's first section registers a reader slot (once; allocation-free,
-// a slot of a static array, given back when the thread exits). Sections
-// nest (an inner one is free). At most kMaxReaderThreads threads may hold a
+// a slot of a static array, given back when the thread exits). Sections do
+// not nest: the index's lookups open none themselves, the caller opens one
+// per call or per batch (each instruction here costs lookups in flight,
+// hence no nesting count). At most kMaxReaderThreads threads may hold a
 // slot at once; one more aborts (a configuration limit, not a runtime
 // condition).
 //
@@ -56,11 +58,10 @@ extern std::atomic<std::uint64_t> g_epoch;
 // a TSan build); written once before the first slot is handed out.
 extern bool g_reader_full_fence;
 
-// The calling thread's slot and nesting depth. initial-exec: a direct
-// %fs-relative access, no __tls_get_addr call on the read path.
+// The calling thread's slot. initial-exec: a direct %fs-relative access,
+// no __tls_get_addr call on the read path.
 struct ThreadState {
   Slot* slot = nullptr;
-  unsigned depth = 0;
 };
 extern constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
 
@@ -85,11 +86,10 @@ inline void full_fence() noexcept { std::atomic_thread_fence(std::memory_order_s
 class ReadSection {
  public:
   ReadSection() noexcept {
-    epoch_detail::ThreadState& t = epoch_detail::t_state;
-    if (t.depth++ != 0) return;
-    epoch_detail::Slot* s = t.slot;
+    epoch_detail::Slot* s = epoch_detail::t_state.slot;
     if (s == nullptr) [[unlikely]]
       s = epoch_detail::register_slot();
+    slot_ = s;
     // (R1) acquire: pairs with the release RMWs (W2), (W3) on g_epoch.
     const std::uint64_t e = epoch_detail::g_epoch.load(std::memory_order_acquire);
     // (R2) publish the section (release: a plain store on x86).
@@ -107,13 +107,14 @@ class ReadSection {
 #endif
   }
   ~ReadSection() {
-    epoch_detail::ThreadState& t = epoch_detail::t_state;
-    if (--t.depth != 0) return;
     // (R4) release: the section's loads happen before a scan (W5) that reads 0.
-    t.slot->epoch.store(0, std::memory_order_release);
+    slot_->epoch.store(0, std::memory_order_release);
   }
   ReadSection(const ReadSection&) = delete;
   ReadSection& operator=(const ReadSection&) = delete;
+
+ private:
+  epoch_detail::Slot* slot_;
 };
 
 // Writer side. An object unlinked before retire_tag() returned t may be

@@ -65,8 +65,10 @@ class NhGroups {
   NhGroups(const NhGroups&) = delete;
   NhGroups& operator=(const NhGroups&) = delete;
 
-  // Reader (wait-free, one load): the record of `id` (!= kNoGroup), which
-  // the caller read from an index inside the current ReadSection.
+  // Reader (wait-free, one load): the record of `id`, which the caller read
+  // from an index inside the current ReadSection. record(kNoGroup) is an
+  // empty set (count 0, never written), so a caller needs no branch on a
+  // miss.
   const NextHopSet& record(GroupId id) const noexcept { return records_[id]; }
 
   // Writers. acquire() interns `hops` (count <= kMaxNextHopsPerRoute;
