@@ -20,7 +20,8 @@ struct Ipv4Traits {
 extern template class DirIndex<Ipv4Traits>;
 
 // The default reservation: 2^18 tbl8 groups (256 MiB of address space,
-// 1 KiB touched per group in use). The Tier-1 table uses a few thousand.
+// 1 KiB touched per group in use). The Tier-1 table (901,899 prefixes)
+// uses 451.
 class Fib4 : public DirIndex<Ipv4Traits> {
  public:
   explicit Fib4(std::uint32_t max_tbl8_groups = 1u << 18) : DirIndex(max_tbl8_groups) {}
