@@ -102,15 +102,32 @@ class DirIndex {
     return e & kPayload;
   }
 
-  // lookup() of n keys into out[0..n), prefetching ahead (as rte_fib's
-  // bulk lookup). One ReadSection around the whole batch suffices.
+  // lookup() of n keys into out[0..n), level by level over chunks of 16
+  // keys (as rte_fib's bulk lookup): the loads of one level are
+  // independent, and the step to the next level is a conditional move, not
+  // a branch on a missing load, so the misses of a chunk overlap. One
+  // ReadSection around the whole batch suffices.
   void lookup_batch(const Key* keys, GroupId* out, std::size_t n) const noexcept {
-    constexpr std::size_t kAhead = 8;
-    for (std::size_t i = 0; i < n && i < kAhead; ++i)
-      __builtin_prefetch(&tbl24_[Traits::top24(keys[i])]);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) __builtin_prefetch(&tbl24_[Traits::top24(keys[i + kAhead])]);
-      out[i] = lookup(keys[i]);
+    constexpr std::size_t kChunk = 16;
+    for (std::size_t base = 0; base < n; base += kChunk) {
+      const std::size_t m = n - base < kChunk ? n - base : kChunk;
+      const Key* k = keys + base;
+      Entry e[kChunk];
+      for (std::size_t i = 0; i < m; ++i)
+        e[i] = tbl24_[Traits::top24(k[i])].load(std::memory_order_acquire);  // (D2)
+      for (unsigned level = 3; level < kBits / 8; ++level) {
+        bool any = false;
+        for (std::size_t i = 0; i < m; ++i) {
+          const bool x = is_ext(e[i]);
+          any |= x;
+          // A leaf reads the always-zero dummy_ (cached) and keeps itself.
+          const Slot* p = x ? &tbl8_[(e[i] & kPayload) << 8 | Traits::byte(k[i], level)] : &dummy_;
+          const Entry next = p->load(std::memory_order_acquire);  // (D2)
+          e[i] = x ? next : e[i];
+        }
+        if (!any) break;
+      }
+      for (std::size_t i = 0; i < m; ++i) out[base + i] = e[i] & kPayload;
     }
   }
 
@@ -164,6 +181,7 @@ class DirIndex {
 
   Slot* tbl24_;
   Slot* tbl8_;
+  Slot dummy_{0};  // the target of lookup_batch's non-extended lanes
   const std::uint32_t max_groups_;
 
   mutable std::mutex mu_;  // the writer mutex
