@@ -1,0 +1,141 @@
+// fib/nh_groups.cpp — interning, reference counts and id reuse of next-hop
+// groups (fib/nh_groups.h).
+//
+// Orders: a record is written (plain stores) before acquire() returns its
+// id; the id reaches readers only through an index entry's release store
+// (fib/dir.h, (D1)), which the reader loads with acquire, so the reader
+// sees the whole record. A record is rewritten only when its id is reused,
+// which waits for a grace period after the release that retired it
+// (fib/epoch.cpp, (W1)-(W5)): the caller unlinked every entry naming the
+// id before that release, so no reader that can still see the old record
+// overlaps the rewrite.
+#include "fib/nh_groups.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+#include "detail/test_hook.h"
+#include "fib/epoch.h"
+
+namespace rtm::fib {
+
+namespace {
+// Limbo length at which release() runs a grace period of its own.
+constexpr std::size_t kLimboBatch = 64;
+}  // namespace
+
+NhGroups::NhGroups(std::uint32_t max_groups)
+    : max_groups_(max_groups < kMaxGroupIds ? max_groups : kMaxGroupIds) {
+  region_bytes_ = static_cast<std::size_t>(max_groups_) * sizeof(NextHopSet);
+  void* p = mmap(nullptr, region_bytes_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  records_ = static_cast<NextHopSet*>(p);
+  refs_.assign(1, 0);  // id 0 is kNoGroup
+}
+
+NhGroups::~NhGroups() { munmap(records_, region_bytes_); }
+
+std::uint64_t NhGroups::hash(const NextHopSet& s) noexcept {
+  // FNV-1a over the count and the used hops (unused bytes are zero by
+  // construction of the records compared, see acquire()).
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  mix(&s.count, sizeof s.count);
+  mix(s.hops, s.count * sizeof(NextHop));
+  return h;
+}
+
+bool NhGroups::same(const NextHopSet& a, const NextHopSet& b) noexcept {
+  return a.count == b.count && std::memcmp(a.hops, b.hops, a.count * sizeof(NextHop)) == 0;
+}
+
+void NhGroups::drain_limbo(std::uint64_t safe) {
+  std::size_t i = 0;
+  while (i < limbo_.size() && limbo_[i].second < safe) free_.push_back(limbo_[i++].first);
+  limbo_.erase(limbo_.begin(), limbo_.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+GroupId NhGroups::take_id() {
+  if (free_.empty()) drain_limbo(safe_epoch());
+  if (free_.empty() && next_fresh_ < max_groups_) {
+    refs_.push_back(0);
+    return next_fresh_++;
+  }
+  if (free_.empty() && !limbo_.empty()) drain_limbo(synchronize());
+  if (free_.empty()) return kNoGroup;
+  const GroupId id = free_.back();
+  free_.pop_back();
+  return id;
+}
+
+GroupId NhGroups::acquire(const NextHopSet& hops_in) {
+  NextHopSet s{};  // canonical: bytes beyond count zero
+  s.count = hops_in.count < kMaxNextHopsPerRoute ? hops_in.count : kMaxNextHopsPerRoute;
+  std::memcpy(s.hops, hops_in.hops, s.count * sizeof(NextHop));
+  const std::uint64_t h = hash(s);
+  std::lock_guard lock(mu_);
+  detail::test_hook("fib.groups.acquire", this);
+  auto [b, e] = by_hash_.equal_range(h);
+  for (auto it = b; it != e; ++it)
+    if (same(records_[it->second], s)) {
+      ++refs_[it->second];
+      return it->second;
+    }
+  const GroupId id = take_id();
+  if (id == kNoGroup) return kNoGroup;
+  records_[id] = s;  // published by the index entry that names it
+  refs_[id] = 1;
+  by_hash_.emplace(h, id);
+  ++live_;
+  return id;
+}
+
+void NhGroups::ref(GroupId id) {
+  std::lock_guard lock(mu_);
+  ++refs_[id];
+}
+
+void NhGroups::release(GroupId id) {
+  if (id == kNoGroup) return;
+  std::lock_guard lock(mu_);
+  if (--refs_[id] != 0) return;
+  const std::uint64_t h = hash(records_[id]);
+  auto [b, e] = by_hash_.equal_range(h);
+  for (auto it = b; it != e; ++it)
+    if (it->second == id) {
+      by_hash_.erase(it);
+      break;
+    }
+  --live_;
+  // The caller unlinked every entry naming id (W1) before this call.
+  limbo_.emplace_back(id, retire_tag());
+  if (limbo_.size() >= kLimboBatch) drain_limbo(synchronize());
+}
+
+std::uint32_t NhGroups::refs(GroupId id) const {
+  std::lock_guard lock(mu_);
+  return id < refs_.size() ? refs_[id] : 0;
+}
+
+std::size_t NhGroups::live() const {
+  std::lock_guard lock(mu_);
+  return live_;
+}
+
+std::size_t NhGroups::limbo() const {
+  std::lock_guard lock(mu_);
+  return limbo_.size();
+}
+
+void NhGroups::reclaim() {
+  std::lock_guard lock(mu_);
+  if (!limbo_.empty()) drain_limbo(synchronize());
+}
+
+}  // namespace rtm::fib

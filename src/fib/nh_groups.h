@@ -1,0 +1,111 @@
+// fib/nh_groups.h — next-hop groups: the immutable, interned records of a
+// best route's next hops that forwarding index entries name by id.
+//
+// A router shares a few next-hop sets among a million prefixes (one peer's
+// full table has one), so an index entry names a group id, not the hops.
+// The same set (same hops in the same order) always maps to the same live
+// id. Records sit at fixed addresses in one reserved region, so a reader
+// turns an id into its record with one load and no lock.
+//
+// Readers: record(id) inside a ReadSection (fib/epoch.h) for an id read
+// from an index in the same section. The record is immutable while any
+// such reader can see it: an id is reused only after its last reference is
+// gone and a grace period has passed.
+//
+// Writers: acquire/ref/release under this table's own mutex (one per
+// table; the IPv4 and IPv6 indexes of an instance may share one). The
+// references are the index's: one per installed prefix whose best route
+// has this set (not one per index entry). The protocol for a caller that
+// changes prefix P's best route from group `old` to next-hop set `hops`:
+//
+//   GroupId g = groups.acquire(hops);   // +1 on the (possibly shared) group
+//   index.set(P, g);                     // entries now name g
+//   groups.release(old);                 // -1; at 0 the id is retired
+//
+// Capacity: ids below kMaxGroupIds (the index entries' payload width);
+// the region reserves max_groups records (MAP_NORESERVE, touched on use).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <rtm/types.h>
+
+namespace rtm::fib {
+
+using GroupId = std::uint32_t;
+// Id 0 names no group: an index entry with it means "no route".
+inline constexpr GroupId kNoGroup = 0;
+inline constexpr std::uint32_t kMaxGroupIds = 1u << 24;
+
+// One next hop as forwarding needs it. Unused bytes are zero.
+struct NextHop {
+  std::uint8_t address[16] = {};  // network order; IPv4 in the first 4 bytes
+  std::uint16_t family = 0;       // an rtm::Family value
+  std::uint16_t reserved = 0;
+  std::uint32_t interface_index = 0;
+};
+static_assert(sizeof(NextHop) == 24);
+
+// A group's record: `count` hops, the rest zero.
+struct NextHopSet {
+  std::uint32_t count = 0;
+  NextHop hops[kMaxNextHopsPerRoute];
+};
+
+class NhGroups {
+ public:
+  explicit NhGroups(std::uint32_t max_groups = 1u << 20);
+  ~NhGroups();
+  NhGroups(const NhGroups&) = delete;
+  NhGroups& operator=(const NhGroups&) = delete;
+
+  // Reader (wait-free, one load): the record of `id`, which the caller read
+  // from an index inside the current ReadSection. record(kNoGroup) is an
+  // empty set (count 0, never written), so a caller needs no branch on a
+  // miss.
+  const NextHopSet& record(GroupId id) const noexcept { return records_[id]; }
+
+  // Writers. acquire() interns `hops` (count <= kMaxNextHopsPerRoute;
+  // bytes beyond `count` are ignored) and takes one reference; returns
+  // kNoGroup when every id is in use.
+  GroupId acquire(const NextHopSet& hops);
+  // One more reference to a live group.
+  void ref(GroupId id);
+  // Drops one reference; the last one retires the id (reused after a
+  // grace period). kNoGroup is ignored.
+  void release(GroupId id);
+
+  // Introspection (writer side, takes the mutex).
+  std::uint32_t refs(GroupId id) const;
+  std::size_t live() const;   // groups with references
+  std::size_t limbo() const;  // retired ids not yet reusable
+  // Runs a grace period and makes every retired id that it allows reusable
+  // (tests; an idle writer). Never waits for a reader.
+  void reclaim();
+
+ private:
+  static std::uint64_t hash(const NextHopSet& s) noexcept;
+  static bool same(const NextHopSet& a, const NextHopSet& b) noexcept;
+  GroupId take_id();  // under mu_
+  void drain_limbo(std::uint64_t safe);  // under mu_
+
+  NextHopSet* records_;
+  const std::uint32_t max_groups_;
+  std::size_t region_bytes_;
+
+  mutable std::mutex mu_;
+  std::vector<std::uint32_t> refs_;                     // by id
+  std::unordered_multimap<std::uint64_t, GroupId> by_hash_;
+  std::vector<GroupId> free_;                           // reusable now
+  std::vector<std::pair<GroupId, std::uint64_t>> limbo_;  // (id, retire tag), tags ascending
+  GroupId next_fresh_ = 1;
+  std::size_t live_ = 0;
+};
+
+}  // namespace rtm::fib
