@@ -1,4 +1,4 @@
-// Concurrent C API lookups (issue 12, defect 10). instance_of (src/rtmv2.cpp)
+// Concurrent C API lookups (issue 12, defect 10). instance_of (src/c_api/registry.cpp)
 // maps a handle's tag to its instance with one acquire load from an array of
 // atomics: no lock, so lookups from several threads do not serialise on a
 // process-wide mutex. A test cannot show that no lock is taken; this one runs

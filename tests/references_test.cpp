@@ -4,7 +4,7 @@
 // just deregistered, and handles whose last reference is gone.
 //
 // The races are widened with HookParker (tests/test_hook_util.h) at the
-// add_route.* points of src/instance.cpp; before the fixes the first three
+// add_route.* points of src/core/route_write.cpp; before the fixes the first three
 // were use-after-free reports under the asan preset.
 #include <thread>
 

@@ -7,7 +7,7 @@
 // What fires is observed through the entries' references: each armed entry
 // owns one memory reference on its object (detail/refcount.h), dropped
 // after the entry fires. The objects are destinations without hold-down
-// state, for which a hold-expiry firing (fire_timer, src/instance.cpp) is a
+// state, for which a hold-down expiry firing (fire_timer, src/core/expiry.cpp) is a
 // no-op. The queue has no cancel of its own: a refreshed or cancelled
 // route timer fires as a no-op because the route's epoch moved on, which is
 // route expiry's logic, tested through the API (tests/surface_test.cpp,
