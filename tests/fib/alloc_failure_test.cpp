@@ -19,6 +19,9 @@ namespace {
 // kEvery every one fails.
 constinit thread_local long t_fail_in = 0;
 constexpr long kEvery = -1;
+// Out of line, so that GCC does not pair the replaced operator new with a
+// visible free() (-Wmismatched-new-delete) where it inlines both.
+__attribute__((noinline)) void release_block(void* p) noexcept { std::free(p); }
 }  // namespace
 
 void* operator new(std::size_t n) {
@@ -26,8 +29,8 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { release_block(p); }
+void operator delete(void* p, std::size_t) noexcept { release_block(p); }
 
 namespace {
 
