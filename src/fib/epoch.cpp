@@ -67,8 +67,8 @@
 //       (as src/detail/reclaim.h uses it): if A is coherence-ordered
 //       before B (both on one atomic object), a seq_cst fence X happens
 //       before A and B happens before a seq_cst fence Y, then X precedes Y
-//       in the single total order S of seq_cst operations. Applied twice:
-//       1. W4 precedes R3 in S. Either W5's load of the slot read a value
+//       in the single total order T of seq_cst operations. Applied twice:
+//       1. W4 precedes R3 in T. Either W5's load of the slot read a value
 //          older than R2 (so it is coherence-ordered before R2; W4 is
 //          sequenced before it, R2 before R3), or W5 did not load the slot
 //          because its load of g_slot_high read a value <= i (stale): the
@@ -81,7 +81,7 @@
 //       2. No load of S (sequenced after R3) reads a value older than W1.
 //          If one did, it would be coherence-ordered before W1; R3 happens
 //          before it and W1 happens before W4 (by (a) and program order),
-//          so 4.4 would put R3 before W4 in S, contradicting 1 (S is a
+//          so 4.4 would put R3 before W4 in T, contradicting 1 (T is a
 //          strict total order).
 //       So S's loads see W1 or later and never reach O. [C++ model alone.]
 //     The old value v' in the last case is never mistaken for safety: if it
