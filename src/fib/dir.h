@@ -51,6 +51,19 @@
 // the caller supplies (it knows its RIB). Groups are allocated on demand
 // and collapsed into their parent entry when uniform with a depth the
 // parent can hold.
+//
+// Writers never allocate after construction: the free and limbo lists of
+// tbl8 groups are reserved for max_tbl8_groups entries up front (address
+// space: large blocks are mapped on demand), so set() and clear() either
+// fail before their first store or complete; their write phases are
+// noexcept. (The regions' pages are committed on first write, as any
+// MAP_NORESERVE memory: running out of memory there is the kernel's OOM
+// handling, not an exception.)
+//
+// Lifetime: no reader may be inside a section using this index when it
+// is destroyed (its regions are unmapped); see fib/epoch.h for the other
+// rules (sections do not nest, a writer holding a section pins its own
+// retirements).
 #pragma once
 
 #include <atomic>
@@ -133,21 +146,29 @@ class DirIndex {
 
   // ---- Writers (take the writer mutex) -------------------------------------
 
-  // Makes `group` (!= kNoGroup) the answer for prefix k/len wherever no
-  // longer installed prefix covers (installs or replaces k/len). Host
-  // bits of k beyond len are ignored. False when out of tbl8 groups (the
-  // index is then unchanged).
+  // Makes `group` the answer for prefix k/len wherever no longer
+  // installed prefix covers (installs or replaces k/len). Host bits of k
+  // beyond len are ignored. False, with the index unchanged, when out of
+  // tbl8 groups or when the input is invalid (len > kBits, group ==
+  // kNoGroup or group >= kMaxGroupIds). Never allocates.
   bool set(Key k, unsigned len, GroupId group);
   // Removes prefix k/len: its entries take `cover`, the longest installed
-  // prefix strictly covering k/len (cover.len < len). Never allocates.
-  void clear(Key k, unsigned len, Cover cover);
+  // prefix strictly covering k/len. False, with the index unchanged, when
+  // the input is invalid (len > kBits, cover.group >= kMaxGroupIds, or a
+  // cover with cover.len >= len); clearing an absent prefix is valid and
+  // changes nothing. Never allocates.
+  bool clear(Key k, unsigned len, Cover cover);
   // As clear(), with the cover computed by `cover_fn()` under the writer
   // mutex (so a concurrent set() of the covering prefix is ordered with it;
-  // see docs/fast_path.md, "Writer protocol").
+  // see docs/fast_path.md, "Writer protocol"). cover_fn runs with the
+  // index's writer mutex held: it must not take a lock that is held around
+  // a call of this index's set()/clear() (the destination locks of rtm's
+  // writers), and must not call set(), clear() or clear_with() of this
+  // index (the mutex is not recursive).
   template <class CoverFn>
-  void clear_with(Key k, unsigned len, CoverFn&& cover_fn) {
+  bool clear_with(Key k, unsigned len, CoverFn&& cover_fn) {
     std::lock_guard lock(mu_);
-    clear_locked(k, len, cover_fn());
+    return clear_locked(k, len, cover_fn());
   }
 
   // Makes retired tbl8 groups reusable where a grace period allows (tests).
@@ -170,14 +191,14 @@ class DirIndex {
   static constexpr unsigned level_bits(unsigned level) noexcept { return 24 + 8 * level; }
 
   Slot* group_at(std::uint32_t g) const noexcept { return tbl8_ + (static_cast<std::size_t>(g) << 8); }
-  bool reserve(std::size_t n);
-  std::uint32_t take_group();
-  void retire_group(std::uint32_t g);
-  void drain_limbo(std::uint64_t safe);
-  void write_range(Slot* s, unsigned level, unsigned len, Entry value, bool clearing);
-  void write_entry(Slot* p, unsigned level, unsigned len, Entry value, bool clearing);
-  bool collapse_into(Slot* parent, unsigned child_level);
-  void clear_locked(Key k, unsigned len, Cover cover);
+  bool reserve(std::size_t n) noexcept;
+  std::uint32_t take_group() noexcept;
+  void retire_group(std::uint32_t g) noexcept;
+  void drain_limbo(std::uint64_t safe) noexcept;
+  void write_range(Slot* s, unsigned level, unsigned len, Entry value, bool clearing) noexcept;
+  void write_entry(Slot* p, unsigned level, unsigned len, Entry value, bool clearing) noexcept;
+  bool collapse_into(Slot* parent, unsigned child_level) noexcept;
+  bool clear_locked(Key k, unsigned len, Cover cover) noexcept;
 
   Slot* tbl24_;
   Slot* tbl8_;
@@ -185,8 +206,11 @@ class DirIndex {
   const std::uint32_t max_groups_;
 
   mutable std::mutex mu_;  // the writer mutex
+  // Both reserved for max_groups_ entries (a group is in at most one):
+  // never reallocated, so the writer's steps below cannot throw.
   std::vector<std::uint32_t> free_;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> limbo_;  // (group, tag)
+  GraceTrigger trigger_;  // when retire_group runs a grace period
   std::uint32_t next_fresh_ = 0;
   std::size_t in_use_ = 0;
 };

@@ -31,7 +31,6 @@ namespace rtm::fib {
 
 namespace dir_detail {
 void* reserve_region(std::size_t bytes);
-constexpr std::size_t kLimboBatch = 64;
 }  // namespace dir_detail
 
 template <class T>
@@ -45,6 +44,15 @@ DirIndex<T>::DirIndex(std::uint32_t max_tbl8_groups)
     munmap(tbl24_, sizeof(Slot) * kTbl24Entries);
     throw;
   }
+  try {
+    free_.reserve(max_groups_);
+    limbo_.reserve(max_groups_);
+  } catch (...) {
+    munmap(tbl24_, sizeof(Slot) * kTbl24Entries);
+    munmap(tbl8_, sizeof(Slot) * 256 * static_cast<std::size_t>(max_groups_ ? max_groups_ : 1));
+    throw;
+  }
+  prepare();
 }
 
 template <class T>
@@ -54,7 +62,7 @@ DirIndex<T>::~DirIndex() {
 }
 
 template <class T>
-void DirIndex<T>::drain_limbo(std::uint64_t safe) {
+void DirIndex<T>::drain_limbo(std::uint64_t safe) noexcept {
   std::size_t i = 0;
   while (i < limbo_.size() && limbo_[i].second < safe) free_.push_back(limbo_[i++].first);
   limbo_.erase(limbo_.begin(), limbo_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -62,7 +70,7 @@ void DirIndex<T>::drain_limbo(std::uint64_t safe) {
 
 // Makes n groups available in free_ (fresh or reclaimed); false if it cannot.
 template <class T>
-bool DirIndex<T>::reserve(std::size_t n) {
+bool DirIndex<T>::reserve(std::size_t n) noexcept {
   if (free_.size() < n) drain_limbo(safe_epoch());
   while (free_.size() < n && next_fresh_ < max_groups_) free_.push_back(next_fresh_++);
   if (free_.size() < n && !limbo_.empty()) drain_limbo(synchronize());
@@ -70,7 +78,7 @@ bool DirIndex<T>::reserve(std::size_t n) {
 }
 
 template <class T>
-std::uint32_t DirIndex<T>::take_group() {
+std::uint32_t DirIndex<T>::take_group() noexcept {
   const std::uint32_t g = free_.back();
   free_.pop_back();
   ++in_use_;
@@ -78,17 +86,21 @@ std::uint32_t DirIndex<T>::take_group() {
 }
 
 template <class T>
-void DirIndex<T>::retire_group(std::uint32_t g) {
+void DirIndex<T>::retire_group(std::uint32_t g) noexcept {
   --in_use_;
-  limbo_.emplace_back(g, retire_tag());  // after the unlinking store (D1)
-  if (limbo_.size() >= dir_detail::kLimboBatch) drain_limbo(synchronize());
+  limbo_.emplace_back(g, retire_tag());  // after the unlinking store (D1); reserved
+  if (trigger_.due(limbo_.size())) {
+    const std::size_t before = limbo_.size();
+    drain_limbo(synchronize());
+    trigger_.ran(before, limbo_.size());
+  }
 }
 
 // If the group linked from *parent (a group of level child_level) is one
 // leaf of depth <= the parent's bits, stores that leaf in *parent and
 // retires the group. Returns whether it did.
 template <class T>
-bool DirIndex<T>::collapse_into(Slot* parent, unsigned child_level) {
+bool DirIndex<T>::collapse_into(Slot* parent, unsigned child_level) noexcept {
   const Entry pe = parent->load(std::memory_order_relaxed);
   const std::uint32_t g = pe & kPayload;
   Slot* s = group_at(g);
@@ -106,7 +118,7 @@ bool DirIndex<T>::collapse_into(Slot* parent, unsigned child_level) {
 // leaves of depth == len by value. Extended entries are descended, and
 // their groups collapsed where the write made them uniform.
 template <class T>
-void DirIndex<T>::write_entry(Slot* p, unsigned level, unsigned len, Entry value, bool clearing) {
+void DirIndex<T>::write_entry(Slot* p, unsigned level, unsigned len, Entry value, bool clearing) noexcept {
   const Entry e = p->load(std::memory_order_relaxed);
   if (is_ext(e)) {
     write_range(group_at(e & kPayload), level + 1, len, value, clearing);
@@ -117,13 +129,13 @@ void DirIndex<T>::write_entry(Slot* p, unsigned level, unsigned len, Entry value
 }
 
 template <class T>
-void DirIndex<T>::write_range(Slot* s, unsigned level, unsigned len, Entry value, bool clearing) {
+void DirIndex<T>::write_range(Slot* s, unsigned level, unsigned len, Entry value, bool clearing) noexcept {
   for (unsigned i = 0; i < 256; ++i) write_entry(&s[i], level, len, value, clearing);
 }
 
 template <class T>
 bool DirIndex<T>::set(Key k, unsigned len, GroupId group) {
-  if (len > kBits) len = kBits;
+  if (len > kBits || group == kNoGroup || group >= kMaxGroupIds) return false;
   std::lock_guard lock(mu_);
   // The level whose entries the prefix spans: the first with level_bits >= len.
   const unsigned L = len <= 24 ? 0 : (len - 24 + 7) / 8;
@@ -174,14 +186,15 @@ bool DirIndex<T>::set(Key k, unsigned len, GroupId group) {
 }
 
 template <class T>
-void DirIndex<T>::clear(Key k, unsigned len, Cover cover) {
+bool DirIndex<T>::clear(Key k, unsigned len, Cover cover) {
   std::lock_guard lock(mu_);
-  clear_locked(k, len, cover);
+  return clear_locked(k, len, cover);
 }
 
 template <class T>
-void DirIndex<T>::clear_locked(Key k, unsigned len, Cover cover) {
-  if (len > kBits) len = kBits;
+bool DirIndex<T>::clear_locked(Key k, unsigned len, Cover cover) noexcept {
+  if (len > kBits || cover.group >= kMaxGroupIds || (cover.group != kNoGroup && cover.len >= len))
+    return false;
   const unsigned L = len <= 24 ? 0 : (len - 24 + 7) / 8;
   Slot* path[kLevels];
   Slot* tab = tbl24_;
@@ -190,7 +203,7 @@ void DirIndex<T>::clear_locked(Key k, unsigned len, Cover cover) {
     Slot* p = &tab[idx];
     const Entry e = p->load(std::memory_order_relaxed);
     // A leaf above L has depth <= level_bits(lv) < len: k/len is not there.
-    if (!is_ext(e)) return;
+    if (!is_ext(e)) return true;
     path[lv] = p;
     tab = group_at(e & kPayload);
     idx = T::byte(k, 3 + lv);
@@ -204,6 +217,7 @@ void DirIndex<T>::clear_locked(Key k, unsigned len, Cover cover) {
     write_entry(&tab[i], L, len, value, true);
   for (unsigned lv = L; lv-- > 0;)
     if (!collapse_into(path[lv], lv + 1)) break;
+  return true;
 }
 
 template <class T>

@@ -14,6 +14,7 @@
 //   (W1) unlink O: release-store every entry that led to O with a value
 //        that does not (under the owner's writer mutex);
 //   (W2) t = g_epoch.fetch_add(0, acq_rel)        -- retire_tag(): O's tag
+//        (g_epoch is g_reader.epoch, fib/epoch.h)
 //   ...  O waits in the owner's limbo list ...
 // Grace period (synchronize(), under g_gp_mutex):
 //   (W3) n = g_epoch.fetch_add(1, acq_rel) + 1
@@ -48,19 +49,41 @@
 //       loads, read by W5 (acquire), so S's loads happen before the reuse.
 //       (R2 must be release for this: since C++20 a later relaxed store of
 //       the same thread is not in R4's release sequence.)
-//     - It reads a value stored before R2 (0 or an older section's v').
-//       [This is the case that rests on membarrier.] membarrier(PRIVATE_
-//       EXPEDITED) returns only after every running thread of the process
-//       has executed a full memory barrier (or is not running, which
-//       implies one at the context switch) at some point B during the
-//       call. If R2 preceded B in S's thread, the barrier at B and the
-//       writer's own barrier at the syscall's return make R2 visible to
-//       W5, contradicting this case. So R2, hence R3 and S's loads, follow
-//       B; W1 precedes the call, so S's loads see W1 and never reach O.
-//       In the fallback, (R3) and (W4) are seq_cst fences: if W5 does not
-//       see R2, then W4 precedes R3 in the single total order S of seq_cst
-//       operations, and S's loads after R3 see W1, which precedes W4
-//       ([atomics.fences]/p4-p7). [C++ model alone.]
+//     - It reads a value stored before R2 (0 or an older section's v'),
+//       or W5 does not read the slot at all because the g_slot_high it
+//       loaded was stale (the slot was handed out after it). [This is the
+//       case that rests on membarrier or, in the fallback, on the seq_cst
+//       fences.]
+//       membarrier: membarrier(PRIVATE_EXPEDITED) returns only after every
+//       running thread of the process has executed a full memory barrier
+//       (or is not running, which implies one at the context switch) at
+//       some point B during the call. If R2 preceded B in S's thread, the
+//       barrier at B and the writer's own barrier at the syscall's return
+//       make R2 visible to W5 (and the slot's registration, sequenced
+//       before R2, visible to W5's load of g_slot_high), contradicting this
+//       case. So R2, hence R3 and S's loads, follow B; W1 precedes the
+//       call, so S's loads see W1 and never reach O.
+//       Fallback ((R3) and (W4) seq_cst fences). C++20 [atomics.order]/4.4
+//       (as src/detail/reclaim.h uses it): if A is coherence-ordered
+//       before B (both on one atomic object), a seq_cst fence X happens
+//       before A and B happens before a seq_cst fence Y, then X precedes Y
+//       in the single total order T of seq_cst operations. Applied twice:
+//       1. W4 precedes R3 in T. Either W5's load of the slot read a value
+//          older than R2 (so it is coherence-ordered before R2; W4 is
+//          sequenced before it, R2 before R3), or W5 did not load the slot
+//          because its load of g_slot_high read a value <= i (stale): the
+//          registration of slot i, sequenced before R2, raised g_slot_high
+//          past i with its CAS or loaded a value past i that another
+//          registration stored, and in both cases W5's load is
+//          coherence-ordered before that CAS or load ([atomics.order]/3);
+//          W4 is sequenced before W5, the registration before R3. Either
+//          way 4.4 gives W4 before R3.
+//       2. No load of S (sequenced after R3) reads a value older than W1.
+//          If one did, it would be coherence-ordered before W1; R3 happens
+//          before it and W1 happens before W4 (by (a) and program order),
+//          so 4.4 would put R3 before W4 in T, contradicting 1 (T is a
+//          strict total order).
+//       So S's loads see W1 or later and never reach O. [C++ model alone.]
 //     The old value v' in the last case is never mistaken for safety: if it
 //     was an older section's epoch, that section ended before S began and
 //     its own loads are covered by the second case.
@@ -70,64 +93,84 @@
 // either (W5 reads each slot once).
 //
 // Cost on the read path (x86-64): R1 one load of a line written only by
-// grace periods, R2 one store to the thread's own line, R3 nothing, R4 one
-// store. No locked instruction, no fence.
+// grace periods (g_reader: the epoch and the fence mode, nothing else), R2
+// one store to the thread's own line, R3 nothing, R4 one store. No locked
+// instruction, no fence.
+//
+// Slots. A slot is taken with a CAS on `used` and given back by the
+// owning thread's pthread key destructor (release stores of 0 to epoch,
+// then false to used; the thread is outside any section then). A scan may
+// read a slot while it changes hands: 0 or a section's epoch, both covered
+// above.
 #include "fib/epoch.h"
 
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <mutex>
 
 namespace rtm::fib {
 namespace epoch_detail {
 
-std::atomic<std::uint64_t> g_epoch{1};
-bool g_reader_full_fence = true;
+ReaderShared g_reader;
 constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
 
 namespace {
 
 Slot g_slots[kMaxReaderThreads];
-// One past the highest slot ever handed out (scans stop there).
-std::atomic<unsigned> g_slot_high{0};
-std::atomic<std::uint64_t> g_safe{1};
+// Lines written by grace periods or registrations, none shared with
+// g_reader: one past the highest slot ever handed out (scans stop there),
+// the safe epoch, the grace-period count (tests).
+alignas(64) std::atomic<unsigned> g_slot_high{0};
+alignas(64) std::atomic<std::uint64_t> g_safe{1};
+std::atomic<std::uint64_t> g_grace_periods{0};
 std::mutex g_gp_mutex;
-bool g_membarrier = false;
+bool g_membarrier = false;       // the mode prepare() chose
+bool g_use_membarrier = false;   // the mode in force (differs only in tests)
+pthread_key_t g_slot_key;
 
 long membarrier(int cmd) { return syscall(__NR_membarrier, cmd, 0u, 0); }
 
+[[noreturn]] void die(const char* what, int err) {
+  std::fprintf(stderr, "rtm fib: %s: %s\n", what, std::strerror(err));
+  std::abort();
+}
+
+// Gives the exiting thread's slot back. A pthread key destructor runs
+// after the thread's C++ thread_local destructors, so a section opened by
+// one of those is covered; if a later destructor opens a section again,
+// register_slot sets the key again and glibc runs this once more
+// (PTHREAD_DESTRUCTOR_ITERATIONS).
+void release_slot(void* p) {
+  Slot* slot = static_cast<Slot*>(p);
+  slot->epoch.store(0, std::memory_order_release);
+  slot->used.store(false, std::memory_order_release);
+  t_state.slot = nullptr;
+}
+
 // Decides the fence mode once, before any slot is handed out or any grace
 // period runs (both call it first; call_once orders the write of
-// g_reader_full_fence before their later reads).
+// g_reader.full_fence before their later reads).
 void init_once() {
   static std::once_flag once;
   std::call_once(once, [] {
+    if (const int err = pthread_key_create(&g_slot_key, release_slot); err != 0)
+      die("pthread_key_create", err);
 #ifndef RTM_FIB_TSAN
     // TSan cannot see the barrier membarrier implies; it gets the fence.
     if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0) g_membarrier = true;
 #endif
-    g_reader_full_fence = !g_membarrier;
+    g_use_membarrier = g_membarrier;
+    g_reader.full_fence = !g_membarrier;
   });
 }
-
-// Gives the thread's slot back when it exits (with the slot idle: a thread
-// exits outside any section).
-struct SlotOwner {
-  Slot* slot = nullptr;
-  ~SlotOwner() {
-    if (slot != nullptr) {
-      slot->epoch.store(0, std::memory_order_release);
-      slot->used.store(false, std::memory_order_release);
-      t_state.slot = nullptr;
-    }
-  }
-};
-thread_local SlotOwner t_owner;
 
 }  // namespace
 
@@ -145,7 +188,8 @@ Slot* register_slot() noexcept {
     // The slot is visible to scans before it can hold a section's epoch:
     // a scan that misses the slot is in the third case of (c), same as a
     // scan that reads its old 0.
-    t_owner.slot = &g_slots[i];  // its destructor gives the slot back
+    if (const int err = pthread_setspecific(g_slot_key, &g_slots[i]); err != 0)
+      die("pthread_setspecific", err);
     t_state.slot = &g_slots[i];
     return t_state.slot;
   }
@@ -153,14 +197,31 @@ Slot* register_slot() noexcept {
   std::abort();
 }
 
+unsigned slots_in_use() noexcept {
+  unsigned n = 0;
+  for (const Slot& s : g_slots) n += s.used.load(std::memory_order_acquire) ? 1 : 0;
+  return n;
+}
+
+std::uint64_t grace_periods() noexcept { return g_grace_periods.load(std::memory_order_relaxed); }
+
+void set_fallback_for_testing(bool fallback) noexcept {
+  init_once();
+  std::lock_guard lock(g_gp_mutex);
+  g_use_membarrier = fallback ? false : g_membarrier;
+  g_reader.full_fence = !g_use_membarrier;
+}
+
 }  // namespace epoch_detail
 
 using namespace epoch_detail;
 
+void prepare() noexcept { init_once(); }
+
 std::uint64_t retire_tag() noexcept {
   // (W2) an RMW, so that it heads a release sequence every later RMW of
   // g_epoch continues ((a) and (b) above).
-  return g_epoch.fetch_add(0, std::memory_order_acq_rel);
+  return g_reader.epoch.fetch_add(0, std::memory_order_acq_rel);
 }
 
 std::uint64_t safe_epoch() noexcept { return g_safe.load(std::memory_order_acquire); }
@@ -168,11 +229,13 @@ std::uint64_t safe_epoch() noexcept { return g_safe.load(std::memory_order_acqui
 std::uint64_t synchronize() noexcept {
   init_once();
   std::lock_guard lock(g_gp_mutex);
+  g_grace_periods.fetch_add(1, std::memory_order_relaxed);
   // (W3)
-  const std::uint64_t n = g_epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
+  const std::uint64_t n = g_reader.epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
   // (W4)
-  if (g_membarrier) {
-    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) std::abort();  // registered in init_once
+  if (g_use_membarrier) {
+    // Registered in init_once; the kernel documents no failure after that.
+    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) die("membarrier(PRIVATE_EXPEDITED)", errno);
   } else {
     full_fence();
   }
@@ -191,7 +254,7 @@ std::uint64_t synchronize() noexcept {
 
 bool uses_membarrier() noexcept {
   init_once();
-  return g_membarrier;
+  return g_use_membarrier;
 }
 
 }  // namespace rtm::fib

@@ -10,26 +10,51 @@
 //   // everything loaded is valid until rs ends
 //
 // A thread's first section registers a reader slot (once; allocation-free,
-// a slot of a static array, given back when the thread exits). Sections do
-// not nest: the index's lookups open none themselves, the caller opens one
-// per call or per batch (each instruction here costs lookups in flight,
-// hence no nesting count). At most kMaxReaderThreads threads may hold a
-// slot at once; one more aborts (a configuration limit, not a runtime
-// condition).
+// a slot of a static array). The slot is given back when the thread exits,
+// by a pthread key destructor, which runs after the thread's C++
+// thread_local destructors (and again if one of those, or a later key
+// destructor, opens a section), so a section opened from a thread_local
+// destructor does not leak the slot.
+//
+// Rules for readers:
+//  - Sections do not nest. The index's lookups open none themselves; the
+//    caller opens one per call or per batch (each instruction here costs
+//    lookups in flight, hence no nesting count). An inner section would
+//    end the outer one at its exit while the outer still reads; debug
+//    builds assert that no section of the thread is open.
+//  - A ReadSection is destroyed on the thread that created it (it names
+//    that thread's slot).
+//  - No section may be open on an index or group table that is being
+//    destroyed: destruction unmaps the memory readers load.
+//  - A writer that holds a ReadSection pins its own retirements: nothing it
+//    retires becomes reusable before its section ends (a writer running
+//    out of groups inside its own section fails rather than waits).
+//  - At most kMaxReaderThreads threads may hold a slot at once. One more
+//    aborts the process with the message "rtm fib: more than 1024 reader
+//    threads" (a configuration limit, not a runtime condition; there is
+//    no error return on the read path).
 //
 // Writers (each owner of reclaimable memory — an index, the next-hop group
 // table — under its own writer mutex):
 //
 //   1. unlink the object (no index entry leads to it any more);
 //   2. tag = retire_tag();           keep (object, tag) in a limbo list;
-//   3. later: if (tag < safe_epoch()) reuse it; else, when the limbo list
-//      is long enough, synchronize() (one grace period: a membarrier and a
-//      scan of the slots, never a wait for a reader) and retry.
+//   3. later: if (tag < safe_epoch()) reuse it; else, when GraceTrigger
+//      says so, synchronize() (one grace period: a membarrier and a scan
+//      of the slots, never a wait for a reader) and retry.
+//
+// Owners call prepare() from their constructors, so the one-time
+// membarrier registration (a syscall that can take milliseconds) does not
+// run inside a reader's first section or a writer's first grace period.
+// If the membarrier syscall fails after a successful registration, the
+// process aborts with errno printed (the kernel guarantees it does not).
 //
 // The memory-ordering argument is at the top of fib/epoch.cpp.
 #pragma once
 
 #include <atomic>
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__SANITIZE_THREAD__)
@@ -42,6 +67,8 @@
 
 namespace rtm::fib {
 
+// The most threads that may hold a reader slot at once (a static array;
+// one more aborts, see above).
 inline constexpr unsigned kMaxReaderThreads = 1024;
 
 namespace epoch_detail {
@@ -52,11 +79,16 @@ struct alignas(64) Slot {
   std::atomic<bool> used{false};
 };
 
-// The global epoch (starts at 1; 0 is "idle" in a slot).
-extern std::atomic<std::uint64_t> g_epoch;
-// True when readers must use a seq_cst fence (membarrier unavailable, or
-// a TSan build); written once before the first slot is handed out.
-extern bool g_reader_full_fence;
+// What every section reads, on a line of its own (nothing else written per
+// grace period shares it): the global epoch (starts at 1; 0 is "idle" in a
+// slot) and the fence mode, true when readers must use a seq_cst fence
+// (membarrier unavailable, or a TSan build), written once before the first
+// slot is handed out (and by set_fallback_for_testing).
+struct alignas(64) ReaderShared {
+  std::atomic<std::uint64_t> epoch{1};
+  bool full_fence = true;
+};
+extern ReaderShared g_reader;
 
 // The calling thread's slot. initial-exec: a direct %fs-relative access,
 // no __tls_get_addr call on the read path.
@@ -90,8 +122,10 @@ class ReadSection {
     if (s == nullptr) [[unlikely]]
       s = epoch_detail::register_slot();
     slot_ = s;
-    // (R1) acquire: pairs with the release RMWs (W2), (W3) on g_epoch.
-    const std::uint64_t e = epoch_detail::g_epoch.load(std::memory_order_acquire);
+    // Only this thread writes its slot: non-zero means a section is open.
+    assert(s->epoch.load(std::memory_order_relaxed) == 0 && "rtm fib: ReadSection nested");
+    // (R1) acquire: pairs with the release RMWs (W2), (W3) on the epoch.
+    const std::uint64_t e = epoch_detail::g_reader.epoch.load(std::memory_order_acquire);
     // (R2) publish the section (release: a plain store on x86).
     s->epoch.store(e, std::memory_order_release);
     // (R3) StoreLoad between (R2) and the section's loads: a compiler
@@ -100,7 +134,7 @@ class ReadSection {
 #ifdef RTM_FIB_TSAN
     epoch_detail::full_fence();
 #else
-    if (epoch_detail::g_reader_full_fence)
+    if (epoch_detail::g_reader.full_fence)
       epoch_detail::full_fence();
     else
       std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -129,5 +163,42 @@ std::uint64_t synchronize() noexcept;
 
 // Whether grace periods use membarrier (false: readers fence instead).
 bool uses_membarrier() noexcept;
+
+// Decides the fence mode and registers for membarrier, once per process
+// (idempotent, cheap after the first call). Owners of reclaimable memory
+// call it from their constructors; sections and grace periods call it too.
+void prepare() noexcept;
+
+// When a writer's limbo list should run a grace period of its own: once
+// kBatch more objects were retired than at the last grace period; while
+// grace periods free nothing (a reader parked in a section), the batch
+// doubles up to kMaxBatch, so a parked reader costs a writer O(log n)
+// grace periods over n retirements, not one per retirement.
+class GraceTrigger {
+ public:
+  static constexpr std::size_t kBatch = 64;
+  static constexpr std::size_t kMaxBatch = std::size_t{1} << 16;
+  bool due(std::size_t limbo) const noexcept { return limbo >= next_; }
+  // After a grace period that took the limbo list from `before` to `after`.
+  void ran(std::size_t before, std::size_t after) noexcept {
+    batch_ = after < before ? kBatch : (batch_ < kMaxBatch ? batch_ * 2 : kMaxBatch);
+    next_ = after + batch_;
+  }
+
+ private:
+  std::size_t batch_ = kBatch;
+  std::size_t next_ = kBatch;
+};
+
+namespace epoch_detail {
+// Tests only. Slots currently held by threads.
+unsigned slots_in_use() noexcept;
+// Grace periods run so far (the number of (W3) increments).
+std::uint64_t grace_periods() noexcept;
+// Switches readers and grace periods to the seq_cst fallback (true) or
+// back to the mode prepare() chose (false). Call only while no other thread
+// is inside a section or a grace period.
+void set_fallback_for_testing(bool fallback) noexcept;
+}  // namespace epoch_detail
 
 }  // namespace rtm::fib

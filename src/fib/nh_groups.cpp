@@ -21,11 +21,6 @@
 
 namespace rtm::fib {
 
-namespace {
-// Limbo length at which release() runs a grace period of its own.
-constexpr std::size_t kLimboBatch = 64;
-}  // namespace
-
 NhGroups::NhGroups(std::uint32_t max_groups)
     : max_groups_(max_groups < kMaxGroupIds ? max_groups : kMaxGroupIds) {
   region_bytes_ = static_cast<std::size_t>(max_groups_) * sizeof(NextHopSet);
@@ -33,7 +28,18 @@ NhGroups::NhGroups(std::uint32_t max_groups)
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   records_ = static_cast<NextHopSet*>(p);
+  try {
+    // Every id is in at most one of free_ and limbo_, so neither outgrows
+    // max_groups_: push_back and emplace_back below never reallocate.
+    refs_.reserve(max_groups_ + 1);
+    free_.reserve(max_groups_);
+    limbo_.reserve(max_groups_);
+  } catch (...) {
+    munmap(records_, region_bytes_);
+    throw;
+  }
   refs_.assign(1, 0);  // id 0 is kNoGroup
+  prepare();
 }
 
 NhGroups::~NhGroups() { munmap(records_, region_bytes_); }
@@ -55,13 +61,13 @@ bool NhGroups::same(const NextHopSet& a, const NextHopSet& b) noexcept {
   return a.count == b.count && std::memcmp(a.hops, b.hops, a.count * sizeof(NextHop)) == 0;
 }
 
-void NhGroups::drain_limbo(std::uint64_t safe) {
+void NhGroups::drain_limbo(std::uint64_t safe) noexcept {
   std::size_t i = 0;
   while (i < limbo_.size() && limbo_[i].second < safe) free_.push_back(limbo_[i++].first);
   limbo_.erase(limbo_.begin(), limbo_.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
-GroupId NhGroups::take_id() {
+GroupId NhGroups::take_id() noexcept {
   if (free_.empty()) drain_limbo(safe_epoch());
   if (free_.empty() && next_fresh_ < max_groups_) {
     refs_.push_back(0);
@@ -87,24 +93,33 @@ GroupId NhGroups::acquire(const NextHopSet& hops_in) {
       ++refs_[it->second];
       return it->second;
     }
+  // The only allocation: the intern node, first, so that a failure leaves
+  // the table as it was (no id taken).
+  const auto node = by_hash_.emplace(h, kNoGroup);
   const GroupId id = take_id();
-  if (id == kNoGroup) return kNoGroup;
+  if (id == kNoGroup) {
+    by_hash_.erase(node);
+    return kNoGroup;
+  }
+  node->second = id;
   records_[id] = s;  // published by the index entry that names it
   refs_[id] = 1;
-  by_hash_.emplace(h, id);
   ++live_;
   return id;
 }
 
-void NhGroups::ref(GroupId id) {
+bool NhGroups::ref(GroupId id) {
   std::lock_guard lock(mu_);
+  if (!is_live(id)) return false;
   ++refs_[id];
+  return true;
 }
 
-void NhGroups::release(GroupId id) {
-  if (id == kNoGroup) return;
+bool NhGroups::release(GroupId id) {
+  if (id == kNoGroup) return true;
   std::lock_guard lock(mu_);
-  if (--refs_[id] != 0) return;
+  if (!is_live(id)) return false;
+  if (--refs_[id] != 0) return true;
   const std::uint64_t h = hash(records_[id]);
   auto [b, e] = by_hash_.equal_range(h);
   for (auto it = b; it != e; ++it)
@@ -114,8 +129,13 @@ void NhGroups::release(GroupId id) {
     }
   --live_;
   // The caller unlinked every entry naming id (W1) before this call.
-  limbo_.emplace_back(id, retire_tag());
-  if (limbo_.size() >= kLimboBatch) drain_limbo(synchronize());
+  limbo_.emplace_back(id, retire_tag());  // reserved: no allocation
+  if (trigger_.due(limbo_.size())) {
+    const std::size_t before = limbo_.size();
+    drain_limbo(synchronize());
+    trigger_.ran(before, limbo_.size());
+  }
+  return true;
 }
 
 std::uint32_t NhGroups::refs(GroupId id) const {

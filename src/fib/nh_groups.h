@@ -24,6 +24,15 @@
 //
 // Capacity: ids below kMaxGroupIds (the index entries' payload width);
 // the region reserves max_groups records (MAP_NORESERVE, touched on use).
+// The writer's bookkeeping (reference counts, free and limbo lists) is
+// reserved for max_groups ids at construction (address space: large
+// blocks are mapped on demand), so retiring and reusing ids never
+// allocates; the only allocation after construction is the intern-table
+// node of a new group in acquire(), which either succeeds or leaves the
+// table unchanged.
+//
+// Lifetime: no reader may be inside a section reading this table's
+// records when it is destroyed (fib/epoch.h, rules for readers).
 #pragma once
 
 #include <atomic>
@@ -35,6 +44,8 @@
 #include <vector>
 
 #include <rtm/types.h>
+
+#include "fib/epoch.h"
 
 namespace rtm::fib {
 
@@ -73,13 +84,16 @@ class NhGroups {
 
   // Writers. acquire() interns `hops` (count <= kMaxNextHopsPerRoute;
   // bytes beyond `count` are ignored) and takes one reference; returns
-  // kNoGroup when every id is in use.
+  // kNoGroup when every id is in use. Throws std::bad_alloc (the table
+  // unchanged) when the intern node of a new group cannot be allocated.
   GroupId acquire(const NextHopSet& hops);
-  // One more reference to a live group.
-  void ref(GroupId id);
+  // One more reference to a live group. False (nothing changed) when `id`
+  // is not a live group (kNoGroup, out of range, or no references).
+  bool ref(GroupId id);
   // Drops one reference; the last one retires the id (reused after a
-  // grace period). kNoGroup is ignored.
-  void release(GroupId id);
+  // grace period). kNoGroup is ignored (true). False (nothing changed)
+  // when `id` is not a live group. Never allocates.
+  bool release(GroupId id);
 
   // Introspection (writer side, takes the mutex).
   std::uint32_t refs(GroupId id) const;
@@ -92,18 +106,21 @@ class NhGroups {
  private:
   static std::uint64_t hash(const NextHopSet& s) noexcept;
   static bool same(const NextHopSet& a, const NextHopSet& b) noexcept;
-  GroupId take_id();  // under mu_
-  void drain_limbo(std::uint64_t safe);  // under mu_
+  GroupId take_id() noexcept;  // under mu_
+  void drain_limbo(std::uint64_t safe) noexcept;  // under mu_
+  bool is_live(GroupId id) const noexcept { return id != kNoGroup && id < refs_.size() && refs_[id] != 0; }
 
   NextHopSet* records_;
   const std::uint32_t max_groups_;
   std::size_t region_bytes_;
 
   mutable std::mutex mu_;
+  // All three reserved for max_groups_ entries (never reallocated).
   std::vector<std::uint32_t> refs_;                     // by id
   std::unordered_multimap<std::uint64_t, GroupId> by_hash_;
   std::vector<GroupId> free_;                           // reusable now
   std::vector<std::pair<GroupId, std::uint64_t>> limbo_;  // (id, retire tag), tags ascending
+  GraceTrigger trigger_;  // when release() runs a grace period
   GroupId next_fresh_ = 1;
   std::size_t live_ = 0;
 };

@@ -150,4 +150,22 @@ TEST(Fib4, AGroupRetiredDuringAnOpenSectionWaitsForIt) {
   EXPECT_TRUE(idx.set(0x0B000000u, 30, 2));
 }
 
+// R6: invalid writer input is refused and changes nothing.
+TEST(Fib4, InvalidWritesAreRefused) {
+  rtm::fib::Fib4 idx(4);
+  ASSERT_TRUE(idx.set(0x0A000000u, 8, 1));
+  EXPECT_FALSE(idx.set(0x0A000000u, 16, rtm::fib::kNoGroup));
+  EXPECT_FALSE(idx.set(0x0A000000u, 16, rtm::fib::kMaxGroupIds));
+  EXPECT_FALSE(idx.set(0x0A000000u, 33, 2));
+  EXPECT_FALSE(idx.clear(0x0A000000u, 8, {8, 3}));   // a cover must be shorter
+  EXPECT_FALSE(idx.clear(0x0A000000u, 8, {9, 3}));
+  EXPECT_FALSE(idx.clear(0x0A000000u, 33, {}));
+  EXPECT_FALSE(idx.clear(0x0A000000u, 8, {0, rtm::fib::kMaxGroupIds}));
+  EXPECT_TRUE(idx.clear(0x0B000000u, 8, {}));         // absent: valid, no change
+  ReadSection rs;
+  EXPECT_EQ(idx.lookup(0x0A010203u), 1u);
+  EXPECT_EQ(idx.lookup(0x0B010203u), rtm::fib::kNoGroup);
+  EXPECT_EQ(idx.tbl8_in_use(), 0u);
+}
+
 }  // namespace

@@ -93,6 +93,22 @@ TEST(NhGroups, AnOpenSectionKeepsARetiredIdFromReuse) {
   EXPECT_EQ(g.acquire(hops({2})), a);
 }
 
+// R6: ref/release of an id that is not live are refused and change nothing.
+TEST(NhGroups, RefAndReleaseOfADeadIdAreRefused) {
+  NhGroups g(4);
+  const GroupId a = g.acquire(hops({1}));
+  EXPECT_FALSE(g.ref(kNoGroup));
+  EXPECT_FALSE(g.ref(3));           // never handed out
+  EXPECT_FALSE(g.ref(1u << 30));    // out of range
+  EXPECT_TRUE(g.release(kNoGroup));  // ignored, as documented
+  EXPECT_FALSE(g.release(3));
+  EXPECT_TRUE(g.release(a));        // the last reference: retired
+  EXPECT_FALSE(g.release(a));       // dead now
+  EXPECT_FALSE(g.ref(a));
+  EXPECT_EQ(g.live(), 0u);
+  EXPECT_EQ(g.limbo(), 1u);
+}
+
 TEST(Epoch, AnOpenSectionHoldsBackTheSafeEpoch) {
   const std::uint64_t before = rtm::fib::synchronize();
   {
