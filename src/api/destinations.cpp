@@ -1,15 +1,12 @@
 // api/destinations.cpp — Instance methods of the destinations and lookups section of rtm/instance.h.
 #include <rtm/instance.h>
 
-#include <vector>
-
 #include "api/call.h"
 #include "core/core.h"
 #include "core/dest_table.h"
 #include "core/infos.h"
 #include "core/refs.h"
 #include "core/route_select.h"
-#include "detail/fault.h"
 
 namespace rtm {
 
@@ -22,7 +19,6 @@ using detail::RouteData;
 using detail::RouteSet;
 using detail::Table;
 using detail::add_ref;
-using detail::collect_dest_info_handles;
 using detail::fill_dest_info;
 using detail::fill_route_info;
 using detail::lookup_as;
@@ -54,21 +50,7 @@ errc Instance::release_dests(EntityHandle caller, std::span<const DestInfo> info
   if (!c.ok()) return c.status();
   Entity* const e = c.entity();
   if (infos.empty()) return errc::ok;  // a release of 0 items succeeds
-  std::vector<std::uint64_t> hs;
-  try {
-    detail::fault_throw();
-    hs.resize(infos.size() * (1 + 3 * kMaxViews));
-  } catch (...) {
-    return errc::not_enough_memory;
-  }
-  std::size_t n = 0;
-  for (const DestInfo& i : infos) {
-    // Infos from get_changed_dests go back only through release_changed_dests.
-    if (i.number_of_views > kMaxViews || i.changed_by || detail::is_changed_info(i))
-      return errc::invalid_parameter;
-    collect_dest_info_handles(i, hs.data(), &n);
-  }
-  return release_handles(*core_, e, hs.data(), n, HandleKind::none);
+  return detail::release_dest_infos(*core_, e, infos, false);
 }
 
 errc Instance::get_exact_match_destination(EntityHandle caller, const NetAddress& address,

@@ -3,14 +3,11 @@
 // queues of core/change_queue.h.
 #include <rtm/instance.h>
 
-#include <vector>
-
 #include "api/call.h"
 #include "core/change_queue.h"
 #include "core/dest.h"
 #include "core/infos.h"
 #include "core/refs.h"
-#include "detail/fault.h"
 #include "core/notify_reg.h"
 #include "detail/reclaim.h"
 
@@ -41,6 +38,23 @@ errc resolve_active_reg(Core& core, Entity* e, NotifyHandle h, Guard& g, NotifyR
                         bool active_only) {
   if (errc x = resolve_reg(core, e, h, g, r); x != errc::ok) return x;
   if (active_only && !(*r)->active.load(std::memory_order_acquire)) return errc::invalid_handle;
+  return errc::ok;
+}
+
+// The checks of get_change_status and is_marked_for_change_notification,
+// in their order, then *out = query(registration, destination).
+errc query_reg_dest(Core& core, EntityHandle caller, NotifyHandle notify, DestHandle dest,
+                    bool* out, bool (*query)(const NotifyReg*, const Dest*) noexcept) {
+  Call c(core, caller);
+  if (!c.ok()) return c.status();
+  Guard gr, gd;
+  NotifyReg* r = nullptr;
+  if (errc x = resolve_active_reg(core, c.entity(), notify, gr, &r, false); x != errc::ok)
+    return x;
+  if (out == nullptr) return errc::invalid_parameter;
+  Dest* d = lookup_as<Dest>(core, dest.value, gd);
+  if (d == nullptr) return errc::invalid_handle;
+  *out = query(r, d);
   return errc::ok;
 }
 
@@ -110,20 +124,7 @@ errc Instance::release_changed_dests(EntityHandle caller, NotifyHandle notify,
   // A release of 0 items succeeds and does nothing; with no info to vouch
   // for it, the registration itself must resolve.
   if (infos.empty()) return reg;
-  std::vector<std::uint64_t> hs;
-  try {
-    detail::fault_throw();
-    hs.resize(infos.size() * (1 + 3 * kMaxViews));
-  } catch (...) {
-    return errc::not_enough_memory;
-  }
-  std::size_t n = 0;
-  for (const DestInfo& i : infos) {
-    if (i.changed_by != notify || !detail::is_changed_info(i) || i.number_of_views > kMaxViews)
-      return errc::invalid_parameter;
-    detail::collect_dest_info_handles(i, hs.data(), &n);
-  }
-  return detail::release_handles(*core_, c.entity(), hs.data(), n, HandleKind::none, true);
+  return detail::release_dest_infos(*core_, c.entity(), infos, true, notify);
 }
 
 errc Instance::ignore_changed_dests(EntityHandle caller, NotifyHandle notify,
@@ -148,17 +149,7 @@ errc Instance::ignore_changed_dests(EntityHandle caller, NotifyHandle notify,
 
 errc Instance::get_change_status(EntityHandle caller, NotifyHandle notify, DestHandle dest,
                                  bool* pending) {
-  Call c(*core_, caller);
-  if (!c.ok()) return c.status();
-  Guard gr, gd;
-  NotifyReg* r = nullptr;
-  if (errc x = resolve_active_reg(*core_, c.entity(), notify, gr, &r, false); x != errc::ok)
-    return x;
-  if (pending == nullptr) return errc::invalid_parameter;
-  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
-  if (d == nullptr) return errc::invalid_handle;
-  *pending = detail::change_pending(r, d);
-  return errc::ok;
+  return query_reg_dest(*core_, caller, notify, dest, pending, detail::change_pending);
 }
 
 errc Instance::mark_dest_for_change_notification(EntityHandle caller, NotifyHandle notify,
@@ -178,17 +169,7 @@ errc Instance::mark_dest_for_change_notification(EntityHandle caller, NotifyHand
 
 errc Instance::is_marked_for_change_notification(EntityHandle caller, NotifyHandle notify,
                                                  DestHandle dest, bool* marked) {
-  Call c(*core_, caller);
-  if (!c.ok()) return c.status();
-  Guard gr, gd;
-  NotifyReg* r = nullptr;
-  if (errc x = resolve_active_reg(*core_, c.entity(), notify, gr, &r, false); x != errc::ok)
-    return x;
-  if (marked == nullptr) return errc::invalid_parameter;
-  Dest* d = lookup_as<Dest>(*core_, dest.value, gd);
-  if (d == nullptr) return errc::invalid_handle;
-  *marked = detail::is_marked(r, d);
-  return errc::ok;
+  return query_reg_dest(*core_, caller, notify, dest, marked, detail::is_marked);
 }
 
 }  // namespace rtm

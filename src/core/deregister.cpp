@@ -41,6 +41,27 @@ bool owner_deregistered(Entity* e) noexcept {
   return !e->registered.compare_exchange_strong(expected, true, std::memory_order_seq_cst);
 }
 
+// (A1) then (A2) for an enumeration or a route list. Protected from before
+// the handle is published, so a walk that deletes it cannot free it under
+// us.
+errc publish_owned(Core& core, Object* o, Entity* owner, HandleKind kind, const char* hook,
+                   void (*del)(Core&, Object*), std::uint64_t* out) {
+  Guard g;
+  g.assign(o);  // unpublished: nobody else can drop it yet
+  const std::uint64_t h = core.handles.allocate(kind, o);  // (A1)
+  if (h == 0) {
+    unref_handle(o);
+    return errc::not_enough_memory;
+  }
+  test_hook(hook, o);
+  if (owner_deregistered(owner)) {  // (A2)
+    del(core, o);
+    return errc::invalid_handle;
+  }
+  *out = h;
+  return errc::ok;
+}
+
 // Deregisters `e` (already out of the registry, `registered` exchanged to
 // false: D1). Returns references dropped. The walks are (D2), see
 // owner_deregistered.

@@ -14,6 +14,15 @@ namespace rtm::detail {
 // protocol is at the definition (src/core/deregister.cpp).
 bool owner_deregistered(Entity* e) noexcept;
 
+// Publishes unpublished `o`, owned by `owner`, under a new handle of
+// `kind`: (A1) the handle, test_hook(hook, o), then (A2). On success
+// *out is the handle. not_enough_memory if no handle was free (o's
+// creation reference dropped); invalid_handle if the owner deregistered
+// meanwhile (o given to `del`, which must be idempotent: the walk may
+// delete it too).
+errc publish_owned(Core& core, Object* o, Entity* owner, HandleKind kind, const char* hook,
+                   void (*del)(Core&, Object*), std::uint64_t* out);
+
 // Deregisters `e` (already out of the registry, `registered` exchanged to
 // false: D1). Returns references dropped.
 std::int64_t deregister_impl(Core& core, Entity* e);

@@ -153,24 +153,11 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
 // (A1) publishing the handle, then (A2) the owner's registration
 // re-checked: the Dekker pair with the deregistration's walk argued at
 // owner_deregistered (src/core/deregister.cpp); whichever side sees the other
-// deletes the enumeration (delete_enum_obj is idempotent). Protected from
-// before the handle is published, so a walk that deletes it cannot free it
-// under us.
+// deletes the enumeration (delete_enum_obj is idempotent).
 errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
-  Guard g;
-  g.assign(en);  // unpublished: nobody else can drop it yet
-  const std::uint64_t h = core.handles.allocate(HandleKind::enumeration, en);  // (A1)
-  if (h == 0) {
-    unref_handle(en);
-    return errc::not_enough_memory;
-  }
-  test_hook("publish_enum.published", en);
-  if (owner_deregistered(en->owner)) {  // (A2)
-    delete_enum_obj(en);
-    return errc::invalid_handle;
-  }
-  out->value = h;
-  return errc::ok;
+  return publish_owned(
+      core, en, en->owner, HandleKind::enumeration, "publish_enum.published",
+      [](Core&, Object* o) { delete_enum_obj(static_cast<EnumObj*>(o)); }, &out->value);
 }
 
 errc resolve_enum(Core& core, Entity* e, EnumHandle h, std::optional<EnumObj::Kind> kind,

@@ -113,6 +113,26 @@ void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::siz
   }
 }
 
+errc release_dest_infos(Core& core, Entity* e, std::span<const DestInfo> infos, bool changed,
+                        NotifyHandle notify) {
+  std::vector<std::uint64_t> hs;
+  try {
+    fault_throw();
+    hs.resize(infos.size() * (1 + 3 * kMaxViews));
+  } catch (...) {
+    return errc::not_enough_memory;
+  }
+  std::size_t n = 0;
+  for (const DestInfo& i : infos) {
+    // Infos from get_changed_dests go back only through release_changed_dests.
+    const bool of_kind = changed ? i.changed_by == notify && is_changed_info(i)
+                                 : !i.changed_by && !is_changed_info(i);
+    if (!of_kind || i.number_of_views > kMaxViews) return errc::invalid_parameter;
+    collect_dest_info_handles(i, hs.data(), &n);
+  }
+  return release_handles(core, e, hs.data(), n, HandleKind::none, changed);
+}
+
 bool route_matches(const Route* r, const RouteData* rd, MatchFlags flags,
                    const RouteInfo* criteria, std::uint32_t interface_index) noexcept {
   if ((flags & kMatchOwner) && r->owner->handle != criteria->owner.value) return false;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include <rtm/info.h>
 #include <rtm/instance.h>
@@ -36,6 +37,15 @@ void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::siz
 
 // True for an info filled by get_changed_dests (last_changed's lowest bit).
 inline bool is_changed_info(const DestInfo& i) noexcept { return (i.last_changed & 1) != 0; }
+
+// Releases the references of `infos` (not empty) for e, all or nothing
+// (release_handles). With `changed`, infos of get_changed_dests for
+// registration `notify` (release_changed_dests); without, ordinary infos
+// (release_dests). not_enough_memory if the handle buffer could not be
+// allocated; invalid_parameter at the first info that is not of that kind
+// or has more than kMaxViews views (nothing released).
+errc release_dest_infos(Core& core, Entity* e, std::span<const DestInfo> infos, bool changed,
+                        NotifyHandle notify = {});
 
 // Fills *info from route r (protected) without references (r's own handles).
 void peek_route_info(Route* r, RouteInfo* info) noexcept;

@@ -64,20 +64,10 @@ errc create_route_list_obj(Core& core, Entity* e, RouteListHandle* out) {
     unref_memory(e);
     return errc::not_enough_memory;
   }
-  Guard gl;
-  gl.assign(l);  // unpublished: nobody else can drop it yet
-  const std::uint64_t h = core.handles.allocate(HandleKind::route_list, l);  // (A1)
-  if (h == 0) {
-    unref_handle(l);
-    return errc::not_enough_memory;
-  }
-  test_hook("create_route_list.published", l);
-  if (owner_deregistered(e)) {  // (A2)
-    delete_route_list_obj(core, l);
-    return errc::invalid_handle;
-  }
-  out->value = h;
-  return errc::ok;
+  return publish_owned(
+      core, l, e, HandleKind::route_list, "create_route_list.published",
+      [](Core& c, Object* o) { delete_route_list_obj(c, static_cast<RouteList*>(o)); },
+      &out->value);
 }
 
 void delete_route_list_obj(Core& core, RouteList* l) noexcept {
