@@ -17,8 +17,7 @@ void NextHop::release_children() noexcept {
   // A reader may still hold a hazard on the version it protected through
   // this next hop, so the version goes through retirement too.
   if (NextHopData* d = data.load(std::memory_order_acquire)) retire(d);
-  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
-    g_c_block_hooks.free(b);
+  ::operator delete(c_block.load(std::memory_order_acquire));  // the C block, if any
   unref_memory(owner);
 }
 

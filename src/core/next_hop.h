@@ -42,7 +42,10 @@ class NextHop final : public Object {
   //   pointer block compares it to know it is stale.
   TinyMutex lock;
   ClientLock client_lock;            // RtmLockNextHop
-  std::atomic<void*> c_block{nullptr};  // the C API's RtmGetNextHopPointer block
+  // The C API's RtmGetNextHopPointer block (c_api/c_blocks.cpp): a plain
+  // ::operator new allocation of a trivially destructible type, freed
+  // with the next hop.
+  std::atomic<void*> c_block{nullptr};
   std::atomic<std::uint32_t> version{0};
   std::atomic<std::uint16_t> state{kNextHopStateCreated};
   std::atomic<NextHopData*> data{nullptr};

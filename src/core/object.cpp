@@ -103,6 +103,4 @@ void unlink_hops(const RouteData* d) noexcept {
   for (std::uint16_t i = 0; i < d->hop_count; ++i) unref_handle(d->hops[i]);
 }
 
-CBlockHooks g_c_block_hooks;
-
 }  // namespace rtm::detail

@@ -148,20 +148,6 @@ bool link_child(Object* o) noexcept;
 // Drops what link_child took (null: no-op).
 void unlink_child(Object* o) noexcept;
 
-// The C API's pointer blocks (Route::c_block, NextHop::c_block: its
-// RtmGetRoutePointer / RtmGetNextHopPointer views). The core knows them
-// only through these hooks, which the C layer sets at load time: `stale`
-// says whether an object's block is behind its current version, `refresh`
-// rewrites it (called with the object's client lock held exclusively, so
-// no reader that follows the locking rule is reading it), `free` frees it
-// with the object.
-struct CBlockHooks {
-  bool (*stale)(Object* o) noexcept = nullptr;
-  void (*refresh)(Object* o) noexcept = nullptr;
-  void (*free)(void* block) noexcept = nullptr;
-};
-extern CBlockHooks g_c_block_hooks;
-
 // Process-wide object counters (see rtm::object_counters()).
 extern std::atomic<std::int64_t> g_allocated[kHandleKindCount];
 extern std::atomic<std::int64_t> g_freed[kHandleKindCount];

@@ -43,8 +43,7 @@ void Route::release_children() noexcept {
   // A reader may still hold a hazard on the data it protected through this
   // route, so the data goes through retirement too.
   if (RouteData* d = data.load(std::memory_order_acquire)) retire(d);
-  if (void* b = c_block.load(std::memory_order_acquire); b != nullptr && g_c_block_hooks.free)
-    g_c_block_hooks.free(b);
+  ::operator delete(c_block.load(std::memory_order_acquire));  // the C block, if any
   unref_memory(neighbour);
   unref_memory(owner);
   unref_memory(dest);

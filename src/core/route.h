@@ -67,7 +67,10 @@ class Route final : public Object {
   std::uint64_t armed_at = 0;
   std::uint32_t timer_seq = 0;
   ClientLock client_lock;                // RtmLockRoute
-  std::atomic<void*> c_block{nullptr};   // the C API's RtmGetRoutePointer block
+  // The C API's RtmGetRoutePointer block (c_api/c_blocks.cpp): a plain
+  // ::operator new allocation of a trivially destructible type, freed
+  // with the route.
+  std::atomic<void*> c_block{nullptr};
   RouteList* list = nullptr;             // under Core::list_mu
   // Set (seq_cst, under list_mu) before the route first enters a list; a
   // delete that reads it false after storing its state skips list_mu (the
