@@ -2,9 +2,6 @@
 #include "core/refs.h"
 
 #include <atomic>
-#include <memory>
-#include <new>
-
 
 namespace rtm::detail {
 
@@ -143,16 +140,13 @@ void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n
 // are looked up again (the objects are alive all the same).
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                      HandleKind kind, bool changed) noexcept {
-  constexpr std::size_t kOnStack = 64;
-  Object* on_stack[kOnStack];
-  std::unique_ptr<Object*[]> on_heap;
-  Object** taken = on_stack;
-  if (n > kOnStack) {
-    on_heap.reset(new (std::nothrow) Object*[n]);
-    taken = on_heap.get();
-  }
+  // The objects of the first kKept handles, kept from phase 1; later ones
+  // (a long batch) are looked up again, which is safe because the unit
+  // taken keeps the object's handle valid.
+  constexpr std::size_t kKept = 64;
+  Object* taken[kKept];
   auto object_at = [&](std::size_t i) -> Object* {
-    if (taken != nullptr) return taken[i];
+    if (i < kKept) return taken[i];
     Guard g;  // the object is alive (our unit); the guard only serves the lookup
     return core.handles.lookup(hs[i], HandleKind::none, g);
   };
@@ -164,7 +158,7 @@ errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
         if (hs[j] != 0) give_hold_back(e, object_at(j), changed);
       return r;
     }
-    if (taken != nullptr) taken[i] = o;
+    if (i < kKept) taken[i] = o;
   }
   for (std::size_t i = 0; i < n; ++i)
     if (hs[i] != 0) drop_taken(e, object_at(i));
