@@ -56,6 +56,7 @@
 #include <rtm/address.h>
 #include <rtm/clock.h>
 #include <rtm/error.h>
+#include <rtm/forwarding.h>
 #include <rtm/info.h>
 #include <rtm/types.h>
 
@@ -74,6 +75,13 @@ struct InstanceOptions {
   // steady clock and an internal timer thread. Non-null: no thread; the
   // embedder calls run_due_timers().
   std::shared_ptr<Clock> clock;
+  // Views with a forwarding index for the fast path (forward(),
+  // rtm/forwarding.h): at most kMaxForwardingViews views, each in
+  // views_supported (the constructor throws std::invalid_argument
+  // otherwise). 0: no fast path (forward() refuses every view). Each
+  // index costs its memory (per family and view) and some time on every
+  // write that changes a best route.
+  ViewSet forwarding_views = kViewMaskUnicast;
 };
 
 class Instance {
@@ -222,6 +230,34 @@ class Instance {
   errc get_exact_match_route(EntityHandle caller, const NetAddress& address, MatchFlags flags,
                              RouteInfo* criteria, std::uint32_t interface_index,
                              ViewSet target_views, RouteHandle* route, bool fill_info = true);
+
+  // ---- forwarding fast path (rtm/forwarding.h) --------------------------------------
+  //
+  // For forwarding threads: the next hops of the best route (any protocol)
+  // of `view` for an address, copied out. No caller entity, no reference,
+  // no lock, no allocation; wait-free (one epoch read section per call or
+  // per batch: a load and two stores to the thread's own line, no locked
+  // instruction). Consistency rule: each address's answer is its best
+  // route's next hops at some moment during the call (rtm/forwarding.h).
+  // `view` must be one of InstanceOptions::forwarding_views.
+  //
+  // forward: `address` is used at full length (its length is ignored).
+  // ok: a route (out->count next hops; 0 for a route that has none);
+  // not_found: no route (out->count = 0);
+  // invalid_parameter: out null, view without an index, or an address of
+  // no known family. With `detail`, also the matched prefix and the
+  // unreferenced destination and route handles (slower: a table lookup).
+  errc forward(ViewId view, const NetAddress& address, ForwardingResult* out,
+               ForwardingDetail* detail = nullptr) const noexcept;
+  // Batches: out[i] answers addrs[i] (IPv4: host-order 32-bit addresses;
+  // IPv6: NetAddress values of family ipv6, used at full length; an entry
+  // of another family gets count 0). *hits (if non-null) gets the number
+  // of addresses with a route. n == 0 is valid. invalid_parameter: addrs or
+  // out null with n > 0, or view without an index; nothing written then.
+  errc forward4_batch(ViewId view, const std::uint32_t* addrs, std::size_t n,
+                      ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
+  errc forward6_batch(ViewId view, const NetAddress* addrs, std::size_t n,
+                      ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
 
   // ---- change notification ----------------------------------------------------------
   //

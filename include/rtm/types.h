@@ -59,6 +59,9 @@ using AnyHandle = std::uint64_t;
 using ViewSet = std::uint32_t;
 using ViewId = int;
 inline constexpr int kMaxViews = 32;
+// At most this many views have a forwarding index
+// (InstanceOptions::forwarding_views, rtm/forwarding.h).
+inline constexpr int kMaxForwardingViews = 2;
 inline constexpr ViewId kViewIdUnicast = 0;
 inline constexpr ViewId kViewIdMulticast = 1;
 inline constexpr ViewSet kViewMaskNone = 0;

@@ -9,6 +9,7 @@
 // probes and route-set snapshots, reference counts taken with CAS; no lock.
 // Slow path (writers: add/delete route, next hops, registration): the
 // destination's TinyMutex, copy-on-write route sets, retire the old set.
+#include <bit>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -34,6 +35,10 @@ using detail::ThreadScope;
 
 Instance::Instance(const InstanceOptions& options) {
   if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
+  if ((options.forwarding_views & ~options.views_supported) != 0 ||
+      std::popcount(options.forwarding_views) > kMaxForwardingViews)
+    throw std::invalid_argument(
+        "rtm: forwarding_views must be at most kMaxForwardingViews supported views");
   ThreadScope scope;
   const detail::TagLease lease = detail::take_tag();
   try {

@@ -11,6 +11,7 @@
 
 #include "core/dest.h"
 #include "core/entity.h"
+#include "core/forwarding.h"
 #include "core/next_hop.h"
 #include "detail/handle_table.h"
 #include "detail/object_map.h"
@@ -39,6 +40,10 @@ class Core {
   void destroy_tables() noexcept;
 
   const InstanceOptions options;
+  // The forwarding fast path: indexes and next-hop groups
+  // (core/forwarding.h). Built first: the only member whose construction
+  // can throw (the Instance constructor has checked its views).
+  Forwarding forwarding;
   HandleTable handles;
   ObjectMap<NextHopKey, NextHopKeyHash, NextHop>* next_hops;
 

@@ -85,6 +85,11 @@ class Dest final : public Object {
   // kMaxOpaquePointers slots, allocated on first use (CAS), freed with the
   // destination.
   std::atomic<void**> opaque{nullptr};
+  // The next-hop group this prefix is installed with in forwarding index
+  // slot i (fib::kNoGroup: not installed), and its reference on it.
+  // Written under `lock`; read by other writers under the index's mutex
+  // (core/forwarding.cpp).
+  std::atomic<std::uint32_t> fib_group[kMaxForwardingViews] = {};
 
  private:
   void release_children() noexcept override;

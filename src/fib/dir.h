@@ -100,7 +100,19 @@ class DirIndex {
   // ---- Readers: call inside a ReadSection ----------------------------------
 
   // The group of the longest installed prefix covering `k`, or kNoGroup.
-  GroupId lookup(Key k) const noexcept {
+  GroupId lookup(Key k) const noexcept { return lookup_leaf(k) & kPayload; }
+
+  // The leaf entry for `k`: depth() is the length of the longest installed
+  // prefix covering k (0 with group kNoGroup: none), group() its group.
+  struct Leaf {
+    std::uint32_t bits;
+    unsigned depth() const noexcept { return bits >> 24; }
+    GroupId group() const noexcept { return bits & 0x00FFFFFFu; }
+  };
+  Leaf lookup_leaf_of(Key k) const noexcept { return Leaf{lookup_leaf(k)}; }
+
+ private:
+  std::uint32_t lookup_leaf(Key k) const noexcept {
     // (D2) acquire loads: pair with the release stores (D1) of the entries
     // (a new group is filled before it is linked; a record before its id
     // is stored).
@@ -112,9 +124,10 @@ class DirIndex {
       for (unsigned i = 3; e >= kExtMin; ++i)
         e = tbl8_[(e & kPayload) << 8 | Traits::byte(k, i)].load(std::memory_order_acquire);
     }
-    return e & kPayload;
+    return e;
   }
 
+ public:
   // lookup() of n keys into out[0..n), level by level over chunks of 16
   // keys (as rte_fib's bulk lookup): the loads of one level are
   // independent, and the step to the next level is a conditional move, not

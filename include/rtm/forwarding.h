@@ -1,0 +1,65 @@
+// rtm/forwarding.h — the values the forwarding fast path returns
+// (Instance::forward, forward4_batch, forward6_batch; C: RtmxForward*).
+//
+// The fast path answers "which next hops serve this address?" from an
+// index the instance's writers keep exact (one per family and forwarding
+// view, see InstanceOptions::forwarding_views). It takes no reference,
+// no lock and allocates nothing; what it returns is a copy, valid after
+// the call whatever writers do.
+//
+// Consistency rule: each address's answer is the best route (any
+// protocol) of the view at some moment during the call, its next hops as
+// they were then. A batch has no common moment: each address has its own.
+// "Best route" is what get_most_specific_destination reports as the best
+// route of the view: held-down routes do not forward.
+#pragma once
+
+#include <cstdint>
+
+#include <rtm/address.h>
+#include <rtm/types.h>
+
+namespace rtm {
+
+// One next hop as forwarding needs it: the next hop's address (network
+// order; an IPv4 address in the first 4 bytes, the rest zero) and
+// interface. 24 bytes, no padding with indeterminate values.
+struct ForwardingHop {
+  std::uint8_t address[16];
+  std::uint16_t family;  // a Family value
+  std::uint16_t reserved;
+  std::uint32_t interface_index;
+
+  // The address as a full-length NetAddress.
+  NetAddress net_address() const noexcept {
+    NetAddress a;
+    (void)NetAddress::make(static_cast<Family>(family), address,
+                           family_bits(static_cast<Family>(family)), &a);
+    return a;
+  }
+};
+static_assert(sizeof(ForwardingHop) == 24);
+
+// The answer for one address: `count` next hops of the best route, in the
+// route's order (0: no route in the view, or a route without next hops;
+// the call's result tells which). Entries past `count` are not written by
+// the lookup.
+struct ForwardingResult {
+  std::uint32_t count;
+  ForwardingHop hops[kMaxNextHopsPerRoute];
+};
+
+// What a single-address lookup adds when asked (Instance::forward with a
+// non-null detail): the matched destination's prefix, and the handle
+// values of the destination and of the best route — NOT referenced: usable
+// with the rest of the API only after reference_handles() succeeds on them
+// (which fails if the object went meanwhile). With detail, the hops and
+// the route are read from one version of the route, and the destination
+// was the longest match at a moment during the call no later than that.
+struct ForwardingDetail {
+  NetAddress prefix;
+  DestHandle dest;    // 0 when no route
+  RouteHandle route;  // 0 when no route
+};
+
+}  // namespace rtm

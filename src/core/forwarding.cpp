@@ -1,0 +1,321 @@
+// core/forwarding.cpp — the forwarding fast path (core/forwarding.h): the
+// writers' update of the indexes and the lookups, both halves here.
+//
+// ---- What is indexed --------------------------------------------------------
+//
+// Per forwarding view v and family, one DirIndex (fib/dir.h) answers, for
+// every address, the next-hop group of the longest destination whose best
+// route in v (route_select.h's best_state: any protocol, held-down routes
+// excluded) exists. Each destination d records in d->fib_group[slot] the
+// group its own prefix is installed with (kNoGroup: not installed) and
+// holds one reference on it (fib/nh_groups.h).
+//
+// ---- Writer protocol (under d->lock) ------------------------------------------
+//
+//   W1  g = best ? groups.acquire(hops of best) : kNoGroup   (+1, interned)
+//   W2  if g == old: drop the extra reference, done
+//   W3  d->fib_group[slot] = g                               (relaxed, see below)
+//   W4  g ? index.set(P, len, g)
+//         : index.clear_with(P, len, cover_of)   — cover read under the index mutex
+//   W5  groups.release(old)                                  (-1; the last retires the id)
+//
+// Writers of different destinations run concurrently; the index mutex
+// orders their W4. cover_of reads the fib_group of the destinations that
+// strictly cover P (longest first) and returns the first one installed.
+// Why nested writers converge, for P and a covering C (C.len < P.len)
+// whose W4s are ordered by the index mutex:
+//   - C's W4 after P's clear: a set by C replaces every leaf of depth <=
+//     C.len in C's range, P's cleared range included; a clear by C
+//     replaces leaves of depth == C.len, which is what P's clear wrote if
+//     it read C's old group. Either way P's range ends as C says.
+//   - C's W4 before P's clear: C's W3 happens before C's W4 (program
+//     order), which happens before P's W4 (the mutex), so cover_of reads
+//     C's new group (or kNoGroup, and goes on to C's own cover). The
+//     relaxed stores and loads of fib_group need nothing more: every
+//     read that matters is ordered by the index mutex.
+//   - A group named by a leaf written from a cover read is still
+//     referenced when written: C releases its old group (W5) only after
+//     its own W4, which replaces those leaves (first case), or the read
+//     saw the new value (second case).
+//   - A set by P writes only P's range with depth P.len; sets commute by
+//     DIR-24-8's depth rule (fib/dir.h).
+// A destination leaves its map only after its last update cleared it
+// (delete_route_obj calls update_forwarding before remove_empty_dest), so
+// cover_of never relies on a destination that is gone.
+//
+// When the instance stops (~Instance), writers skip the update: the
+// indexes are destroyed with the core, and no reader may run then.
+//
+// ---- Readers -----------------------------------------------------------------
+//
+// One fib::ReadSection per call or batch (fib/epoch.h: a slot store, no
+// locked instruction; the StoreLoad order comes from the writer's
+// membarrier in its grace period, fib/epoch.cpp R1-R4/W1-W5); inside it
+// the index lookup (one to fourteen dependent loads, acquire, pairing
+// with the index's release stores D1) and the group record (one load; its
+// id is reused only after a grace period the section blocks). Nothing is
+// written to a shared line, nothing is retried. The answer is the index's
+// at the moment of the entry load that ended the walk (fib/dir.h,
+// "Consistency"), which is the best route of some moment during the call:
+// the index changes for P only inside W4, under d->lock, after the RIB
+// changed, and the RIB does not change for P again until W4 is done.
+//
+// degraded: read relaxed before the section. A writer that failed stores
+// it (relaxed) inside its critical section, after the RIB change it could
+// not index; a lookup that missed the store overlapped that section,
+// during which the index's old answer is the RIB's lag every lookup may
+// see (above). Later lookups see it and answer from the RIB.
+#include "core/forwarding.h"
+
+#include <bit>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "core/core.h"
+#include "core/dest.h"
+#include "core/dest_table.h"
+#include "core/route.h"
+#include "core/route_select.h"
+#include "detail/reclaim.h"
+#include "detail/test_hook.h"
+
+namespace rtm::detail {
+
+static_assert(sizeof(ForwardingHop) == sizeof(fib::NextHop));
+static_assert(offsetof(ForwardingHop, interface_index) == offsetof(fib::NextHop, interface_index));
+static_assert(offsetof(ForwardingHop, family) == offsetof(fib::NextHop, family));
+
+Forwarding::Forwarding(ViewSet views) {
+  for (int v = 0; v < kMaxViews; ++v) slot_[v] = -1;
+  if (std::popcount(views) > kMaxForwardingViews)
+    throw std::invalid_argument("rtm: more forwarding views than kMaxForwardingViews");
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
+    slot_[v] = static_cast<std::int8_t>(count_);
+    view_[count_] = v;
+    v4[count_] = std::make_unique<fib::Fib4>();
+    v6[count_] = std::make_unique<fib::Fib6>();
+    ++count_;
+  }
+}
+
+namespace {
+
+fib::Ipv6Key key6(const NetAddress& a) noexcept { return fib::ipv6_key(a.bytes()); }
+
+// The hops of route data rd (stable: under d->lock, or protected) as a
+// group record.
+void hops_of(const RouteData* rd, fib::NextHopSet* out) noexcept {
+  out->count = rd->hop_count;
+  for (std::uint16_t i = 0; i < rd->hop_count; ++i) {
+    const NextHop* nh = rd->hops[i];
+    fib::NextHop& h = out->hops[i];
+    h = fib::NextHop{};
+    std::memcpy(h.address, nh->address.bytes(), sizeof h.address);
+    h.family = static_cast<std::uint16_t>(nh->address.family());
+    h.interface_index = nh->interface_index;
+  }
+}
+
+void copy_record(const fib::NextHopSet& rec, ForwardingResult* out) noexcept {
+  out->count = rec.count;
+  std::memcpy(out->hops, rec.hops, rec.count * sizeof(ForwardingHop));
+}
+
+// The longest destination strictly covering p whose prefix is installed in
+// index `slot` (its length and group), or none. Runs under the index's
+// writer mutex (W4): takes no destination lock.
+fib::Cover cover_of(Table& t, const NetAddress& p, int slot) noexcept {
+  for (int len = static_cast<int>(p.length()) - 1; len >= 0; --len) {
+    if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
+    Guard g;
+    const Dest* c = t.map.find(dest_key(p.truncated(static_cast<unsigned>(len))), g);
+    if (c == nullptr) continue;
+    // Relaxed: ordered by the index mutex where it matters (top of file).
+    const fib::GroupId cg = c->fib_group[slot].load(std::memory_order_relaxed);
+    if (cg != fib::kNoGroup) return fib::Cover{static_cast<unsigned>(len), cg};
+  }
+  return fib::Cover{};
+}
+
+void degrade(Forwarding& f) noexcept { f.degraded.store(true, std::memory_order_relaxed); }
+
+}  // namespace
+
+void update_forwarding(Core& core, Dest* d, const BestState& after, ViewSet changed) noexcept {
+  Forwarding& f = core.forwarding;
+  if (f.count() == 0 || core.stopping.load(std::memory_order_relaxed)) return;
+  Table& t = *d->table;
+  const NetAddress& p = d->address;
+  for (int slot = 0; slot < f.count(); ++slot) {
+    const ViewId v = f.view(slot);
+    if (((changed >> v) & 1u) == 0) continue;
+    const Route* best = best_route_in(after, v);
+    fib::GroupId g = fib::kNoGroup;  // W1
+    if (best != nullptr) {
+      fib::NextHopSet hops;
+      hops_of(best->data.load(std::memory_order_relaxed), &hops);  // stable under d->lock
+      try {
+        g = f.groups.acquire(hops);
+      } catch (const std::bad_alloc&) {
+        g = fib::kNoGroup;
+      }
+      if (g == fib::kNoGroup) {  // no id or no memory: the index cannot follow
+        degrade(f);
+        continue;
+      }
+    }
+    const fib::GroupId old = d->fib_group[slot].load(std::memory_order_relaxed);
+    if (g == old) {  // W2: same next hops (interned to the same id)
+      f.groups.release(g);
+      continue;
+    }
+    d->fib_group[slot].store(g, std::memory_order_relaxed);  // W3
+    test_hook("forwarding.update", d);  // a writer parked with d->lock held
+    bool ok;  // W4
+    if (t.family == Family::ipv4) {
+      const std::uint32_t k = ipv4_host_order(p);
+      ok = g != fib::kNoGroup ? f.v4[slot]->set(k, p.length(), g)
+                              : f.v4[slot]->clear_with(k, p.length(), [&] { return cover_of(t, p, slot); });
+    } else {
+      const fib::Ipv6Key k = key6(p);
+      ok = g != fib::kNoGroup ? f.v6[slot]->set(k, p.length(), g)
+                              : f.v6[slot]->clear_with(k, p.length(), [&] { return cover_of(t, p, slot); });
+    }
+    if (!ok) degrade(f);  // out of tbl8 groups: the old entries stay, readers go to the RIB
+    f.groups.release(old);  // W5 (kNoGroup is ignored)
+  }
+}
+
+// ---- readers -----------------------------------------------------------------------
+
+namespace {
+
+// The RIB's answer (the degraded fast path, and the detail of forward_one):
+// the longest destination covering `a` with a best route in view v, that
+// route, and its hops copied to *out. False when none.
+bool from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
+              ForwardingDetail* detail) noexcept {
+  ThreadScope scope;
+  Table& t = core.table(a.family());
+  Guard gd;
+  Dest* d = longest_match(core, t, a, static_cast<int>(family_bits(a.family())), ViewSet{1} << v, gd);
+  out->count = 0;
+  if (detail != nullptr) *detail = ForwardingDetail{};
+  if (d == nullptr) return false;
+  Guard gs, gr;
+  const RouteSet* s = gs.protect(d->routes);
+  GatheredRoutes routes(s);
+  const int b = best_of(routes.data(), routes.size(), ViewSet{1} << v, kBestProtocol);
+  if (b < 0) return false;  // its last route in v went meanwhile
+  const Route* r = routes.data()[b].route;
+  const RouteData* rd = gr.protect(r->data);
+  fib::NextHopSet hops;
+  hops_of(rd, &hops);
+  copy_record(hops, out);
+  if (detail != nullptr) {
+    detail->prefix = d->address;
+    detail->dest = DestHandle{d->handle};
+    detail->route = RouteHandle{r->handle};
+  }
+  return true;
+}
+
+bool valid_family(const NetAddress& a) noexcept {
+  return a.family() == Family::ipv4 || a.family() == Family::ipv6;
+}
+
+}  // namespace
+
+errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult* out,
+                 ForwardingDetail* detail) noexcept {
+  Forwarding& f = core.forwarding;
+  const int slot = f.slot_of(view);
+  if (out == nullptr || slot < 0 || !valid_family(a)) return errc::invalid_parameter;
+  // The lookups use every bit of the address's bytes.
+  const NetAddress full = NetAddress::make_masked(a.family(), a.bytes(), family_bits(a.family()));
+  if (detail != nullptr || f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
+    return from_rib(core, view, full, out, detail) ? errc::ok : errc::not_found;
+  fib::GroupId g;
+  {
+    fib::ReadSection section;
+    g = a.family() == Family::ipv4 ? f.v4[slot]->lookup(ipv4_host_order(a))
+                                   : f.v6[slot]->lookup(key6(a));
+    copy_record(f.groups.record(g), out);
+  }
+  return g != fib::kNoGroup ? errc::ok : errc::not_found;
+}
+
+errc forward4_batch(Core& core, ViewId view, const std::uint32_t* addrs, std::size_t n,
+                    ForwardingResult* out, std::size_t* hits) noexcept {
+  Forwarding& f = core.forwarding;
+  const int slot = f.slot_of(view);
+  if (slot < 0 || (n > 0 && (addrs == nullptr || out == nullptr))) return errc::invalid_parameter;
+  std::size_t found = 0;
+  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i)
+      found += from_rib(core, view, NetAddress::ipv4(addrs[i], 32), &out[i], nullptr);
+  } else {
+    constexpr std::size_t kChunk = 64;
+    fib::GroupId ids[kChunk];
+    fib::ReadSection section;
+    for (std::size_t base = 0; base < n; base += kChunk) {
+      const std::size_t m = n - base < kChunk ? n - base : kChunk;
+      f.v4[slot]->lookup_batch(addrs + base, ids, m);
+      for (std::size_t i = 0; i < m; ++i) {
+        copy_record(f.groups.record(ids[i]), &out[base + i]);
+        found += ids[i] != fib::kNoGroup;
+      }
+    }
+  }
+  if (hits != nullptr) *hits = found;
+  return errc::ok;
+}
+
+errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_t n,
+                    ForwardingResult* out, std::size_t* hits) noexcept {
+  Forwarding& f = core.forwarding;
+  const int slot = f.slot_of(view);
+  if (slot < 0 || (n > 0 && (addrs == nullptr || out == nullptr))) return errc::invalid_parameter;
+  std::size_t found = 0;
+  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i].count = 0;
+      if (addrs[i].family() == Family::ipv6) found += from_rib(core, view, addrs[i], &out[i], nullptr);
+    }
+  } else {
+    constexpr std::size_t kChunk = 16;
+    fib::Ipv6Key keys[kChunk];
+    fib::GroupId ids[kChunk];
+    fib::ReadSection section;
+    for (std::size_t base = 0; base < n; base += kChunk) {
+      const std::size_t m = n - base < kChunk ? n - base : kChunk;
+      // Another family's entry looks up ::/128's key and is answered 0.
+      for (std::size_t i = 0; i < m; ++i)
+        keys[i] = addrs[base + i].family() == Family::ipv6 ? key6(addrs[base + i]) : fib::Ipv6Key{};
+      f.v6[slot]->lookup_batch(keys, ids, m);
+      for (std::size_t i = 0; i < m; ++i) {
+        const fib::GroupId g = addrs[base + i].family() == Family::ipv6 ? ids[i] : fib::kNoGroup;
+        copy_record(f.groups.record(g), &out[base + i]);
+        found += g != fib::kNoGroup;
+      }
+    }
+  }
+  if (hits != nullptr) *hits = found;
+  return errc::ok;
+}
+
+int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept {
+  Forwarding& f = core.forwarding;
+  if (f.degraded.load(std::memory_order_relaxed)) return -2;
+  fib::ReadSection section;
+  if (a.family() == Family::ipv4) {
+    const auto leaf = f.v4[slot]->lookup_leaf_of(ipv4_host_order(a));
+    return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
+  }
+  const auto leaf = f.v6[slot]->lookup_leaf_of(key6(a));
+  return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
+}
+
+}  // namespace rtm::detail
