@@ -9,9 +9,28 @@
 //
 // Consistency rule: each address's answer is the best route (any
 // protocol) of the view at some moment during the call, its next hops as
-// they were then. A batch has no common moment: each address has its own.
-// "Best route" is what get_most_specific_destination reports as the best
-// route of the view: held-down routes do not forward.
+// they were then, where a write (add_route, delete_route, and what deletes
+// routes: deregistration, flushes) takes effect for the fast path at a
+// moment inside its own call. So a lookup sees every write whose call
+// returned before the lookup began, and every change a change notification
+// reported; a write still in progress may be seen or not — even when a
+// get_* call of the full API already showed it (the full API sees a write
+// a little earlier inside the same call). A batch has no common moment:
+// each address has its own. "Best route" is what
+// get_most_specific_destination reports as the best route of the view:
+// held-down routes do not forward. The answer is the route's next hops
+// whatever its forwarding flags (discard, blackhole, ...): a router that
+// installs such routes keeps them out of the forwarding views.
+//
+// Cost and limits: no lock, no reference, no allocation, no retry; one
+// epoch read section per call or batch (fib/epoch.h). At most 1024
+// threads may have used the fast path and still be running at once (one
+// reader slot each; the 1025th aborts the process with a message).
+// Degraded mode: if the index ever fails to follow a write (out of index
+// memory reserved at construction, or out of memory for a new next-hop
+// group), the instance answers every later lookup from the full table
+// instead (exact, slow, not wait-free; forward may then return
+// not_enough_memory); forwarding_degraded() tells.
 #pragma once
 
 #include <cstdint>
@@ -53,9 +72,11 @@ struct ForwardingResult {
 // non-null detail): the matched destination's prefix, and the handle
 // values of the destination and of the best route — NOT referenced: usable
 // with the rest of the API only after reference_handles() succeeds on them
-// (which fails if the object went meanwhile). With detail, the hops and
-// the route are read from one version of the route, and the destination
-// was the longest match at a moment during the call no later than that.
+// (which fails if the object went meanwhile). With detail the answer comes
+// from the full table (as get_most_specific_destination: a destination
+// covering the address with a route in the view, every longer one without
+// at some moment during the call), and the hops are read from one version
+// of the route.
 struct ForwardingDetail {
   NetAddress prefix;
   DestHandle dest;    // 0 when no route

@@ -76,11 +76,11 @@ struct InstanceOptions {
   // embedder calls run_due_timers().
   std::shared_ptr<Clock> clock;
   // Views with a forwarding index for the fast path (forward(),
-  // rtm/forwarding.h): at most kMaxForwardingViews views, each in
-  // views_supported (the constructor throws std::invalid_argument
-  // otherwise). 0: no fast path (forward() refuses every view). Each
-  // index costs its memory (per family and view) and some time on every
-  // write that changes a best route.
+  // rtm/forwarding.h); only those also in views_supported are indexed, and
+  // at most kMaxForwardingViews of them (the constructor throws
+  // std::invalid_argument for more). 0: no fast path (forward() refuses
+  // every view). Each index costs its memory (per family and view) and
+  // some time on every write that changes a best route.
   ViewSet forwarding_views = kViewMaskUnicast;
 };
 
@@ -243,7 +243,8 @@ class Instance {
   //
   // forward: `address` is used at full length (its length is ignored).
   // ok: a route (out->count next hops; 0 for a route that has none);
-  // not_found: no route (out->count = 0);
+  // not_found: no route (out->count = 0); not_enough_memory: only with
+  // detail or when degraded (a destination with very many routes);
   // invalid_parameter: out null, view without an index, or an address of
   // no known family. With `detail`, also the matched prefix and the
   // unreferenced destination and route handles (slower: a table lookup).
@@ -258,6 +259,9 @@ class Instance {
                       ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
   errc forward6_batch(ViewId view, const NetAddress* addrs, std::size_t n,
                       ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
+  // True once the fast path has degraded for good (rtm/forwarding.h): its
+  // lookups then answer from the full table.
+  bool forwarding_degraded() const noexcept;
 
   // ---- change notification ----------------------------------------------------------
   //

@@ -23,4 +23,8 @@ errc Instance::forward6_batch(ViewId view, const NetAddress* addrs, std::size_t 
   return detail::forward6_batch(*core_, view, addrs, n, out, hits);
 }
 
+bool Instance::forwarding_degraded() const noexcept {
+  return core_->forwarding.degraded.load(std::memory_order_relaxed);
+}
+
 }  // namespace rtm

@@ -35,10 +35,8 @@ using detail::ThreadScope;
 
 Instance::Instance(const InstanceOptions& options) {
   if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
-  if ((options.forwarding_views & ~options.views_supported) != 0 ||
-      std::popcount(options.forwarding_views) > kMaxForwardingViews)
-    throw std::invalid_argument(
-        "rtm: forwarding_views must be at most kMaxForwardingViews supported views");
+  if (std::popcount(options.forwarding_views & options.views_supported) > kMaxForwardingViews)
+    throw std::invalid_argument("rtm: more than kMaxForwardingViews forwarding views");
   ThreadScope scope;
   const detail::TagLease lease = detail::take_tag();
   try {

@@ -14,7 +14,7 @@ namespace rtm::detail {
 // ---- core -----------------------------------------------------------------------------
 
 Core::Core(const InstanceOptions& o, std::uint8_t tag, std::uint32_t index_base)
-    : options(o), forwarding(o.forwarding_views), handles(tag, index_base), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
+    : options(o), forwarding(o.forwarding_views & o.views_supported), handles(tag, index_base), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
       timers(new Timers(this, o.clock, &fire_timer)), ipv4_(new Table(Family::ipv4)),
       ipv6_(new Table(Family::ipv6)) {}
 

@@ -59,12 +59,29 @@
 // "Consistency"), which is the best route of some moment during the call:
 // the index changes for P only inside W4, under d->lock, after the RIB
 // changed, and the RIB does not change for P again until W4 is done.
+// With respect to the RIB's own readers the index lags: a write is seen by
+// get_* calls from its publish_routes on, by the fast path from its W4 on,
+// both inside the write's call (its critical section). So a lookup sees
+// every write whose call returned before the lookup began (and every
+// change a notification reported: publish_change runs after the lock is
+// dropped, after W4), and may or may not see a write in progress, even
+// one a get_* call already showed (found by the review, documented in
+// rtm/forwarding.h).
+//
+// No id named by a leaf is ever released: a leaf naming P's group has
+// depth P.len (P's set, or a nested writer's clear that read P's
+// fib_group), W5 follows P's W4, which rewrites every such leaf (set:
+// depth <= len; clear: depth == len), and a cover read after P's W4 reads
+// P's new group (W3 precedes it). A failed set (below) keeps its
+// references for good. So a record a reader reads is always the record of
+// a group some leaf named at a moment during its section.
 //
 // degraded: read relaxed before the section. A writer that failed stores
 // it (relaxed) inside its critical section, after the RIB change it could
-// not index; a lookup that missed the store overlapped that section,
-// during which the index's old answer is the RIB's lag every lookup may
-// see (above). Later lookups see it and answer from the RIB.
+// not index; a lookup that missed the store overlapped that section, and
+// the index's old answer is the lag every lookup may see (above): its
+// records are still valid (never released, above). Lookups that see it
+// answer from the RIB (from_rib: hazard pointers, not wait-free).
 #include "core/forwarding.h"
 
 #include <bit>
@@ -127,9 +144,9 @@ void copy_record(const fib::NextHopSet& rec, ForwardingResult* out) noexcept {
 // index `slot` (its length and group), or none. Runs under the index's
 // writer mutex (W4): takes no destination lock.
 fib::Cover cover_of(Table& t, const NetAddress& p, int slot) noexcept {
+  Guard g;  // one hazard pointer for the whole walk (a writer's deepest path holds 8 more)
   for (int len = static_cast<int>(p.length()) - 1; len >= 0; --len) {
     if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
-    Guard g;
     const Dest* c = t.map.find(dest_key(p.truncated(static_cast<unsigned>(len))), g);
     if (c == nullptr) continue;
     // Relaxed: ordered by the index mutex where it matters (top of file).
@@ -143,9 +160,14 @@ void degrade(Forwarding& f) noexcept { f.degraded.store(true, std::memory_order_
 
 }  // namespace
 
-void update_forwarding(Core& core, Dest* d, const BestState& after, ViewSet changed) noexcept {
+void update_forwarding(Core& core, Dest* d, const BestState& before, const BestState& after,
+                       ViewSet changed) noexcept {
   Forwarding& f = core.forwarding;
   if (f.count() == 0 || core.stopping.load(std::memory_order_relaxed)) return;
+  // A best state judged from a truncated route list (out of memory for the
+  // gather) may be wrong, and so may `changed`, derived from it; later
+  // writes compare with it and would never repair the index.
+  if (!before.complete || !after.complete) degrade(f);
   Table& t = *d->table;
   const NetAddress& p = d->address;
   for (int slot = 0; slot < f.count(); ++slot) {
@@ -183,7 +205,18 @@ void update_forwarding(Core& core, Dest* d, const BestState& after, ViewSet chan
       ok = g != fib::kNoGroup ? f.v6[slot]->set(k, p.length(), g)
                               : f.v6[slot]->clear_with(k, p.length(), [&] { return cover_of(t, p, slot); });
     }
-    if (!ok) degrade(f);  // out of tbl8 groups: the old entries stay, readers go to the RIB
+    if (!ok) {
+      // Out of tbl8 groups: the set changed nothing, so leaves of depth
+      // P.len naming `old` remain, and a nested writer's cover read may
+      // since have written leaves naming g (it read W3). Neither may be
+      // released while a leaf names it: `old`'s reference is kept for good
+      // (a leak bounded by the failures, after which the fast path is
+      // degraded for good), and g stays the installed group, so the next
+      // successful W4 of P, which rewrites every leaf of depth P.len in
+      // P's range, is followed by the release of g.
+      degrade(f);
+      continue;
+    }
     f.groups.release(old);  // W5 (kNoGroup is ignored)
   }
 }
@@ -192,34 +225,47 @@ void update_forwarding(Core& core, Dest* d, const BestState& after, ViewSet chan
 
 namespace {
 
-// The RIB's answer (the degraded fast path, and the detail of forward_one):
-// the longest destination covering `a` with a best route in view v, that
-// route, and its hops copied to *out. False when none.
-bool from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
+// The RIB's answer (the degraded fast path, and forward with detail): the
+// longest destination covering full-length `a` with a live route in view
+// v, its best route, and that route's hops copied to *out. not_found when
+// none; not_enough_memory when the destination's routes could not be
+// gathered (more than kGatherCap and no memory).
+errc from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
               ForwardingDetail* detail) noexcept {
   ThreadScope scope;
   Table& t = core.table(a.family());
-  Guard gd;
-  Dest* d = longest_match(core, t, a, static_cast<int>(family_bits(a.family())), ViewSet{1} << v, gd);
+  const ViewSet views = ViewSet{1} << v;
   out->count = 0;
   if (detail != nullptr) *detail = ForwardingDetail{};
-  if (d == nullptr) return false;
-  Guard gs, gr;
-  const RouteSet* s = gs.protect(d->routes);
-  GatheredRoutes routes(s);
-  const int b = best_of(routes.data(), routes.size(), ViewSet{1} << v, kBestProtocol);
-  if (b < 0) return false;  // its last route in v went meanwhile
-  const Route* r = routes.data()[b].route;
-  const RouteData* rd = gr.protect(r->data);
-  fib::NextHopSet hops;
-  hops_of(rd, &hops);
-  copy_record(hops, out);
-  if (detail != nullptr) {
-    detail->prefix = d->address;
-    detail->dest = DestHandle{d->handle};
-    detail->route = RouteHandle{r->handle};
+  Guard gd, gs, gr;
+  // Each round either answers or strictly shortens max_len: at most 129.
+  for (int max_len = static_cast<int>(family_bits(a.family())); max_len >= 0;) {
+    Dest* d = longest_match(core, t, a, max_len, views, gd);
+    if (d == nullptr) return errc::not_found;
+    const RouteSet* s = gs.protect(d->routes);
+    GatheredRoutes routes(s);
+    if (!routes.complete()) return errc::not_enough_memory;
+    const int b = best_of(routes.data(), routes.size(), views, kBestProtocol);
+    if (b < 0) {  // its last route in v went since longest_match: look shorter
+      max_len = static_cast<int>(d->address.length()) - 1;
+      continue;
+    }
+    const Route* r = routes.data()[b].route;
+    fib::NextHopSet hops;
+    hops_of(gr.protect(r->data), &hops);
+    copy_record(hops, out);
+    if (detail != nullptr) {
+      detail->prefix = d->address;
+      detail->dest = DestHandle{d->handle};
+      detail->route = RouteHandle{r->handle};
+    }
+    return errc::ok;
   }
-  return true;
+  return errc::not_found;
+}
+
+NetAddress full_length(const NetAddress& a) noexcept {
+  return NetAddress::make_masked(a.family(), a.bytes(), family_bits(a.family()));
 }
 
 bool valid_family(const NetAddress& a) noexcept {
@@ -233,10 +279,8 @@ errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult*
   Forwarding& f = core.forwarding;
   const int slot = f.slot_of(view);
   if (out == nullptr || slot < 0 || !valid_family(a)) return errc::invalid_parameter;
-  // The lookups use every bit of the address's bytes.
-  const NetAddress full = NetAddress::make_masked(a.family(), a.bytes(), family_bits(a.family()));
   if (detail != nullptr || f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
-    return from_rib(core, view, full, out, detail) ? errc::ok : errc::not_found;
+    return from_rib(core, view, full_length(a), out, detail);
   fib::GroupId g;
   {
     fib::ReadSection section;
@@ -255,7 +299,7 @@ errc forward4_batch(Core& core, ViewId view, const std::uint32_t* addrs, std::si
   std::size_t found = 0;
   if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
     for (std::size_t i = 0; i < n; ++i)
-      found += from_rib(core, view, NetAddress::ipv4(addrs[i], 32), &out[i], nullptr);
+      found += from_rib(core, view, NetAddress::ipv4(addrs[i], 32), &out[i], nullptr) == errc::ok;
   } else {
     constexpr std::size_t kChunk = 64;
     fib::GroupId ids[kChunk];
@@ -282,7 +326,8 @@ errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_
   if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
     for (std::size_t i = 0; i < n; ++i) {
       out[i].count = 0;
-      if (addrs[i].family() == Family::ipv6) found += from_rib(core, view, addrs[i], &out[i], nullptr);
+      if (addrs[i].family() == Family::ipv6)
+        found += from_rib(core, view, full_length(addrs[i]), &out[i], nullptr) == errc::ok;
     }
   } else {
     constexpr std::size_t kChunk = 16;

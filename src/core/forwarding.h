@@ -24,7 +24,10 @@ class Dest;
 class Table;
 struct BestState;
 
-class Forwarding {
+// Aligned, with the fields every lookup reads first (slots, index
+// pointers, degraded, then the group table's record pointer) and the
+// group table's writer state on lines of their own (fib/nh_groups.h).
+class alignas(64) Forwarding {
  public:
   // One index per family for each view of `views` (at most
   // kMaxForwardingViews views, checked by the Instance constructor).
@@ -37,18 +40,22 @@ class Forwarding {
   int count() const noexcept { return count_; }
   ViewId view(int slot) const noexcept { return view_[slot]; }
 
-  fib::NhGroups groups;  // shared by every index of the instance
   std::unique_ptr<fib::Fib4> v4[kMaxForwardingViews];
   std::unique_ptr<fib::Fib6> v6[kMaxForwardingViews];
   // Set for good when an index write failed (out of tbl8 groups or group
-  // ids, or of memory for a new group): the indexes may then lag the RIB,
-  // and every lookup answers from the RIB instead (slow, still exact).
+  // ids, or of memory for a new group, or a writer judged a destination
+  // from a truncated route list): the indexes may then lag the RIB, and
+  // every lookup answers from the RIB instead (slow, still exact; no
+  // longer wait-free). See forwarding_degraded() in rtm/instance.h.
   std::atomic<bool> degraded{false};
 
  private:
+  std::int8_t slot_[kMaxViews];
   int count_ = 0;
   ViewId view_[kMaxForwardingViews] = {};
-  std::int8_t slot_[kMaxViews];
+
+ public:
+  fib::NhGroups groups;  // shared by every index of the instance
 };
 
 // Writers: brings d's forwarding entries in the views `changed` up to date
@@ -56,7 +63,9 @@ class Forwarding {
 // d->lock, after the new set or route version is published and before d
 // leaves its map. Never fails (a failed index write degrades the fast path,
 // see Forwarding::degraded) and never waits for a reader.
-void update_forwarding(Core& core, Dest* d, const BestState& after, ViewSet changed) noexcept;
+// `before`: the best state before the write (only its completeness is used).
+void update_forwarding(Core& core, Dest* d, const BestState& before, const BestState& after,
+                       ViewSet changed) noexcept;
 
 // Readers (rtm/forwarding.h has the contract).
 errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult* out,

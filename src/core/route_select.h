@@ -74,6 +74,9 @@ int best_of(const RouteView* rv, std::size_t n, ViewSet v, std::uint32_t proto) 
 // and the change-notification summary; is_best_route uses it lock-free.
 struct BestState {
   ViewSet present = 0;  // views with a best route; route/fwd are null/0 elsewhere
+  // False when the gather ran out of memory (GatheredRoutes): judged from
+  // the first kGatherCap routes only.
+  bool complete = true;
   Route* route[kMaxViews];
   std::uint64_t fwd[kMaxViews];
 };

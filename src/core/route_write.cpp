@@ -100,7 +100,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     best_state(cur, &after);
     change = summarize(before, after, views, nullptr, &out);
     change.all |= held_views;
-    update_forwarding(core, d, after, change.fwd);  // before d can leave its map
+    update_forwarding(core, d, before, after, change.fwd);  // before d can leave its map
     if (!has_live_route(cur) && !has_hold_down_route(d)) {
       remove_empty_dest(d);
       removed = true;
@@ -378,7 +378,7 @@ errc add_route_obj(Core& core, Entity* e, const RouteAdd& a, RouteChangeFlags* f
   }
   best_state(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
-  update_forwarding(core, d, after, change.fwd);
+  update_forwarding(core, d, before, after, change.fwd);
   route->version.fetch_add(1, std::memory_order_release);
   set_route_expiry(core, route, a.time_to_live, owner_gone);
   lock.unlock();

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <new>
 
+#include "detail/fault.h"
 #include "detail/test_hook.h"
 #include "fib/epoch.h"
 
@@ -95,6 +96,7 @@ GroupId NhGroups::acquire(const NextHopSet& hops_in) {
     }
   // The only allocation: the intern node, first, so that a failure leaves
   // the table as it was (no id taken).
+  detail::fault_throw();
   const auto node = by_hash_.emplace(h, kNoGroup);
   const GroupId id = take_id();
   if (id == kNoGroup) {

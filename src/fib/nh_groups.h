@@ -114,7 +114,9 @@ class NhGroups {
   const std::uint32_t max_groups_;
   std::size_t region_bytes_;
 
-  mutable std::mutex mu_;
+  // Writers' state from here on, on lines of its own: records_ above is
+  // read by every lookup.
+  alignas(64) mutable std::mutex mu_;
   // All three reserved for max_groups_ entries (never reallocated).
   std::vector<std::uint32_t> refs_;                     // by id
   std::unordered_multimap<std::uint64_t, GroupId> by_hash_;
