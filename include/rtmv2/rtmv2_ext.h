@@ -34,9 +34,10 @@ VOID WINAPI RtmxReclaimNow(VOID);
  *
  * For forwarding threads: the next hops of the best route (any protocol;
  * held-down routes do not forward) of a view for an address, copied out by
- * value. No reference is taken, no lock, no allocation; wait-free. The
- * results reference no handle: they stay valid whatever writers do after
- * the call.
+ * value. No reference is taken, no lock, no allocation; wait-free (one
+ * read section per call or batch) unless RtmxForward is asked for a Detail
+ * (a table lookup). The results reference no handle: they stay valid
+ * whatever writers do after the call.
  *
  * Consistency rule: each address's answer is the best route's next hops at
  * some moment during the call. A batch has no common moment: each address

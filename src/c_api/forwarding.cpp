@@ -71,6 +71,14 @@ rtm::NetAddress to_key6(const RTM_NET_ADDRESS& a) noexcept {
   return rtm::NetAddress::make_masked(rtm::Family::ipv6, a.AddrBits, 128);
 }
 
+// The Windows code, without a call for the answers of a lookup (to_win32
+// is out of line, and reached through the PLT in the shared library).
+DWORD to_code(errc r) noexcept {
+  if (r == errc::ok) [[likely]] return NO_ERROR;
+  if (r == errc::not_found) return ERROR_NOT_FOUND;
+  return rtm::to_win32(r);
+}
+
 // Addresses converted per forward6_batch call: the core's own chunk of IPv6
 // keys (core/forwarding.cpp), 320 bytes of stack.
 constexpr UINT kChunk6 = 16;
@@ -87,7 +95,7 @@ DWORD WINAPI RtmxForward(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
   if (Address == nullptr || !to_family(Address->AddressFamily, &f)) return ERROR_INVALID_PARAMETER;
   // Full length: NumBits is ignored, as the C++ call ignores the length.
   const rtm::NetAddress a = rtm::NetAddress::make_masked(f, Address->AddrBits, rtm::family_bits(f));
-  if (Detail == nullptr) return rtm::to_win32(inst->forward(ViewId, a, as_result(Result)));
+  if (Detail == nullptr) return to_code(inst->forward(ViewId, a, as_result(Result)));
   rtm::ForwardingDetail d;
   const errc r = inst->forward(ViewId, a, as_result(Result), &d);
   if (r == errc::ok) {
@@ -97,7 +105,7 @@ DWORD WINAPI RtmxForward(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
   } else if (r == errc::not_found) {
     std::memset(Detail, 0, sizeof *Detail);
   }
-  return rtm::to_win32(r);
+  return to_code(r);
 }
 
 DWORD WINAPI RtmxForwardBatch4(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
@@ -107,7 +115,7 @@ DWORD WINAPI RtmxForwardBatch4(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewI
   std::size_t hits = 0;
   const errc r = inst->forward4_batch(ViewId, Addresses, Count, as_result(Results), &hits);
   if (r == errc::ok && NumFound != nullptr) *NumFound = static_cast<UINT>(hits);
-  return rtm::to_win32(r);
+  return to_code(r);
 }
 
 DWORD WINAPI RtmxForwardBatch6(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
@@ -126,7 +134,7 @@ DWORD WINAPI RtmxForwardBatch6(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewI
     // Only the first call can fail (the view is the same for every chunk):
     // nothing is written then.
     const errc r = inst->forward6_batch(ViewId, keys, m, as_result(Results) + done, &hits);
-    if (r != errc::ok) return rtm::to_win32(r);
+    if (r != errc::ok) return to_code(r);
     found += hits;
     done += m;
   } while (done < Count);
