@@ -1,4 +1,5 @@
-// The bad-input matrix of the C API (ctest label "badinput").
+// The bad-input matrix of the C API (ctest label "badinput"): every RTMv2
+// function and the forwarding extensions (RtmxForward*, rtmv2_ext.h).
 //
 // Every case is one row of data: the function, the class of bad input, the
 // documented error code, and the call. Each case runs against the same
@@ -779,6 +780,51 @@ std::vector<Case> cases() {
        }},
       {"RtmDeleteRouteList", "wrong kind (an enumeration)", INVH,
        [](World& w) { return RtmDeleteRouteList(w.a, w.a_list_enum); }},
+      // ---- forwarding fast path (rtmv2_ext.h): the handle only finds the instance
+      {"RtmxForward", "null handle", INVH,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(nullptr, RTM_VIEW_ID_UCAST, &w.p10, &r, nullptr); }},
+      {"RtmxForward", "junk handle (no instance)", INVH,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(kJunk, RTM_VIEW_ID_UCAST, &w.p10, &r, nullptr); }},
+      {"RtmxForward", "forged handle (not validated: finds the instance)", NO_ERROR,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(forge(w.a), RTM_VIEW_ID_UCAST, &w.p10, &r, nullptr); }},
+      {"RtmxForward", "null address", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(w.a, RTM_VIEW_ID_UCAST, nullptr, &r, nullptr); }},
+      {"RtmxForward", "null result", INVP,
+       [](World& w) { RTMX_FORWARDING_DETAIL d; return RtmxForward(w.a, RTM_VIEW_ID_UCAST, &w.p10, nullptr, &d); }},
+      {"RtmxForward", "invalid address family", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(w.a, RTM_VIEW_ID_UCAST, &w.bad_family, &r, nullptr); }},
+      {"RtmxForward", "view without an index (multicast)", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(w.a, RTM_VIEW_ID_MCAST, &w.p10, &r, nullptr); }},
+      {"RtmxForward", "view out of range", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForward(w.a, RTM_MAX_VIEWS, &w.p10, &r, nullptr); }},
+      {"RtmxForwardBatch4", "null handle", INVH,
+       [](World&) { ULONG k = 0x0A000001; RTMX_FORWARDING_RESULT r; return RtmxForwardBatch4(nullptr, RTM_VIEW_ID_UCAST, &k, 1, &r, nullptr); }},
+      {"RtmxForwardBatch4", "null addresses", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForwardBatch4(w.a, RTM_VIEW_ID_UCAST, nullptr, 1, &r, nullptr); }},
+      {"RtmxForwardBatch4", "null results", INVP,
+       [](World& w) { ULONG k = 0x0A000001; return RtmxForwardBatch4(w.a, RTM_VIEW_ID_UCAST, &k, 1, nullptr, nullptr); }},
+      {"RtmxForwardBatch4", "view without an index (multicast)", INVP,
+       [](World& w) { ULONG k = 0x0A000001; RTMX_FORWARDING_RESULT r; return RtmxForwardBatch4(w.a, RTM_VIEW_ID_MCAST, &k, 1, &r, nullptr); }},
+      {"RtmxForwardBatch4", "zero count, null arrays (looks up nothing)", NO_ERROR,
+       [](World& w) { UINT n = 1; return RtmxForwardBatch4(w.a, RTM_VIEW_ID_UCAST, nullptr, 0, nullptr, &n); }},
+      {"RtmxForwardBatch4", "zero count, junk caller", INVH,
+       [](World&) { return RtmxForwardBatch4(kJunk, RTM_VIEW_ID_UCAST, nullptr, 0, nullptr, nullptr); }},
+      {"RtmxForwardBatch4", "zero count, view without an index", INVP,
+       [](World& w) { return RtmxForwardBatch4(w.a, RTM_VIEW_ID_MCAST, nullptr, 0, nullptr, nullptr); }},
+      {"RtmxForwardBatch6", "null handle", INVH,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForwardBatch6(nullptr, RTM_VIEW_ID_UCAST, &w.p6, 1, &r, nullptr); }},
+      {"RtmxForwardBatch6", "null addresses", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_UCAST, nullptr, 1, &r, nullptr); }},
+      {"RtmxForwardBatch6", "null results", INVP,
+       [](World& w) { return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_UCAST, &w.p6, 1, nullptr, nullptr); }},
+      {"RtmxForwardBatch6", "view without an index (multicast)", INVP,
+       [](World& w) { RTMX_FORWARDING_RESULT r; return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_MCAST, &w.p6, 1, &r, nullptr); }},
+      {"RtmxForwardBatch6", "zero count, null arrays (looks up nothing)", NO_ERROR,
+       [](World& w) { UINT n = 1; return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_UCAST, nullptr, 0, nullptr, &n); }},
+      {"RtmxForwardBatch6", "zero count, junk caller", INVH,
+       [](World&) { return RtmxForwardBatch6(kJunk, RTM_VIEW_ID_UCAST, nullptr, 0, nullptr, nullptr); }},
+      {"RtmxForwardBatch6", "zero count, view without an index", INVP,
+       [](World& w) { return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_MCAST, nullptr, 0, nullptr, nullptr); }},
   };
   return v;
 }
@@ -814,7 +860,8 @@ TEST(BadInputMatrix, EveryCaseGetsItsDocumentedCodeAndChangesNothing) {
     ++n;
   }
   EXPECT_GE(n, 200);
-  EXPECT_EQ(functions.size(), 60u) << "every RTMv2 function has at least one row";
+  EXPECT_EQ(functions.size(), 63u)
+      << "every RTMv2 function and every RtmxForward* extension has at least one row";
 }
 
 // The controls: the well-formed calls on the same world succeed, so each

@@ -1,6 +1,7 @@
 /* rtmv2_c_test.c — C11 test of the RTMv2 C API (include/rtmv2/rtmv2.h): every function, all
  * implemented, on its success path and its documented error paths (REFERENCE.md; the rtm
- * rules of the header, include/rtm/instance.h and the README where the reference is silent).
+ * rules of the header, include/rtm/instance.h and the README where the reference is silent);
+ * and the forwarding fast path of include/rtmv2/rtmv2_ext.h (RtmxForward*).
  * Reference counts are checked through the API: a reference no longer held cannot be released
  * again (ERROR_INVALID_PARAMETER), so "the second release fails" proves a Get/Release pair is
  * balanced. Each area uses its own RTM instance id, so entity events stay within it.
@@ -8,6 +9,7 @@
  * timed hold-down are tested in C++ (with an injectable clock). */
 #define _POSIX_C_SOURCE 200809L
 #include <rtmv2/rtmv2.h>
+#include <rtmv2/rtmv2_ext.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -1849,6 +1851,279 @@ static void test_hold(void) {
   free(di);
 }
 
+/* ---- forwarding fast path (rtmv2_ext.h) ------------------------------------------ */
+
+/* 2001:db8:<b4>::<last>/128 */
+static void v6host(RTM_NET_ADDRESS* a, unsigned b4, unsigned last) {
+  v6(a, b4, 128); a->AddrBits[15] = (UCHAR)last;
+}
+
+/* Adds route `dest` of h with preference pref in `views` through n next hops (in that order). */
+static DWORD add_route_hops(RTM_ENTITY_HANDLE h, RTM_ROUTE_HANDLE* rh, const RTM_NET_ADDRESS* dest,
+                            ULONG pref, RTM_VIEW_SET views, UINT n, const RTM_NEXTHOP_HANDLE* hops) {
+  RTM_NET_ADDRESS d = *dest;
+  UINT i;
+  route_info(pref, 1, views, NULL);
+  g_ri->NextHopsList.NumNextHops = (USHORT)n;
+  for (i = 0; i < n; ++i) g_ri->NextHopsList.NextHops[i] = hops[i];
+  g_flags = 0;
+  return RtmAddRouteToDest(h, rh, &d, g_ri, INFINITE, NULL, 0, NULL, &g_flags);
+}
+
+/* The interface of the one next hop RtmxForward answers for a.b.c.d, 0 for no route. */
+static ULONG fwd_if4(RTM_ENTITY_HANDLE h, unsigned a, unsigned b, unsigned c, unsigned d) {
+  RTM_NET_ADDRESS x;
+  RTMX_FORWARDING_RESULT r;
+  DWORD rc;
+  v4(&x, a, b, c, d, 32);
+  rc = RtmxForward(h, RTM_VIEW_ID_UCAST, &x, &r, NULL);
+  if (rc == ERROR_NOT_FOUND) { CHECK(r.NumHops == 0); return 0; }
+  CHECK_RC(rc, NO_ERROR);
+  CHECK(r.NumHops == 1);
+  return r.NumHops ? r.Hops[0].InterfaceIndex : 0;
+}
+
+/* The answer's meaningful part: NumHops and the hops it names. */
+static int same_answer(const RTMX_FORWARDING_RESULT* x, const RTMX_FORWARDING_RESULT* y) {
+  return x->NumHops == y->NumHops &&
+         memcmp(x->Hops, y->Hops, x->NumHops * sizeof x->Hops[0]) == 0;
+}
+
+static int bytes_are(const void* p, size_t n, unsigned char v) {
+  const unsigned char* b = (const unsigned char*)p;
+  size_t i;
+  for (i = 0; i < n; ++i)
+    if (b[i] != v) return 0;
+  return 1;
+}
+
+#define NFWD 40 /* batch length: more than one chunk of IPv6 keys */
+
+static void test_forwarding(void) {
+  RTM_ENTITY_HANDLE a = reg(20, AF_INET, 1, NULL), b = reg(20, AF_INET, 2, NULL);
+  RTM_ENTITY_HANDLE c6 = reg(20, AF_INET6, 1, NULL), gone = reg(20, AF_INET, 3, NULL);
+  RTM_NEXTHOP_HANDLE nh1 = add_nh(a, 1, 1), nh2 = add_nh(a, 2, 2), nhb = add_nh(b, 9, 9);
+  RTM_NEXTHOP_HANDLE nh6a = NULL, nh6b = NULL, two[2];
+  RTM_NEXTHOP_INFO nhi;
+  RTM_NEXTHOP_CHANGE_FLAGS nf = 0;
+  RTM_ROUTE_HANDLE r8 = NULL, r24 = NULL, r16 = NULL, rmc = NULL, rb = NULL, r32v6 = NULL,
+                   r48v6 = NULL;
+  RTM_ROUTE_CHANGE_FLAGS f = 0;
+  RTM_NET_ADDRESS p, x;
+  RTM_NET_ADDRESS* a6 = (RTM_NET_ADDRESS*)calloc(NFWD, sizeof *a6);
+  ULONG a4[NFWD];
+  RTMX_FORWARDING_RESULT r, *rs = (RTMX_FORWARDING_RESULT*)calloc(NFWD, sizeof *rs);
+  RTMX_FORWARDING_DETAIL det;
+  HANDLE dh;
+  UINT found = 0, i;
+  static const unsigned char zero12[12] = {0};
+
+  CHECK(sizeof(RTMX_FORWARDING_HOP) == 24);
+  CHECK(sizeof(RTMX_FORWARDING_RESULT) == 4 + RTMX_MAX_FORWARDING_HOPS * 24);
+
+  /* IPv6 next hops of c6: 2001:db8:ff::11 on 11, 2001:db8:ff::12 on 12. */
+  memset(&nhi, 0, sizeof nhi);
+  v6host(&nhi.NextHopAddress, 0xff, 0x11); nhi.InterfaceIndex = 11;
+  CHECK_RC(RtmAddNextHop(c6, &nhi, &nh6a, &nf), NO_ERROR);
+  v6host(&nhi.NextHopAddress, 0xff, 0x12); nhi.InterfaceIndex = 12;
+  CHECK_RC(RtmAddNextHop(c6, &nhi, &nh6b, &nf), NO_ERROR);
+
+  /* No route yet. */
+  CHECK(fwd_if4(a, 10, 1, 2, 3) == 0);
+
+  /* Nested prefixes: 10/8 via nh1, 10.1.2/24 via nh2 then nh1 (two hops, in that order),
+   * 10.5/16 without next hops, 10.7/16 in the multicast view only. */
+  v4(&p, 10, 0, 0, 0, 8); CHECK_RC(add_route_hops(a, &r8, &p, 10, UC, 1, &nh1), NO_ERROR);
+  two[0] = nh2; two[1] = nh1;
+  v4(&p, 10, 1, 2, 0, 24); CHECK_RC(add_route_hops(a, &r24, &p, 10, UC, 2, two), NO_ERROR);
+  v4(&p, 10, 5, 0, 0, 16); CHECK_RC(add_route_hops(a, &r16, &p, 10, UC, 0, NULL), NO_ERROR);
+  v4(&p, 10, 7, 0, 0, 16); CHECK_RC(add_route_hops(a, &rmc, &p, 10, MC, 1, &nh2), NO_ERROR);
+
+  /* The /24's two hops, by value, in the route's order; nothing past NumHops written. */
+  memset(&r, 0xab, sizeof r);
+  v4(&x, 10, 1, 2, 3, 32);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR);
+  CHECK(r.NumHops == 2);
+  CHECK(r.Hops[0].AddressFamily == AF_INET && r.Hops[0].InterfaceIndex == 2 &&
+        r.Hops[0].Reserved == 0);
+  CHECK(r.Hops[0].AddrBits[0] == 192 && r.Hops[0].AddrBits[1] == 0 && r.Hops[0].AddrBits[2] == 2 &&
+        r.Hops[0].AddrBits[3] == 2 && memcmp(r.Hops[0].AddrBits + 4, zero12, 12) == 0);
+  CHECK(r.Hops[1].AddressFamily == AF_INET && r.Hops[1].InterfaceIndex == 1 &&
+        r.Hops[1].AddrBits[3] == 1);
+  CHECK(bytes_are(&r.Hops[2], sizeof r.Hops[2], 0xab));
+  /* NumBits is ignored: the address is used at full length. */
+  v4(&x, 10, 1, 2, 3, 0);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 2);
+  CHECK(fwd_if4(a, 10, 1, 3, 1) == 1);  /* the /8 around the /24 */
+  CHECK(fwd_if4(a, 10, 7, 0, 1) == 1);  /* the multicast-only /16 does not forward unicast */
+  CHECK(fwd_if4(a, 11, 0, 0, 1) == 0);
+  /* A route without next hops: NO_ERROR with 0 hops (ERROR_NOT_FOUND means no route). */
+  v4(&x, 10, 5, 1, 1, 32);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 0);
+  /* Any handle of the instance finds it: another entity, another family's entity, one
+   * deregistered since, a handle of another kind. */
+  CHECK_RC(RtmDeregisterEntity(gone), NO_ERROR);
+  v4(&x, 10, 1, 2, 3, 32);
+  CHECK_RC(RtmxForward(b, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 2);
+  CHECK_RC(RtmxForward(c6, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 2);
+  CHECK_RC(RtmxForward(gone, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 2);
+  CHECK_RC(RtmxForward(r8, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR); CHECK(r.NumHops == 2);
+
+  /* Detail: the matched prefix, the destination and the best route, not referenced. */
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, &det), NO_ERROR);
+  CHECK(r.NumHops == 2 && r.Hops[0].InterfaceIndex == 2);
+  v4(&p, 10, 1, 2, 0, 24);
+  CHECK(memcmp(&det.DestAddress, &p, sizeof p) == 0);
+  CHECK(det.RouteHandle == r24 && det.DestHandle != NULL);
+  dh = det.DestHandle; /* a holds no reference on it: only one taken here can be given back */
+  CHECK_RC(RtmDereferenceHandles(a, 1, &dh), INVP);
+  CHECK_RC(RtmReferenceHandles(a, 1, &dh), NO_ERROR);
+  CHECK_RC(RtmDereferenceHandles(a, 1, &dh), NO_ERROR);
+  CHECK_RC(RtmDereferenceHandles(a, 1, &dh), INVP);
+  memset(&det, 0xab, sizeof det);
+  v4(&x, 11, 0, 0, 1, 32);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, &det), ERROR_NOT_FOUND);
+  CHECK(r.NumHops == 0 && det.DestHandle == NULL && det.RouteHandle == NULL &&
+        bytes_are(&det.DestAddress, sizeof det.DestAddress, 0));
+
+  /* A better route of another entity takes over the /8, and gives it back. */
+  v4(&p, 10, 0, 0, 0, 8); CHECK_RC(add_route_hops(b, &rb, &p, 5, UC, 1, &nhb), NO_ERROR);
+  CHECK(fwd_if4(a, 10, 9, 9, 9) == 9);
+  v4(&x, 10, 1, 2, 3, 32); /* the /24 inside it is still a's */
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR);
+  CHECK(r.NumHops == 2 && r.Hops[0].InterfaceIndex == 2);
+  CHECK_RC(RtmDeleteRouteToDest(b, rb, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(b, 1, &rb), NO_ERROR);
+  CHECK(fwd_if4(a, 10, 9, 9, 9) == 1);
+
+  /* IPv6, through an IPv4 entity's handle too: 2001:db8::/32 via ::11, 2001:db8:1::/48 via ::12. */
+  v6(&p, 0, 32); CHECK_RC(add_route_hops(c6, &r32v6, &p, 10, UC, 1, &nh6a), NO_ERROR);
+  v6(&p, 1, 48); CHECK_RC(add_route_hops(c6, &r48v6, &p, 10, UC, 1, &nh6b), NO_ERROR);
+  v6host(&x, 1, 5);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR);
+  CHECK(r.NumHops == 1 && r.Hops[0].AddressFamily == AF_INET6 && r.Hops[0].InterfaceIndex == 12);
+  v6host(&p, 0xff, 0x12);
+  CHECK(memcmp(r.Hops[0].AddrBits, p.AddrBits, 16) == 0);
+  v6host(&x, 2, 5);
+  CHECK_RC(RtmxForward(c6, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR);
+  CHECK(r.NumHops == 1 && r.Hops[0].InterfaceIndex == 11);
+  x.AddrBits[3] = 0xb9; /* 2001:db9:: */
+  CHECK_RC(RtmxForward(c6, RTM_VIEW_ID_UCAST, &x, &r, NULL), ERROR_NOT_FOUND);
+
+  /* Batches answer each address as the single lookup does. */
+  for (i = 0; i < NFWD; ++i) {
+    static const unsigned char second[5] = {1, 5, 7, 9, 200};
+    a4[i] = (10u << 24) | ((ULONG)second[i % 5] << 16) | (2u << 8) | i; /* host order */
+    if (i % 7 == 6) a4[i] = (11u << 24) | i;                          /* no route */
+    if (i % 4 == 3) v6host(&a6[i], i % 3, i);  /* 2001:db8:{0,1,2}::i */
+    else if (i % 4 == 1) v6host(&a6[i], 1, i);
+    else if (i % 4 == 2) { v6host(&a6[i], 0, i); a6[i].AddrBits[2] = 0x0e; } /* no route */
+    else v4(&a6[i], 10, 1, 2, i, 32); /* another family: NumHops 0, not found */
+  }
+  memset(rs, 0xab, NFWD * sizeof *rs);
+  found = 999;
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, a4, NFWD, rs, &found), NO_ERROR);
+  {
+    UINT want = 0;
+    for (i = 0; i < NFWD; ++i) {
+      DWORD rc;
+      v4(&x, a4[i] >> 24, (a4[i] >> 16) & 255, (a4[i] >> 8) & 255, a4[i] & 255, 32);
+      rc = RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL);
+      CHECK(rc == NO_ERROR || rc == ERROR_NOT_FOUND);
+      want += rc == NO_ERROR;
+      CHECK(same_answer(&rs[i], &r));
+    }
+    CHECK(found == want && want > 0 && want < NFWD);
+    CHECK(rs[0].NumHops == 2 && rs[0].Hops[0].InterfaceIndex == 2); /* 10.1.2.0: the /24 */
+    CHECK(rs[1].NumHops == 0 && rs[2].NumHops == 1);                  /* 10.5.2.1, 10.7.2.2 */
+  }
+  memset(rs, 0xab, NFWD * sizeof *rs);
+  found = 999;
+  CHECK_RC(RtmxForwardBatch6(c6, RTM_VIEW_ID_UCAST, a6, NFWD, rs, &found), NO_ERROR);
+  {
+    UINT want = 0;
+    for (i = 0; i < NFWD; ++i) {
+      DWORD rc = RtmxForward(c6, RTM_VIEW_ID_UCAST, &a6[i], &r, NULL);
+      if (a6[i].AddressFamily != AF_INET6) {
+        CHECK(rs[i].NumHops == 0);
+        continue;
+      }
+      CHECK(rc == NO_ERROR || rc == ERROR_NOT_FOUND);
+      want += rc == NO_ERROR;
+      CHECK(same_answer(&rs[i], &r));
+    }
+    CHECK(found == want && want > 0 && want < NFWD);
+  }
+  /* NumFound is optional. */
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, a4, NFWD, rs, NULL), NO_ERROR);
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_UCAST, a6, NFWD, rs, NULL), NO_ERROR);
+
+  /* Bad input. Nothing is written on ERROR_INVALID_PARAMETER / ERROR_INVALID_HANDLE. */
+  memset(&r, 0xab, sizeof r);
+  memset(&det, 0xab, sizeof det);
+  v4(&x, 10, 1, 2, 3, 32);
+  CHECK_RC(RtmxForward(NULL, RTM_VIEW_ID_UCAST, &x, &r, &det), INVH);
+  CHECK_RC(RtmxForward(BOGUS, RTM_VIEW_ID_UCAST, &x, &r, &det), INVH);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, NULL, &r, &det), INVP);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, NULL, &det), INVP);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, NULL, NULL), INVP);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_MCAST, &x, &r, &det), INVP); /* no index for multicast */
+  CHECK_RC(RtmxForward(a, -1, &x, &r, NULL), INVP);
+  CHECK_RC(RtmxForward(a, RTM_MAX_VIEWS, &x, &r, NULL), INVP);
+  p = x; p.AddressFamily = 99;
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &p, &r, &det), INVP);
+  CHECK(bytes_are(&r, sizeof r, 0xab) && bytes_are(&det, sizeof det, 0xab));
+  memset(rs, 0xab, NFWD * sizeof *rs);
+  found = 999;
+  CHECK_RC(RtmxForwardBatch4(NULL, RTM_VIEW_ID_UCAST, a4, NFWD, rs, &found), INVH);
+  CHECK_RC(RtmxForwardBatch4(BOGUS, RTM_VIEW_ID_UCAST, a4, NFWD, rs, &found), INVH);
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, NULL, NFWD, rs, &found), INVP);
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, a4, NFWD, NULL, &found), INVP);
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_MCAST, a4, NFWD, rs, &found), INVP);
+  CHECK_RC(RtmxForwardBatch6(NULL, RTM_VIEW_ID_UCAST, a6, NFWD, rs, &found), INVH);
+  CHECK_RC(RtmxForwardBatch6(BOGUS, RTM_VIEW_ID_UCAST, a6, NFWD, rs, &found), INVH);
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_UCAST, NULL, NFWD, rs, &found), INVP);
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_UCAST, a6, NFWD, NULL, &found), INVP);
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_MCAST, a6, NFWD, rs, &found), INVP);
+  CHECK_RC(RtmxForwardBatch6(a, 77, a6, NFWD, rs, &found), INVP);
+  CHECK(found == 999 && bytes_are(rs, NFWD * sizeof *rs, 0xab));
+  /* Count 0 looks nothing up and succeeds (the arrays may be NULL); handle and view are checked. */
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, NULL, 0, NULL, &found), NO_ERROR);
+  CHECK(found == 0);
+  found = 999;
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_UCAST, NULL, 0, NULL, &found), NO_ERROR);
+  CHECK(found == 0);
+  found = 999;
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_UCAST, a4, 0, rs, &found), NO_ERROR);
+  CHECK(found == 0 && bytes_are(rs, NFWD * sizeof *rs, 0xab));
+  CHECK_RC(RtmxForwardBatch4(NULL, RTM_VIEW_ID_UCAST, NULL, 0, NULL, &found), INVH);
+  CHECK_RC(RtmxForwardBatch6(NULL, RTM_VIEW_ID_UCAST, NULL, 0, NULL, &found), INVH);
+  CHECK_RC(RtmxForwardBatch4(a, RTM_VIEW_ID_MCAST, NULL, 0, NULL, &found), INVP);
+  CHECK_RC(RtmxForwardBatch6(a, RTM_VIEW_ID_MCAST, NULL, 0, NULL, &found), INVP);
+
+  /* Deleting the /24 uncovers the /8; deleting the /8 leaves nothing. */
+  CHECK_RC(RtmDeleteRouteToDest(a, r24, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r24), NO_ERROR);
+  CHECK(fwd_if4(a, 10, 1, 2, 3) == 1);
+  CHECK_RC(RtmDeleteRouteToDest(a, r8, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r8), NO_ERROR);
+  CHECK(fwd_if4(a, 10, 1, 2, 3) == 0);
+  CHECK_RC(RtmDeleteRouteToDest(a, r16, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r16), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(a, rmc, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &rmc), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(c6, r48v6, &f), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(c6, 1, &r48v6), NO_ERROR);
+  v6host(&x, 1, 5);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), NO_ERROR);
+  CHECK(r.NumHops == 1 && r.Hops[0].InterfaceIndex == 11);
+  CHECK_RC(RtmDeleteRouteToDest(c6, r32v6, &f), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(c6, 1, &r32v6), NO_ERROR);
+  CHECK_RC(RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL), ERROR_NOT_FOUND);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nh1), NO_ERROR); CHECK_RC(RtmReleaseNextHops(a, 1, &nh2), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(b, 1, &nhb), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(c6, 1, &nh6a), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(c6, 1, &nh6b), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(c6), NO_ERROR); CHECK_RC(RtmDeregisterEntity(b), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(rs); free(a6);
+}
+
 int main(void) {
   RTM_ENTITY_HANDLE h;
   g_ri = (RTM_ROUTE_INFO*)calloc(1, RTM_SIZE_OF_ROUTE_INFO(16));
@@ -1859,6 +2134,7 @@ int main(void) {
   test_entities(); test_next_hops(); test_routes(); test_dests();
   test_notification(); test_refcount(); test_addresses(); test_enums(); test_route_lists();
   test_methods(); test_opaque(); test_route_locks(); test_next_hop_pointers(); test_hold();
+  test_forwarding();
   free(g_ri);
   if (g_failures != 0) {
     printf("rtmv2_c_test: FAILED (%d of %d checks)\n", g_failures, g_checks);

@@ -2,8 +2,9 @@
  *
  * Introspection a C client, a test or a fuzzer can use to check the
  * reference-count contract from outside: how many references an entity
- * holds, and how many destinations a table has. Prefixed Rtmx so they never
- * collide with RTMv2 names. Thread-safe like every RTMv2 call.
+ * holds, and how many destinations a table has; and the forwarding fast
+ * path (RtmxForward*, below). Prefixed Rtmx so they never collide with
+ * RTMv2 names. Thread-safe like every RTMv2 call.
  */
 #ifndef RTMV2_RTMV2_EXT_H
 #define RTMV2_RTMV2_EXT_H
@@ -28,6 +29,95 @@ DWORD WINAPI RtmxGetDestCount(RTM_ENTITY_HANDLE RtmRegHandle, PULONG Count);
  * by hazard-pointer scans). After it, a handle of a freed object is stale
  * everywhere (ERROR_INVALID_HANDLE). For tests; never needed for safety. */
 VOID WINAPI RtmxReclaimNow(VOID);
+
+/* ---- forwarding fast path (rtm::Instance::forward, rtm/forwarding.h) -------------
+ *
+ * For forwarding threads: the next hops of the best route (any protocol;
+ * held-down routes do not forward) of a view for an address, copied out by
+ * value. No reference is taken, no lock, no allocation; wait-free (one
+ * read section per call or batch) unless RtmxForward is asked for a Detail
+ * (a table lookup). The results reference no handle: they stay valid
+ * whatever writers do after the call.
+ *
+ * Consistency rule: each address's answer is the best route's next hops at
+ * some moment during the call. A batch has no common moment: each address
+ * has its own.
+ *
+ * RtmRegHandle only finds the instance, as cheaply as the registry allows
+ * (the tag in the handle's top byte): it is NOT validated further and need
+ * not be registered. Any non-NULL handle the instance issued (an entity's
+ * of either family, registered or deregistered since, or a handle of
+ * another kind) works; the call acts for no entity and both families
+ * answer through it. NULL, or a handle that names no instance of the C API
+ * -> ERROR_INVALID_HANDLE.
+ *
+ * ViewId: a view with a forwarding index. The C API's instances index the
+ * unicast view only (RTM_VIEW_ID_UCAST); any other view ->
+ * ERROR_INVALID_PARAMETER. */
+
+#define RTMX_MAX_FORWARDING_HOPS 16 /* = rtm::kMaxNextHopsPerRoute */
+
+/* One next hop as forwarding needs it: the next hop's address and
+ * interface. AddrBits are in network order (an IPv4 address in the first 4
+ * bytes, the other 12 zero); AddressFamily is AF_INET or AF_INET6;
+ * Reserved is 0. 24 bytes, no padding. */
+typedef struct _RTMX_FORWARDING_HOP {
+  UCHAR AddrBits[RTM_MAX_ADDRESS_SIZE];
+  USHORT AddressFamily;
+  USHORT Reserved;
+  ULONG InterfaceIndex;
+} RTMX_FORWARDING_HOP, *PRTMX_FORWARDING_HOP;
+
+/* The answer for one address: NumHops next hops of the best route, in the
+ * route's order (0: no route in the view, or a route without next hops;
+ * the call's result tells which). Entries past NumHops are not written.
+ * 388 bytes. */
+typedef struct _RTMX_FORWARDING_RESULT {
+  UINT NumHops;
+  RTMX_FORWARDING_HOP Hops[RTMX_MAX_FORWARDING_HOPS];
+} RTMX_FORWARDING_RESULT, *PRTMX_FORWARDING_RESULT;
+
+/* What RtmxForward adds when asked: the matched destination's prefix and
+ * the handle values of the destination and of the best route, NOT
+ * referenced (usable with the rest of the API only after
+ * RtmReferenceHandles succeeds on them, which fails if the object went
+ * meanwhile; never release them otherwise). With a detail, the hops and
+ * RouteHandle come from one version of the route, and the destination was
+ * the longest match at a moment during the call no later than that. */
+typedef struct _RTMX_FORWARDING_DETAIL {
+  RTM_NET_ADDRESS DestAddress;
+  RTM_DEST_HANDLE DestHandle;   /* NULL when no route */
+  RTM_ROUTE_HANDLE RouteHandle; /* NULL when no route */
+} RTMX_FORWARDING_DETAIL, *PRTMX_FORWARDING_DETAIL;
+
+/* One address (AF_INET or AF_INET6; AddrBits used at full length, NumBits
+ * ignored). NO_ERROR: a route (Result->NumHops next hops; 0 for a route that
+ * has none); ERROR_NOT_FOUND: no route (Result->NumHops = 0);
+ * ERROR_INVALID_PARAMETER: Address or Result NULL, a view without an index,
+ * another family. Detail is optional (NULL: not wanted); with it the call
+ * is slower (a table lookup); on ERROR_NOT_FOUND *Detail is zeroed.
+ * Nothing is written on ERROR_INVALID_PARAMETER or ERROR_INVALID_HANDLE. */
+DWORD WINAPI RtmxForward(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
+                         const RTM_NET_ADDRESS* Address, PRTMX_FORWARDING_RESULT Result,
+                         PRTMX_FORWARDING_DETAIL Detail);
+
+/* Batches: Results[i] answers Addresses[i], for i < Count. *NumFound (if
+ * NumFound is non-NULL) gets the number of addresses with a route. NO_ERROR
+ * unless ERROR_INVALID_PARAMETER: Addresses or Results NULL with Count > 0,
+ * or a view without an index (nothing written then). rtm rule: Count 0 is
+ * not bad input: NO_ERROR, *NumFound = 0, the arrays may be NULL (the handle
+ * and the view are still checked).
+ * RtmxForwardBatch4: IPv4 addresses as 32-bit values in HOST order (ntohl of
+ * the packet's field), the index's own key: no conversion. */
+DWORD WINAPI RtmxForwardBatch4(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
+                               const ULONG* Addresses, UINT Count,
+                               PRTMX_FORWARDING_RESULT Results, PUINT NumFound);
+/* RtmxForwardBatch6: AF_INET6 addresses (AddrBits used at full length,
+ * NumBits ignored); an entry of another family gets NumHops 0 and does not
+ * count as found. */
+DWORD WINAPI RtmxForwardBatch6(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
+                               const RTM_NET_ADDRESS* Addresses, UINT Count,
+                               PRTMX_FORWARDING_RESULT Results, PUINT NumFound);
 
 #ifdef __cplusplus
 }
