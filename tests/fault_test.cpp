@@ -272,3 +272,52 @@ TEST(AllocationFailure, EverySiteOfTheSequenceFailsCleanly) {
 }
 
 }  // namespace
+
+namespace {
+
+// A failed allocation of a new next-hop group (the one allocation of the
+// fast path's writers) must not fail the write, nor make the fast path
+// answer wrong: the instance degrades to answering from the table.
+TEST(AllocationFailure, AFailedNextHopGroupDegradesTheFastPathToTheTable) {
+  bool degraded_once = false;
+  for (std::uint64_t k = 1; k < 64 && !degraded_once; ++k) {
+    rtm::Instance inst;
+    rtm::EntityHandle e;
+    ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &e), errc::ok);
+    rtm::NextHopInfo ni;
+    ni.address = *rtm::NetAddress::parse("192.0.2.1");
+    ni.interface_index = 7;
+    rtm::NextHopHandle nh;
+    rtm::NextHopChangeFlags nf = 0;
+    ASSERT_EQ(inst.add_next_hop(e, ni, &nh, &nf), errc::ok);
+    rtm::fault_injection::fail_allocation(k);
+    rtm::RouteChangeFlags f = 0;
+    const errc r = inst.add_route(e, nullptr, *rtm::NetAddress::parse("10.0.0.0/8"), route(10, nh),
+                                  rtm::kInfinite, &f);
+    const bool fired = rtm::fault_injection::fired();
+    rtm::fault_injection::fail_allocation(0);
+    if (!fired) break;  // past the last site of the add
+    if (r != errc::ok) {
+      EXPECT_EQ(r, errc::not_enough_memory);
+      EXPECT_FALSE(inst.forwarding_degraded());
+    } else if (inst.forwarding_degraded()) {
+      degraded_once = true;
+      rtm::ForwardingResult out;
+      ASSERT_EQ(inst.forward(rtm::kViewIdUnicast, *rtm::NetAddress::parse("10.1.2.3"), &out),
+                errc::ok);
+      ASSERT_EQ(out.count, 1u);
+      EXPECT_EQ(out.hops[0].interface_index, 7u);
+      std::size_t hits = 9;
+      const std::uint32_t addrs[] = {0x0A010203u, 0x0B000001u};
+      rtm::ForwardingResult outs[2];
+      ASSERT_EQ(inst.forward4_batch(rtm::kViewIdUnicast, addrs, 2, outs, &hits), errc::ok);
+      EXPECT_EQ(hits, 1u);
+      EXPECT_EQ(outs[0].hops[0].interface_index, 7u);
+      EXPECT_EQ(outs[1].count, 0u);
+    }
+    EXPECT_EQ(inst.release_next_hops(e, {&nh, 1}), errc::ok);
+  }
+  EXPECT_TRUE(degraded_once) << "no allocation failure of the add degraded the fast path";
+}
+
+}  // namespace
