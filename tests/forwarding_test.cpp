@@ -110,4 +110,36 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
 }
 
+// ---- memory (Instance::forwarding_stats) ----------------------------------------
+
+TEST_F(ForwardingTest, StatsCountLinkedGroupsAndResidentBytes) {
+  rtm::ForwardingStats st;
+  EXPECT_EQ(rtm().forwarding_stats(nullptr), rtm::errc::invalid_parameter);
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.views, 1u);
+  EXPECT_EQ(st.degraded, 0u);
+  EXPECT_EQ(st.tbl8_groups[0] + st.tbl8_groups[1], 0u);
+  EXPECT_EQ(st.nh_groups, 0u);
+  const auto h1 = hop(a_, "192.0.2.1", 1), h6 = hop(v6_, "2001:db8::1", 1);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  auto r25 = route(a_, "10.1.2.0/25", 10, h1);  // longer than /24: one tbl8 group
+  auto r6 = route(v6_, "2001:db8::/32", 10, h6);  // one level below tbl24
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0], 1u);
+  EXPECT_EQ(st.tbl8_groups[1], 1u);
+  EXPECT_EQ(st.nh_groups, 2u);  // the two next hops differ (family, address)
+  EXPECT_GE(st.tbl24_bytes[0], 256u << 10);  // 10/8's 2^16 entries are written
+  EXPECT_GT(st.tbl24_bytes[1], 0u);
+  EXPECT_GT(st.tbl8_bytes[0], 0u);
+  EXPECT_GT(st.tbl8_bytes[1], 0u);
+  EXPECT_GT(st.nh_bytes, 0u);
+  EXPECT_EQ(st.total_bytes(), st.index_bytes(0) + st.index_bytes(1) + st.nh_bytes);
+  remove(a_, r25);
+  remove(v6_, r6);
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0] + st.tbl8_groups[1], 0u);  // collapsed
+  EXPECT_EQ(st.nh_groups, 1u);
+  remove(a_, r8);
+}
+
 }  // namespace

@@ -258,6 +258,11 @@ class Instance {
                       ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
   errc forward6_batch(ViewId view, const NetAddress* addrs, std::size_t n,
                       ForwardingResult* out, std::size_t* hits = nullptr) const noexcept;
+  // Memory of the fast path (rtm/forwarding.h, ForwardingStats): resident
+  // bytes of the indexes and next-hop records, linked tbl8 groups and live
+  // next-hop groups. Takes each index's writer mutex briefly (not for
+  // forwarding threads). invalid_parameter: out null.
+  errc forwarding_stats(ForwardingStats* out) const noexcept;
 
   // ---- change notification ----------------------------------------------------------
   //

@@ -23,4 +23,10 @@ errc Instance::forward6_batch(ViewId view, const NetAddress* addrs, std::size_t 
   return detail::forward6_batch(*core_, view, addrs, n, out, hits);
 }
 
+errc Instance::forwarding_stats(ForwardingStats* out) const noexcept {
+  if (out == nullptr) return errc::invalid_parameter;
+  detail::forwarding_stats(*core_, out);
+  return errc::ok;
+}
+
 }  // namespace rtm
