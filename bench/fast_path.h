@@ -32,39 +32,35 @@ inline rtm::ForwardingResult* results() {
 inline std::uint64_t answer(const rtm::ForwardingResult& r) {
   return r.count != 0 ? 1 + std::uint64_t{r.hops[0].interface_index} : 0;
 }
-}  // namespace fast_detail
-
-// IPv4: addresses in host byte order. n == 1: one forward() call; else one
-// forward4_batch() call.
-inline std::size_t fast_lookup4(rtm::Instance& table, const std::uint32_t* addrs, std::size_t n,
-                                std::uint64_t* out) {
-  rtm::ForwardingResult* r = fast_detail::results();
-  if (n == 1) {
-    const bool hit = table.forward(rtm::kViewIdUnicast, rtm::NetAddress::ipv4(addrs[0], 32), r) ==
-                     rtm::errc::ok;
-    out[0] = fast_detail::answer(r[0]);
-    return hit ? 1 : 0;
-  }
+// n == 1: one forward() of to_net(addrs[0]); else one (table.*batch)() call.
+template <class Addr, class ToNet, class Batch>
+std::size_t lookup(rtm::Instance& table, const Addr* addrs, std::size_t n, std::uint64_t* out,
+                   ToNet to_net, Batch batch) {
+  rtm::ForwardingResult* r = results();
   std::size_t hits = 0;
-  table.forward4_batch(rtm::kViewIdUnicast, addrs, n, r, &hits);
-  for (std::size_t i = 0; i < n; ++i) out[i] = fast_detail::answer(r[i]);
+  if (n == 1)
+    hits = table.forward(rtm::kViewIdUnicast, to_net(addrs[0]), r) == rtm::errc::ok ? 1 : 0;
+  else
+    (table.*batch)(rtm::kViewIdUnicast, addrs, n, r, &hits);
+  for (std::size_t i = 0; i < n; ++i) out[i] = answer(r[i]);
   return hits;
 }
+}  // namespace fast_detail
 
-// IPv6: full-length (/128) addresses. n == 1: one forward() call; else one
-// forward6_batch() call.
+// IPv4: addresses in host byte order.
+inline std::size_t fast_lookup4(rtm::Instance& table, const std::uint32_t* addrs, std::size_t n,
+                                std::uint64_t* out) {
+  return fast_detail::lookup(
+      table, addrs, n, out, [](std::uint32_t a) { return rtm::NetAddress::ipv4(a, 32); },
+      &rtm::Instance::forward4_batch);
+}
+
+// IPv6: full-length (/128) addresses.
 inline std::size_t fast_lookup6(rtm::Instance& table, const rtm::NetAddress* addrs, std::size_t n,
                                 std::uint64_t* out) {
-  rtm::ForwardingResult* r = fast_detail::results();
-  if (n == 1) {
-    const bool hit = table.forward(rtm::kViewIdUnicast, addrs[0], r) == rtm::errc::ok;
-    out[0] = fast_detail::answer(r[0]);
-    return hit ? 1 : 0;
-  }
-  std::size_t hits = 0;
-  table.forward6_batch(rtm::kViewIdUnicast, addrs, n, r, &hits);
-  for (std::size_t i = 0; i < n; ++i) out[i] = fast_detail::answer(r[i]);
-  return hits;
+  return fast_detail::lookup(
+      table, addrs, n, out, [](const rtm::NetAddress& a) -> const rtm::NetAddress& { return a; },
+      &rtm::Instance::forward6_batch);
 }
 
 }  // namespace rtm_bench
