@@ -3,6 +3,9 @@
 // the best route through adds, replacements and deletes of nested prefixes.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <rtm/rtm.h>
 
 #include "test_util.h"
@@ -140,6 +143,30 @@ TEST_F(ForwardingTest, StatsCountLinkedGroupsAndResidentBytes) {
   EXPECT_EQ(st.tbl8_groups[0] + st.tbl8_groups[1], 0u);  // collapsed
   EXPECT_EQ(st.nh_groups, 1u);
   remove(a_, r8);
+}
+
+TEST_F(ForwardingTest, StatsRunBesideAWriter) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 500; ++i) {
+      auto r = route(a_, "10.1.2.0/25", 10, h1);  // links a tbl8 group, then collapses it
+      remove(a_, r);
+    }
+    done = true;
+  });
+  rtm::ForwardingStats st;
+  int calls = 0;
+  while (!done || calls == 0) {
+    ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+    EXPECT_LE(st.tbl8_groups[0], 1u);
+    EXPECT_LE(st.nh_groups, 1u);
+    ++calls;
+  }
+  writer.join();
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0], 0u);
+  EXPECT_EQ(st.nh_groups, 0u);
 }
 
 }  // namespace

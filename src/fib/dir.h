@@ -192,7 +192,8 @@ class DirIndex {
   // ---- memory (Instance::forwarding_stats) ----------------------------------
   // Resident bytes (mincore, fib::resident_in) of tbl24, of the tbl8
   // region (pages of groups since freed included: they stay committed) and
-  // of the writer's free and limbo lists. Takes the writer mutex.
+  // of the writer's free and limbo lists. Takes the writer mutex for the
+  // lists only.
   struct Memory {
     std::size_t tbl24 = 0, tbl8 = 0, lists = 0;
   };

@@ -181,11 +181,11 @@ std::size_t resident_in(const void* p, std::size_t n) noexcept {
 }
 
 std::size_t NhGroups::resident_bytes() const {
+  const std::size_t records = resident_in(records_, region_bytes_);  // never moves: no lock
   std::lock_guard lock(mu_);
   // The vectors were reserved for max_groups_ entries: their whole
   // capacity is mapped, committed as it is written.
-  return resident_in(records_, region_bytes_) +
-         resident_in(refs_.data(), refs_.capacity() * sizeof(std::uint32_t)) +
+  return records + resident_in(refs_.data(), refs_.capacity() * sizeof(std::uint32_t)) +
          resident_in(free_.data(), free_.capacity() * sizeof(GroupId)) +
          resident_in(limbo_.data(), limbo_.capacity() * sizeof(limbo_[0])) +
          by_hash_.size() * (2 * sizeof(void*) + sizeof(std::pair<std::uint64_t, GroupId>)) +

@@ -111,7 +111,8 @@ class NhGroups {
   // ---- memory (Instance::forwarding_stats) ----------------------------------
   // Resident bytes (mincore, fib::resident_in) of the records region and of
   // the writer's reference counts and id lists, plus the intern table's
-  // heap (estimated: nodes and buckets). Takes the mutex.
+  // heap (estimated: nodes and buckets). Takes the mutex (not for the
+  // records region, which never moves).
   std::size_t resident_bytes() const;
 
  private:
