@@ -76,6 +76,14 @@ const std::uint8_t* bytes4(const Prefix4& p) {
 }
 const std::uint8_t* bytes6(const Prefix6& p) { return p.addr; }
 
+// The lookup arrays of an rte_fib DIR24_8 / rte_fib6 TRIE with 4-byte next
+// hops and `tbl8` groups: tbl24 (2^24 entries), tbl8 + 1 groups of 256
+// entries, and the structure's free-group record (`index_bytes`: dir24_8's
+// bitmap, trie's pool of 32-bit indexes).
+std::size_t lookup_arrays(std::uint32_t tbl8, std::size_t index_bytes) {
+  return (std::size_t{1} << 24) * 4 + (std::size_t{tbl8} + 1) * 256 * 4 + index_bytes;
+}
+
 std::string err(const char* what) {
   return std::string(what) + ": " + rte_strerror(rte_errno);
 }
@@ -149,7 +157,7 @@ void prefault6() {
 // structures), frees it and retries with twice the groups, up to 4 times.
 template <class T, class Create, class Add, class Free>
 T* build(const char* what, std::size_t n, std::uint32_t groups, Create create, Add add, Free free_fn,
-         std::size_t* bytes, double* secs, std::string* why) {
+         std::size_t* bytes, double* secs, std::string* why, std::uint32_t* groups_used = nullptr) {
   for (int attempt = 0; attempt < 4; ++attempt, groups *= 2) {
     // The heap delta of the whole build is this structure's alone: the
     // structures are built one at a time (load4 and load6 are not called
@@ -173,6 +181,7 @@ T* build(const char* what, std::size_t n, std::uint32_t groups, Create create, A
       why->clear();  // an earlier attempt's reason no longer applies
       *secs = since(t0);
       *bytes = heap_allocated() - h0;
+      if (groups_used != nullptr) *groups_used = groups;
       return t;
     }
     free_fn(t);
@@ -214,8 +223,9 @@ bool load4(const std::vector<Prefix4>& ps, std::string* why) {
         return rte_fib_create("rtm_bench_fib4", SOCKET_ID_ANY, &c);
       },
       [&](rte_fib* t, std::size_t i) { return rte_fib_add(t, ps[i].addr, ps[i].len, i + 1); },
-      rte_fib_free, &g_fp.fib4, &g_fp.fib4_load_s, why);
+      rte_fib_free, &g_fp.fib4, &g_fp.fib4_load_s, why, &g_fp.fib4_tbl8);
   if (g_fib4 == nullptr) return false;
+  g_fp.fib4_arrays = lookup_arrays(g_fp.fib4_tbl8, (g_fp.fib4_tbl8 + 63) / 64 * 8);
   prefault4();
   return true;
 }
@@ -255,8 +265,9 @@ bool load6(const std::vector<Prefix6>& ps, std::string* why) {
         return rte_fib6_create("rtm_bench_fib6", SOCKET_ID_ANY, &c);
       },
       [&](rte_fib6* t, std::size_t i) { return rte_fib6_add(t, ps[i].addr, ps[i].len, i + 1); },
-      rte_fib6_free, &g_fp.fib6, &g_fp.fib6_load_s, why);
+      rte_fib6_free, &g_fp.fib6, &g_fp.fib6_load_s, why, &g_fp.fib6_tbl8);
   if (g_fib6 == nullptr) return false;
+  g_fp.fib6_arrays = lookup_arrays(g_fp.fib6_tbl8, std::size_t{4} * g_fp.fib6_tbl8);
   prefault6();
   return true;
 }

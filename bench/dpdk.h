@@ -41,10 +41,19 @@ bool have4();
 bool have6();
 
 // Bytes the EAL heap holds for each structure (rte_malloc statistics,
-// measured around its creation and load), and how long each load took.
+// measured around its creation and load: everything the structure
+// allocates, rte_fib's RIB included), and how long each load took.
+// fib*_tbl8: the tbl8 groups rte_fib / rte_fib6 were created with (the
+// attempt that held the table). fib*_arrays: of fib*, the lookup arrays
+// alone, computed from that configuration as dir24_8.c and trie.c allocate
+// them (2^24 tbl24 entries + (tbl8 + 1) groups of 256 entries, 4-byte next
+// hops, plus the free-group bitmap / pool); the rest is the RIB (rte_rib
+// nodes for max_routes) and bookkeeping.
 struct Footprint {
   std::size_t lpm4 = 0, fib4 = 0, lpm6 = 0, fib6 = 0;
   double lpm4_load_s = 0, fib4_load_s = 0, lpm6_load_s = 0, fib6_load_s = 0;
+  std::uint32_t fib4_tbl8 = 0, fib6_tbl8 = 0;
+  std::size_t fib4_arrays = 0, fib6_arrays = 0;
 };
 Footprint footprint();
 

@@ -15,9 +15,13 @@
 //       1-8 threads, with or without one writer churning a second peer's
 //       routes. Impls: rtm (get_most_specific_destination +
 //       release_dest_info, the full RTMv2 call), rtm_fast (the forwarding
-//       fast path, bench/fast_path.h; "not built yet" until it exists),
+//       fast path, one Instance::forward per address), rtm_fast_batch (one
+//       forward4_batch / forward6_batch per batch; both bench/fast_path.h),
 //       mutex, shared_mutex, rte_lpm / rte_lpm6 (one call per address),
-//       rte_fib / rte_fib6 (one bulk call per batch; quiet only).
+//       rte_fib / rte_fib6 (one bulk call per batch; quiet only). Every
+//       route has one next hop (the loader's; the churn writer's own), so
+//       the fast path copies a hop per answer and a best-route change
+//       rewrites index entries.
 //   exact:{hot,hot_shared_entity,table,c_api_hot}  exact-match Get + Release
 //       on 64 hot prefixes (one entity per thread; all threads one entity;
 //       the C API) and on random prefixes of the whole table.
@@ -32,7 +36,8 @@
 //   walk:full  a full-table destination enumeration while a writer churns.
 // Memory and the route server run each in a process of their own
 // (--process=MODE, one JSON line on stdout; bench/report.sh runs them):
-//   mem:rtm, mem:mutex   RSS and heap per destination, 1 route;
+//   mem:rtm, mem:mutex   RSS and heap per destination, 1 route; mem:rtm
+//       also the fast path's own memory (Instance::forwarding_stats);
 //   mem:dpdk   RSS of DPDK's tables (report.sh does not run it: DPDK's
 //       bytes per structure come from the EAL heap statistics taken around
 //       each structure's load in the main run, exact in any process);
@@ -191,6 +196,7 @@ struct World {
   rtm::Instance rtm;
   rtm::EntityHandle loader[2];
   rtm::EntityHandle peer[2];                  // the churn writer's entity
+  rtm::NextHopHandle loader_hop[2], peer_hop[2];  // one next hop each (interface 1, 2)
   std::vector<rtm::EntityHandle> threads[2];  // one per benchmark thread
   rtm_bench::MutexTable mutex_table;
   rtm_bench::SharedMutexTable shared_table;
@@ -211,6 +217,8 @@ struct World {
       const rtm::Family f = family_of(fam);
       rtm.register_entity({0, f, 14, 1}, {}, &loader[fam]);
       rtm.register_entity({0, f, 14, 2}, {}, &peer[fam]);
+      loader_hop[fam] = add_hop(loader[fam], fam, 1);
+      peer_hop[fam] = add_hop(peer[fam], fam, 2);
       for (std::uint32_t t = 0; t < 64; ++t) {
         rtm::EntityHandle h;
         rtm.register_entity({0, f, 100, t + 1}, {}, &h);
@@ -219,6 +227,8 @@ struct World {
       for (const auto& p : table.p[fam]) {
         rtm::RouteInfo ri;
         ri.pref = {10, 20};
+        ri.next_hops.count = 1;
+        ri.next_hops.hops[0] = loader_hop[fam];
         rtm::RouteChangeFlags ch = 0;
         rtm.add_route(loader[fam], nullptr, p, ri, rtm::kInfinite, &ch);
         if (fam == 0) {
@@ -231,6 +241,86 @@ struct World {
       }
     }
     dpdk_loader.join();
+    check_fast_path();
+  }
+
+  // A next hop of entity e (192.0.2.k or 2001:db8::k on interface k),
+  // referenced for the World's life.
+  rtm::NextHopHandle add_hop(rtm::EntityHandle e, int fam, std::uint32_t k) {
+    rtm::NextHopInfo ni;
+    const std::uint8_t b4[4] = {192, 0, 2, static_cast<std::uint8_t>(k)};
+    const std::uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                 static_cast<std::uint8_t>(k)};
+    rtm::NetAddress::make(family_of(fam), fam == 0 ? b4 : b6, fam == 0 ? 32 : 128, &ni.address);
+    ni.interface_index = k;
+    rtm::NextHopHandle h;
+    rtm::NextHopChangeFlags ch = 0;
+    rtm.add_next_hop(e, ni, &h, &ch);
+    return h;
+  }
+
+  // The fast path against the other answers on the lookup addresses (the
+  // first 4,096 of each family and kind): forward() and the batch call hit
+  // exactly where get_most_specific_destination and DPDK's tables (when
+  // loaded) hit, answer the loader's next hop, and for IPv4 the prefix
+  // rte_lpm matched is the one the full API matched. The result goes to
+  // the report's header (context "fast_path_check").
+  std::string fast_check;
+  void check_fast_path() {
+    constexpr std::size_t kCheck = 4096;
+    std::size_t checked = 0, bad = 0;
+    std::string first;
+    for (int fam = 0; fam < 2; ++fam)
+      for (int kind = 0; kind < 2; ++kind) {
+        const Addrs& a = addrs[fam][kind];
+        if (a.net.empty()) continue;
+        const bool dpdk = dpdk_why[fam].empty();
+        for (std::size_t base = 0; base < kCheck; base += rtm_bench::kMaxFastBatch) {
+          std::uint64_t one[1], batch[rtm_bench::kMaxFastBatch];
+          const std::size_t n = rtm_bench::kMaxFastBatch;
+          if (fam == 0) rtm_bench::fast_lookup4(rtm, &a.a4[base], n, batch);
+          else rtm_bench::fast_lookup6(rtm, &a.net[base], n, batch);
+          for (std::size_t i = base; i < base + n; ++i) {
+            const bool hit1 = fam == 0 ? rtm_bench::fast_lookup4(rtm, &a.a4[i], 1, one) == 1
+                                       : rtm_bench::fast_lookup6(rtm, &a.net[i], 1, one) == 1;
+            rtm::DestInfo di;
+            const bool full = rtm.get_most_specific_destination(threads[fam][0], a.net[i], rtm::kBestProtocol,
+                                                                rtm::kViewMaskUnicast, &di) == rtm::errc::ok;
+            unsigned full_len = 0;
+            if (full) {
+              full_len = di.address.length();
+              rtm.release_dest_info(threads[fam][0], di);
+            }
+            bool ok = hit1 == full && (one[0] == (hit1 ? 2u : 0u)) && batch[i - base] == one[0];
+            if (dpdk) {
+              if (fam == 0) {
+                const std::uint64_t nh = rtm_bench::dpdk::lpm4_answer(a.a4[i]);
+                ok = ok && (nh != 0) == full && rtm_bench::dpdk::fib4_answer(a.a4[i]) == nh &&
+                     (nh == 0 || table.p[0][nh - 1].length() == full_len);
+              } else {
+                const auto* b = reinterpret_cast<const std::uint8_t(*)[16]>(a.b6[i].data());
+                ok = ok && (rtm_bench::dpdk::lpm6_lookup(b, 1) == 1) == full &&
+                     (rtm_bench::dpdk::fib6_lookup_bulk(b, 1) == 1) == full;
+              }
+            }
+            ++checked;
+            if (!ok && bad++ == 0)
+              first = std::string(fam == 0 ? "v4" : "v6") + (kind == 0 ? ".random" : ".inside") +
+                      " address " + std::to_string(i);
+          }
+        }
+      }
+    fast_check = bad == 0 ? "agrees with get_most_specific_destination" +
+                                std::string(dpdk_why[0].empty() && dpdk_why[1].empty() ? " and DPDK's tables" : "") +
+                                " on " + std::to_string(checked) + " lookup addresses"
+                          : "DISAGREES on " + std::to_string(bad) + " of " + std::to_string(checked) +
+                                " lookup addresses (first: " + first + ")";
+    // A degraded fast path answers from the RIB: its rows would not
+    // measure the indexes.
+    rtm::ForwardingStats st;
+    if (rtm.forwarding_stats(&st) == rtm::errc::ok && st.degraded != 0)
+      fast_check += "; DEGRADED (an index write failed: lookups answer from the RIB)";
+    if (bad != 0 || st.degraded != 0) std::fprintf(stderr, "rtm_bench: the fast path %s\n", fast_check.c_str());
   }
 
   void load_dpdk() {
@@ -271,11 +361,18 @@ struct RtmImpl {
     t.release_dest_info(me, di);
     return true;
   }
-  void add(rtm::EntityHandle owner, const rtm::NetAddress& p, std::uint32_t metric) {
+  // Returns the change flags (kRouteChangeBest: the best route changed).
+  rtm::RouteChangeFlags add(rtm::EntityHandle owner, const rtm::NetAddress& p, std::uint32_t metric,
+                            rtm::NextHopHandle hop = {}) {
     rtm::RouteInfo ri;
     ri.pref = {metric, 20};
+    if (hop.value != 0) {
+      ri.next_hops.count = 1;
+      ri.next_hops.hops[0] = hop;
+    }
     rtm::RouteChangeFlags ch = 0;
     t.add_route(owner, nullptr, p, ri, rtm::kInfinite, &ch);
+    return ch;
   }
   // A full-table enumeration in batches of the profile's maximum (100),
   // each batch released; returns the destinations seen.
@@ -299,16 +396,17 @@ struct RtmImpl {
     t.delete_enum(me, e);
     return n;
   }
-  void withdraw(rtm::EntityHandle owner, const rtm::NetAddress& p) {
+  rtm::RouteChangeFlags withdraw(rtm::EntityHandle owner, const rtm::NetAddress& p) {
     rtm::RouteInfo crit;
     crit.owner = owner;
     rtm::RouteHandle r;
     if (t.get_exact_match_route(owner, p, rtm::kMatchOwner, &crit, 0, rtm::kViewMaskAny, &r,
                                 false) != rtm::errc::ok)
-      return;
+      return 0;
     rtm::RouteChangeFlags ch = 0;
     t.delete_route(owner, r, &ch);
     t.release_routes(owner, {&r, 1});
+    return ch;
   }
 };
 
@@ -352,11 +450,12 @@ struct SharedMutexImpl : LockedImpl<rtm_bench::SharedMutexTable> {
 // ---- the churn writer ---------------------------------------------------------
 
 // Which table a lookup row reads, and so which one its churn writer writes.
-enum class Impl { rtm, rtm_fast, mutex, shared_mutex, lpm, fib };
+enum class Impl { rtm, rtm_fast, rtm_fast_batch, mutex, shared_mutex, lpm, fib };
 const char* impl_name(Impl i, int fam) {
   switch (i) {
     case Impl::rtm: return "rtm";
     case Impl::rtm_fast: return "rtm_fast";
+    case Impl::rtm_fast_batch: return "rtm_fast_batch";
     case Impl::mutex: return "mutex";
     case Impl::shared_mutex: return "shared_mutex";
     case Impl::lpm: return fam == 0 ? "rte_lpm" : "rte_lpm6";
@@ -368,6 +467,11 @@ const char* impl_name(Impl i, int fam) {
 // One background writer churning a second peer's routes on random table
 // prefixes of one family (a BGP-like update stream: announce with a random
 // metric, or withdraw) while a benchmark runs. Reports updates per second.
+// For the fast-path rows every announcement beats the loader's route
+// (metric below its 10), so an update changes the best route (and
+// rewrites the prefix's index entries) unless the peer's route was already
+// in that state: about half the updates; best_changes_per_s counts them
+// (rtm rows only: kRouteChangeBest).
 class Churn {
  public:
   Churn(Impl impl, int fam) : impl_(impl), fam_(fam), t0_(Clock::now()), thread_([this] { run(); }) {}
@@ -378,25 +482,33 @@ class Churn {
     if (thread_.joinable()) thread_.join();
     return static_cast<double>(updates_) / std::max(1e-9, secs_);
   }
+  double best_changes_per_s() {
+    stop();
+    return static_cast<double>(best_changes_) / std::max(1e-9, secs_);
+  }
 
  private:
   void run() {
     World& w = world();
     const auto& ps = w.table.p[fam_];
     const rtm::EntityHandle peer = w.peer[fam_];
+    const rtm::NextHopHandle hop = w.peer_hop[fam_];
+    const bool fast = impl_ == Impl::rtm_fast || impl_ == Impl::rtm_fast_batch;
     std::mt19937_64 rng(7);
-    std::uint64_t n = 0;
+    std::uint64_t n = 0, best = 0;
     RtmImpl r(0, peer);
     while (!stop_.load(std::memory_order_relaxed)) {
       const auto& p = ps[rng() % ps.size()];
       const bool announce = rng() % 2;
-      const std::uint32_t metric = static_cast<std::uint32_t>(rng() % 100);
+      const std::uint32_t metric = static_cast<std::uint32_t>(rng() % (fast ? 10 : 100));
       switch (impl_) {
         case Impl::rtm:
         case Impl::rtm_fast:
-          if (announce) r.add(peer, p, metric);
-          else r.withdraw(peer, p);
+        case Impl::rtm_fast_batch: {
+          const rtm::RouteChangeFlags ch = announce ? r.add(peer, p, metric, hop) : r.withdraw(peer, p);
+          best += (ch & rtm::kRouteChangeBest) != 0;
           break;
+        }
         case Impl::mutex:
           if (fam_ == 0) announce ? (void)w.mutex_table.add(v4(p), p.length(), {owner_id(peer), 20, metric})
                                   : (void)w.mutex_table.remove(v4(p), p.length(), owner_id(peer));
@@ -416,12 +528,13 @@ class Churn {
     }
     secs_ = since(t0_);
     updates_ = n;
+    best_changes_ = best;
   }
   Impl impl_;
   int fam_;
   Clock::time_point t0_;
   std::atomic<bool> stop_{false};
-  std::uint64_t updates_ = 0;
+  std::uint64_t updates_ = 0, best_changes_ = 0;
   double secs_ = 0;
   std::thread thread_;
 };
@@ -444,10 +557,18 @@ std::size_t lookup_batch(Impl impl, int fam, const Addrs& a, std::size_t off, rt
         }
       }
       break;
-    case Impl::rtm_fast: {
+    case Impl::rtm_fast: {  // one forward() per address
       std::uint64_t out[kBatch];
-      hits = fam == 0 ? rtm_bench::fast_lookup4(w.rtm, me, &a.a4[off], kBatch, out)
-                      : rtm_bench::fast_lookup6(w.rtm, me, &a.net[off], kBatch, out);
+      for (std::size_t i = 0; i < kBatch; ++i)
+        hits += fam == 0 ? rtm_bench::fast_lookup4(w.rtm, &a.a4[off + i], 1, &out[i])
+                         : rtm_bench::fast_lookup6(w.rtm, &a.net[off + i], 1, &out[i]);
+      benchmark::DoNotOptimize(out);
+      break;
+    }
+    case Impl::rtm_fast_batch: {  // one batch call
+      std::uint64_t out[kBatch];
+      hits = fam == 0 ? rtm_bench::fast_lookup4(w.rtm, &a.a4[off], kBatch, out)
+                      : rtm_bench::fast_lookup6(w.rtm, &a.net[off], kBatch, out);
       benchmark::DoNotOptimize(out);
       break;
     }
@@ -483,7 +604,7 @@ std::size_t lookup_batch(Impl impl, int fam, const Addrs& a, std::size_t off, rt
 
 void Lookup(benchmark::State& state, Impl impl, int fam, int kind, bool churn) {
   World& w = world();
-  if (impl == Impl::rtm_fast && !rtm_bench::kFastPathBuilt) {
+  if ((impl == Impl::rtm_fast || impl == Impl::rtm_fast_batch) && !rtm_bench::kFastPathBuilt) {
     state.SkipWithError("not built yet (the forwarding fast path; bench/fast_path.h)");
     return;
   }
@@ -510,7 +631,11 @@ void Lookup(benchmark::State& state, Impl impl, int fam, int kind, bool churn) {
   state.counters["hit_ratio"] = benchmark::Counter(
       static_cast<double>(hits) / static_cast<double>(std::max<std::int64_t>(1, n)),
       benchmark::Counter::kAvgThreads);
-  if (writer) state.counters["writer_updates_per_s"] = writer->stop();
+  if (writer) {
+    state.counters["writer_updates_per_s"] = writer->stop();
+    if (impl == Impl::rtm || impl == Impl::rtm_fast || impl == Impl::rtm_fast_batch)
+      state.counters["writer_best_changes_per_s"] = writer->best_changes_per_s();
+  }
 }
 
 // ---- exact match and updates (IPv4) -----------------------------------------------
@@ -869,6 +994,30 @@ int process_memory(const std::string& which) {
         t->add_route(e, nullptr, p, ri, rtm::kInfinite, &ch);
       }
     }
+    // The fast path's own share (F7): resident bytes of its indexes.
+    rtm::ForwardingStats st;
+    t->forwarding_stats(&st);
+    char b[768];
+    std::snprintf(b, sizeof b,
+                  ", \"fwd_views\": %u, \"fwd_degraded\": %u, \"fwd_tbl8_groups_v4\": %llu, "
+                  "\"fwd_tbl8_groups_v6\": %llu, \"fwd_tbl24_bytes_v4\": %llu, \"fwd_tbl24_bytes_v6\": %llu, "
+                  "\"fwd_tbl8_bytes_v4\": %llu, \"fwd_tbl8_bytes_v6\": %llu, \"fwd_list_bytes_v4\": %llu, "
+                  "\"fwd_list_bytes_v6\": %llu, \"fwd_nh_groups\": %llu, \"fwd_nh_bytes\": %llu, "
+                  "\"fwd_bytes_v4\": %llu, \"fwd_bytes_v6\": %llu, \"fwd_bytes\": %llu, "
+                  "\"v4\": %zu, \"v6\": %zu",
+                  st.views, st.degraded, static_cast<unsigned long long>(st.tbl8_groups[0]),
+                  static_cast<unsigned long long>(st.tbl8_groups[1]),
+                  static_cast<unsigned long long>(st.tbl24_bytes[0]),
+                  static_cast<unsigned long long>(st.tbl24_bytes[1]),
+                  static_cast<unsigned long long>(st.tbl8_bytes[0]),
+                  static_cast<unsigned long long>(st.tbl8_bytes[1]),
+                  static_cast<unsigned long long>(st.list_bytes[0]),
+                  static_cast<unsigned long long>(st.list_bytes[1]),
+                  static_cast<unsigned long long>(st.nh_groups), static_cast<unsigned long long>(st.nh_bytes),
+                  static_cast<unsigned long long>(st.index_bytes(0)),
+                  static_cast<unsigned long long>(st.index_bytes(1)),
+                  static_cast<unsigned long long>(st.total_bytes()), table.p[0].size(), table.p[1].size());
+    extra = b;
   } else if (which == "mutex" || which == "shared_mutex") {
     auto* t4 = new rtm_bench::SharedMutexTable();  // same layout as the mutex one
     auto* t6 = new rtm_bench::SharedMutexTable6();
@@ -1024,8 +1173,8 @@ void register_all() {
   for (int fam = 0; fam < 2; ++fam)
     for (int kind = 0; kind < 2; ++kind)
       for (int churn = 0; churn < 2; ++churn)
-        for (Impl impl : {Impl::rtm, Impl::rtm_fast, Impl::mutex, Impl::shared_mutex, Impl::lpm,
-                          Impl::fib}) {
+        for (Impl impl : {Impl::rtm, Impl::rtm_fast, Impl::rtm_fast_batch, Impl::mutex,
+                          Impl::shared_mutex, Impl::lpm, Impl::fib}) {
           // DPDK's tables take no concurrent writer: quiet rows only.
           if (churn && (impl == Impl::lpm || impl == Impl::fib)) continue;
           const std::string name = std::string("lookup:") + fams[fam] + "." + kinds[kind] + "." +
@@ -1103,10 +1252,14 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("dpdk_bytes",
                               "lpm4=" + std::to_string(fp.lpm4) + " fib4=" + std::to_string(fp.fib4) +
                                   " lpm6=" + std::to_string(fp.lpm6) + " fib6=" + std::to_string(fp.fib6));
+  benchmark::AddCustomContext("dpdk_fib_arrays",
+                              "fib4=" + std::to_string(fp.fib4_arrays) + " fib6=" + std::to_string(fp.fib6_arrays) +
+                                  " fib4_tbl8=" + std::to_string(fp.fib4_tbl8) +
+                                  " fib6_tbl8=" + std::to_string(fp.fib6_tbl8));
   benchmark::AddCustomContext("dpdk_load_s",
                               "lpm4=" + std::to_string(fp.lpm4_load_s) + " fib4=" + std::to_string(fp.fib4_load_s) +
                                   " lpm6=" + std::to_string(fp.lpm6_load_s) + " fib6=" + std::to_string(fp.fib6_load_s));
-  benchmark::AddCustomContext("fast_path", rtm_bench::kFastPathBuilt ? "built" : "not built yet");
+  benchmark::AddCustomContext("fast_path", rtm_bench::kFastPathBuilt ? "built; " + w.fast_check : "not built yet");
   std::printf("rtm_bench: table %s (%zu IPv4 + %zu IPv6 prefixes%s), %u hardware threads; DPDK: %s\n",
               tables.c_str(), w.table.p[0].size(), w.table.p[1].size(),
               g_limit ? (", limit " + std::to_string(g_limit) + " per family").c_str() : "",

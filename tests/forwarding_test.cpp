@@ -3,6 +3,9 @@
 // the best route through adds, replacements and deletes of nested prefixes.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <rtm/rtm.h>
 
 #include "test_util.h"
@@ -108,6 +111,62 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward(-1, P("10.0.0.1"), &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 1, &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
+}
+
+// ---- memory (Instance::forwarding_stats) ----------------------------------------
+
+TEST_F(ForwardingTest, StatsCountLinkedGroupsAndResidentBytes) {
+  rtm::ForwardingStats st;
+  EXPECT_EQ(rtm().forwarding_stats(nullptr), rtm::errc::invalid_parameter);
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.views, 1u);
+  EXPECT_EQ(st.degraded, 0u);
+  EXPECT_EQ(st.tbl8_groups[0] + st.tbl8_groups[1], 0u);
+  EXPECT_EQ(st.nh_groups, 0u);
+  const auto h1 = hop(a_, "192.0.2.1", 1), h6 = hop(v6_, "2001:db8::1", 1);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  auto r25 = route(a_, "10.1.2.0/25", 10, h1);  // longer than /24: one tbl8 group
+  auto r6 = route(v6_, "2001:db8::/32", 10, h6);  // one level below tbl24
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0], 1u);
+  EXPECT_EQ(st.tbl8_groups[1], 1u);
+  EXPECT_EQ(st.nh_groups, 2u);  // the two next hops differ (family, address)
+  EXPECT_GE(st.tbl24_bytes[0], 256u << 10);  // 10/8's 2^16 entries are written
+  EXPECT_GT(st.tbl24_bytes[1], 0u);
+  EXPECT_GT(st.tbl8_bytes[0], 0u);
+  EXPECT_GT(st.tbl8_bytes[1], 0u);
+  EXPECT_GT(st.nh_bytes, 0u);
+  EXPECT_EQ(st.total_bytes(), st.index_bytes(0) + st.index_bytes(1) + st.nh_bytes);
+  remove(a_, r25);
+  remove(v6_, r6);
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0] + st.tbl8_groups[1], 0u);  // collapsed
+  EXPECT_EQ(st.nh_groups, 1u);
+  remove(a_, r8);
+}
+
+TEST_F(ForwardingTest, StatsRunBesideAWriter) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 500; ++i) {
+      auto r = route(a_, "10.1.2.0/25", 10, h1);  // links a tbl8 group, then collapses it
+      remove(a_, r);
+    }
+    done = true;
+  });
+  rtm::ForwardingStats st;
+  int calls = 0;
+  while (!done || calls == 0) {
+    ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+    EXPECT_LE(st.tbl8_groups[0], 1u);
+    EXPECT_LE(st.nh_groups, 1u);
+    ++calls;
+  }
+  writer.join();
+  ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
+  EXPECT_EQ(st.tbl8_groups[0], 0u);
+  EXPECT_EQ(st.nh_groups, 0u);
 }
 
 }  // namespace

@@ -83,4 +83,33 @@ struct ForwardingDetail {
   RouteHandle route;  // 0 when no route
 };
 
+// ---- memory of the fast path (Instance::forwarding_stats) --------------------
+//
+// What the fast path's indexes and next-hop records hold, summed over the
+// forwarding views; [0] IPv4, [1] IPv6. Bytes are RESIDENT bytes: the pages
+// of the reserved regions the kernel has committed (mincore), so they
+// include pages of tbl8 groups and records freed since (they stay committed
+// for reuse) and, where transparent huge pages apply, the whole 2 MiB page
+// around a touched entry. Counts are what is linked at the call. Each
+// figure is read on its own while writers may run: no snapshot. Not
+// included: the per-destination group ids (4 bytes a view in each
+// destination, counted with the table).
+struct ForwardingStats {
+  std::uint32_t views = 0;             // forwarding views with an index
+  std::uint32_t degraded = 0;          // 1: an index write failed; lookups answer from the RIB
+  std::uint64_t tbl8_groups[2] = {};   // tbl8 groups linked (256 entries, 1 KiB each)
+  std::uint64_t tbl24_bytes[2] = {};   // resident bytes of the tbl24 regions (64 MiB reserved each)
+  std::uint64_t tbl8_bytes[2] = {};    // resident bytes of the tbl8 regions
+  std::uint64_t list_bytes[2] = {};    // resident bytes of the writers' free and limbo lists
+  std::uint64_t nh_groups = 0;         // live next-hop groups (shared by both families)
+  // The records region, reference counts and id lists (resident) and the
+  // intern table (heap, estimated from its size).
+  std::uint64_t nh_bytes = 0;
+
+  // One family's index bytes (tbl24 + tbl8 + lists); f: 0 IPv4, 1 IPv6.
+  std::uint64_t index_bytes(int f) const noexcept { return tbl24_bytes[f] + tbl8_bytes[f] + list_bytes[f]; }
+  // Everything: both families' indexes and the next-hop groups.
+  std::uint64_t total_bytes() const noexcept { return index_bytes(0) + index_bytes(1) + nh_bytes; }
+};
+
 }  // namespace rtm

@@ -262,6 +262,11 @@ class Instance {
   // True once the fast path has degraded for good (rtm/forwarding.h): its
   // lookups then answer from the full table.
   bool forwarding_degraded() const noexcept;
+  // Memory of the fast path (rtm/forwarding.h, ForwardingStats): resident
+  // bytes of the indexes and next-hop records, linked tbl8 groups and live
+  // next-hop groups. Takes each index's writer mutex briefly (not for
+  // forwarding threads). invalid_parameter: out null.
+  errc forwarding_stats(ForwardingStats* out) const noexcept;
 
   // ---- change notification ----------------------------------------------------------
   //

@@ -27,4 +27,10 @@ bool Instance::forwarding_degraded() const noexcept {
   return core_->forwarding.degraded.load(std::memory_order_relaxed);
 }
 
+errc Instance::forwarding_stats(ForwardingStats* out) const noexcept {
+  if (out == nullptr) return errc::invalid_parameter;
+  detail::forwarding_stats(*core_, out);
+  return errc::ok;
+}
+
 }  // namespace rtm

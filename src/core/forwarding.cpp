@@ -363,4 +363,27 @@ int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept 
   return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
 }
 
+// ---- memory (Instance::forwarding_stats) ---------------------------------------
+
+void forwarding_stats(Core& core, ForwardingStats* out) noexcept {
+  Forwarding& f = core.forwarding;
+  *out = ForwardingStats{};
+  out->views = static_cast<std::uint32_t>(f.count());
+  out->degraded = f.degraded.load(std::memory_order_relaxed) ? 1u : 0u;
+  for (int slot = 0; slot < f.count(); ++slot) {
+    const fib::Fib4::Memory m4 = f.v4[slot]->memory();
+    const fib::Fib6::Memory m6 = f.v6[slot]->memory();
+    out->tbl8_groups[0] += f.v4[slot]->tbl8_in_use();
+    out->tbl8_groups[1] += f.v6[slot]->tbl8_in_use();
+    out->tbl24_bytes[0] += m4.tbl24;
+    out->tbl24_bytes[1] += m6.tbl24;
+    out->tbl8_bytes[0] += m4.tbl8;
+    out->tbl8_bytes[1] += m6.tbl8;
+    out->list_bytes[0] += m4.lists;
+    out->list_bytes[1] += m6.lists;
+  }
+  out->nh_groups = f.groups.live();
+  out->nh_bytes = f.groups.resident_bytes();
+}
+
 }  // namespace rtm::detail

@@ -82,4 +82,9 @@ errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_
 // degraded, -2 (the caller searches the table instead).
 int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept;
 
+// Memory of the fast path (Instance::forwarding_stats): fills *out. Takes
+// each index's and the group table's writer mutex in turn; never a
+// destination lock.
+void forwarding_stats(Core& core, ForwardingStats* out) noexcept;
+
 }  // namespace rtm::detail

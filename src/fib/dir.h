@@ -189,6 +189,16 @@ class DirIndex {
   std::size_t tbl8_in_use() const;  // linked groups
   std::size_t tbl8_limbo() const;   // retired, not yet reusable
 
+  // ---- memory (Instance::forwarding_stats) ----------------------------------
+  // Resident bytes (mincore, fib::resident_in) of tbl24, of the tbl8
+  // region (pages of groups since freed included: they stay committed) and
+  // of the writer's free and limbo lists. Takes the writer mutex for the
+  // lists only.
+  struct Memory {
+    std::size_t tbl24 = 0, tbl8 = 0, lists = 0;
+  };
+  Memory memory() const;
+
  private:
   using Entry = std::uint32_t;
   using Slot = std::atomic<Entry>;

@@ -238,4 +238,19 @@ std::size_t DirIndex<T>::tbl8_limbo() const {
   return limbo_.size();
 }
 
+// ---- memory (Instance::forwarding_stats) ---------------------------------------
+
+template <class T>
+typename DirIndex<T>::Memory DirIndex<T>::memory() const {
+  Memory m;
+  // The regions never move: no lock (writers go on meanwhile).
+  m.tbl24 = resident_in(tbl24_, sizeof(Slot) * kTbl24Entries);
+  m.tbl8 = resident_in(tbl8_, sizeof(Slot) * 256 * static_cast<std::size_t>(max_groups_ ? max_groups_ : 1));
+  std::lock_guard lock(mu_);
+  // Reserved for max_groups_ entries: the whole capacity is mapped.
+  m.lists = resident_in(free_.data(), free_.capacity() * sizeof(free_[0])) +
+            resident_in(limbo_.data(), limbo_.capacity() * sizeof(limbo_[0]));
+  return m;
+}
+
 }  // namespace rtm::fib

@@ -12,7 +12,10 @@
 #include "fib/nh_groups.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -158,6 +161,37 @@ std::size_t NhGroups::limbo() const {
 void NhGroups::reclaim() {
   std::lock_guard lock(mu_);
   if (!limbo_.empty()) drain_limbo(synchronize());
+}
+
+// ---- memory (Instance::forwarding_stats) ---------------------------------------
+
+std::size_t resident_in(const void* p, std::size_t n) noexcept {
+  if (p == nullptr || n == 0) return 0;
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + n;
+  unsigned char vec[4096];  // one byte per page, 16 MiB of 4 KiB pages a call
+  std::size_t pages = 0;
+  while (a < end) {
+    const std::uintptr_t span = std::min<std::uintptr_t>(end - a, page * sizeof vec);
+    const std::size_t k = static_cast<std::size_t>((span + page - 1) / page);
+    if (mincore(reinterpret_cast<void*>(a), static_cast<std::size_t>(span), vec) == 0)
+      for (std::size_t i = 0; i < k; ++i) pages += vec[i] & 1u;
+    a += k * page;
+  }
+  return pages * static_cast<std::size_t>(page);
+}
+
+std::size_t NhGroups::resident_bytes() const {
+  const std::size_t records = resident_in(records_, region_bytes_);  // never moves: no lock
+  std::lock_guard lock(mu_);
+  // The vectors were reserved for max_groups_ entries: their whole
+  // capacity is mapped, committed as it is written.
+  return records + resident_in(refs_.data(), refs_.capacity() * sizeof(std::uint32_t)) +
+         resident_in(free_.data(), free_.capacity() * sizeof(GroupId)) +
+         resident_in(limbo_.data(), limbo_.capacity() * sizeof(limbo_[0])) +
+         by_hash_.size() * (2 * sizeof(void*) + sizeof(std::pair<std::uint64_t, GroupId>)) +
+         by_hash_.bucket_count() * sizeof(void*);
 }
 
 }  // namespace rtm::fib

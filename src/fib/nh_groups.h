@@ -69,6 +69,11 @@ struct NextHopSet {
   NextHop hops[kMaxNextHopsPerRoute];
 };
 
+// Bytes of [p, p + n) the kernel holds resident (mincore over the pages
+// the range touches; 0 for an unmapped range). For the memory figures of
+// Instance::forwarding_stats; allocates nothing.
+std::size_t resident_in(const void* p, std::size_t n) noexcept;
+
 class NhGroups {
  public:
   explicit NhGroups(std::uint32_t max_groups = 1u << 20);
@@ -102,6 +107,13 @@ class NhGroups {
   // Runs a grace period and makes every retired id that it allows reusable
   // (tests; an idle writer). Never waits for a reader.
   void reclaim();
+
+  // ---- memory (Instance::forwarding_stats) ----------------------------------
+  // Resident bytes (mincore, fib::resident_in) of the records region and of
+  // the writer's reference counts and id lists, plus the intern table's
+  // heap (estimated: nodes and buckets). Takes the mutex (not for the
+  // records region, which never moves).
+  std::size_t resident_bytes() const;
 
  private:
   static std::uint64_t hash(const NextHopSet& s) noexcept;
