@@ -94,7 +94,9 @@ std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
 //       not routes) claimed as well.
 //   (b) search_lengths: no covering destination longer than d (length <=
 //       max_len) had a live route in `views` throughout the call — its
-//       probe would have found it. Null: none had one throughout.
+//       probe would have found it (per_length, core/dest.h, skips only
+//       lengths whose insertions had not completed). Null: none had one
+//       throughout.
 //   (b') index path: for every view v, no covering prefix longer than d was
 //       installed in v's index at t_v. Against the RIB this is (b) up to
 //       the index's lag: a longer destination whose route was published
@@ -116,10 +118,12 @@ std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
 // Costs (one view with an index, not degraded; a map lookup is a split-list
 // find under a hazard pointer, has_route_in two hazard protections plus one
 // load per route of d):
-//   most-specific, IPv4   index read: one read section (a load, two stores
-//                         to the thread's slot) + 1 load (a prefix <= /24)
-//                         or 2 (longer); then 1 map lookup + has_route_in.
-//   most-specific, IPv6   index read: 1 + ceil((D - 24) / 8) loads for
+//   every index read      two relaxed flag loads (stopping, degraded) and
+//                         one read section (a load, two stores to the
+//                         thread's own slot; no locked instruction)
+//   most-specific, IPv4   the index read + 1 load (a prefix <= /24) or 2
+//                         (longer); then 1 map lookup + has_route_in.
+//   most-specific, IPv6   the index read + 1 + ceil((D - 24) / 8) loads for
 //                         D > 24 (a /48: 4, a /64: 6), 1 otherwise; then 1
 //                         map lookup + has_route_in. Before: one map lookup
 //                         per prefix length present, tens for a full table.

@@ -29,8 +29,8 @@ void remove_empty_dest(Dest* d);
 // index's key).
 std::uint32_t ipv4_host_order(const NetAddress& a) noexcept;
 // Longest-prefix match: the most specific destination covering `a` with at
-// most `max_len` bits that has a live route in `views`, protected by g; null
-// if none. Through the forwarding index where it can answer (one index read
+// most `max_len` bits (max_len <= a.length()) that has a live route in
+// `views`, protected by g; null if none. Through the forwarding index where it can answer (one index read
 // and one map lookup), else one map lookup per prefix length present; what
 // "most specific" means under concurrent writers is in core/dest_table.cpp.
 Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
