@@ -174,7 +174,7 @@ struct Harness {
     a->AddressFamily = v6 ? AF_INET6 : AF_INET;
     // Small nested prefixes: lots of collisions and covering.
     // Mostly /16../32 (v6: /16../64); a short IPv4 prefix rewrites a large
-    // part of the LPM index (a /8 65,536 entries, a /0 all 2^24), which
+    // part of the forwarding index (a /8 65,536 entries, a /0 all 2^24), which
     // under coverage instrumentation would dominate the run: /8../15 are
     // rare and shorter ones are left to the unit tests.
     const unsigned len = in.ConsumeIntegralInRange<int>(0, 63) == 0

@@ -7,7 +7,7 @@
 // every object is freed (the object counters, and LeakSanitizer).
 //
 // Some sites absorb a failure instead of reporting it, by design, and the
-// call succeeds: the LPM index disables itself (lookups take the slow
+// call succeeds: the forwarding index degrades (lookups take the slow
 // path), a change that cannot be queued is not delivered to that
 // registration, events to other entities are skipped, a route's expiry
 // timer or a hold that cannot be armed is not (the route does not expire,

@@ -1,8 +1,13 @@
 // Lookups: exact, most specific (LPM) on nested prefixes in both families,
-// less specific, exact-match route with match flags.
+// less specific, exact-match route with match flags; the longest match with
+// and without the forwarding index, and its fallback when the index lags.
 #include <algorithm>
+#include <iterator>
 #include <random>
+#include <string>
+#include <thread>
 
+#include "test_hook_util.h"
 #include "test_util.h"
 
 using namespace rtm_test;
@@ -150,7 +155,7 @@ TEST_F(LookupTest, ExactMatchRouteWithMatchFlags) {
   remove(b_, rb);
 }
 
-// The longest-prefix fast path (the IPv4 index) against a brute-force model:
+// The longest-prefix match (the IPv4 forwarding index) against a brute-force model:
 // random nested prefixes of every length are added and deleted, and after
 // each step random addresses are looked up both ways.
 TEST_F(LookupTest, LongestPrefixMatchAgreesWithABruteForceModelUnderAddsAndDeletes) {
@@ -201,4 +206,123 @@ TEST_F(LookupTest, LongestPrefixMatchAgreesWithABruteForceModelUnderAddsAndDelet
   }
   for (std::size_t i = 0; i < pool.size(); ++i)
     if (held[i]) remove(a_, held[i]);
+}
+
+// Most- and less-specific lookups against a brute-force model through every
+// way longest_match (core/dest_table.cpp) can go: the forwarding index of
+// one view, the deepest of two views' indexes, the per-length search (a
+// view without an index, no index at all), in both families. Routes are in
+// unicast, multicast or both; prefixes are nested truncations of a few
+// seed addresses (from /8), probes are near the seeds.
+TEST_F(LookupTest, LongestMatchAgreesWithAModelWithAndWithoutTheForwardingIndex) {
+  std::mt19937 rng(2718);
+  const rtm::ViewSet both = rtm::kViewMaskUnicast | rtm::kViewMaskMulticast;
+  for (const rtm::ViewSet fwd : {rtm::kViewMaskUnicast, both, rtm::kViewMaskMulticast, rtm::kViewMaskNone}) {
+    for (const rtm::Family fam : {rtm::Family::ipv4, rtm::Family::ipv6}) {
+      SCOPED_TRACE("forwarding views " + std::to_string(fwd) + (fam == rtm::Family::ipv4 ? " ipv4" : " ipv6"));
+      const unsigned width = rtm::family_bits(fam);
+      rtm::InstanceOptions o;
+      o.forwarding_views = fwd;
+      rtm::Instance inst(o);
+      rtm::EntityHandle e;
+      ASSERT_EQ(inst.register_entity({0, fam, 14, 1}, {}, &e), errc::ok);
+      std::uint8_t seeds[4][16];
+      for (auto& s : seeds)
+        for (auto& b : s) b = static_cast<std::uint8_t>(rng());
+      std::vector<rtm::NetAddress> pool;
+      while (pool.size() < 48) {
+        // From /8: an index write of a /0 stores 2^24 entries (hundreds of ms).
+        const auto p = rtm::NetAddress::make_masked(fam, seeds[rng() % 4], 8 + rng() % (width - 7));
+        if (std::find(pool.begin(), pool.end(), p) == pool.end()) pool.push_back(p);
+      }
+      std::vector<rtm::RouteHandle> held(pool.size());
+      std::vector<rtm::ViewSet> in(pool.size());
+      // The longest held prefix covering `a` no longer than max_len in `views`.
+      auto model = [&](const rtm::NetAddress& a, unsigned max_len, rtm::ViewSet views) -> std::string {
+        int best = -1;
+        for (std::size_t i = 0; i < pool.size(); ++i)
+          if (held[i] && (in[i] & views) && pool[i].length() <= max_len && pool[i].covers(a) &&
+              (best < 0 || pool[i].length() > pool[static_cast<std::size_t>(best)].length()))
+            best = static_cast<int>(i);
+        return best < 0 ? "-" : pool[static_cast<std::size_t>(best)].to_string();
+      };
+      auto answer = [&](errc r, rtm::DestInfo& di) -> std::string {
+        if (r == errc::not_found) return "-";
+        EXPECT_EQ(r, errc::ok);
+        std::string s = di.address.to_string();
+        EXPECT_EQ(inst.release_dest_info(e, di), errc::ok);
+        return s;
+      };
+      for (int step = 0; step < 300; ++step) {
+        const std::size_t i = rng() % pool.size();
+        rtm::RouteChangeFlags f = 0;
+        if (held[i]) {
+          ASSERT_EQ(inst.delete_route(e, held[i], &f), errc::ok);
+          ASSERT_EQ(inst.release_routes(e, {&held[i], 1}), errc::ok);
+          held[i] = {};
+        } else {
+          rtm::RouteInfo ri;
+          in[i] = rtm::ViewSet{1} + rng() % 3;  // unicast, multicast or both
+          ri.views = in[i];
+          ASSERT_EQ(inst.add_route(e, &held[i], pool[i], ri, rtm::kInfinite, &f), errc::ok);
+        }
+        for (int k = 0; k < 8; ++k) {
+          std::uint8_t bytes[16];
+          const auto& seed = seeds[rng() % 4];
+          std::copy(std::begin(seed), std::end(seed), bytes);
+          for (unsigned bit = rng() % (width + 1); bit < width; ++bit)  // random below a depth
+            if (rng() & 1) bytes[bit / 8] ^= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+          const auto a = rtm::NetAddress::make_masked(fam, bytes, width);
+          const rtm::ViewSet views = rtm::ViewSet{1} + rng() % 3;
+          rtm::DestInfo di;
+          ASSERT_EQ(answer(inst.get_most_specific_destination(e, a, rtm::kBestProtocol, views, &di), di),
+                    model(a, width, views))
+              << "step " << step << " most specific " << a.to_string() << " views " << views;
+        }
+        // Less specific, from a held destination.
+        const std::size_t j = rng() % pool.size();
+        if (!held[j] || pool[j].length() == 0) continue;
+        rtm::DestInfo start, di;
+        ASSERT_EQ(inst.get_exact_match_destination(e, pool[j], rtm::kBestProtocol, rtm::kViewMaskAny, &start),
+                  errc::ok);
+        const rtm::ViewSet views = rtm::ViewSet{1} + rng() % 3;
+        const errc r = inst.get_less_specific_destination(e, start.dest, rtm::kBestProtocol, views, &di);
+        EXPECT_EQ(inst.release_dest_info(e, start), errc::ok);
+        ASSERT_EQ(answer(r, di), model(pool[j], pool[j].length() - 1, views))
+            << "step " << step << " less specific than " << pool[j].to_string() << " views " << views;
+      }
+      for (std::size_t i = 0; i < pool.size(); ++i) {
+        if (!held[i]) continue;
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(inst.delete_route(e, held[i], &f), errc::ok);
+        EXPECT_EQ(inst.release_routes(e, {&held[i], 1}), errc::ok);
+      }
+      EXPECT_EQ(inst.deregister_entity(e), errc::ok);
+    }
+  }
+}
+
+// The index lags the RIB inside a writer's critical section: a deleter
+// parked after publishing the route set without its route, before its index
+// write (the "forwarding.update" hook), still has its prefix in the index.
+// A most-specific lookup then finds the destination without a route and
+// answers from the per-length search (L4 of core/dest_table.cpp).
+TEST_F(LookupTest, MostSpecificFallsBackWhenTheIndexStillHasADeletedRoute) {
+  ASSERT_EQ(add(a_, "10.0.0.0/8", 10), errc::ok);
+  rtm::RouteHandle r24;
+  ASSERT_EQ(add(a_, "10.1.2.0/24", 10, 0, &r24), errc::ok);
+  {
+    HookParker park("forwarding.update");
+    std::thread deleter([&] {
+      rtm::RouteChangeFlags f = 0;
+      EXPECT_EQ(rtm().delete_route(a_, r24, &f), errc::ok);
+    });
+    park.wait_arrived();
+    EXPECT_EQ(lpm(a_, "10.1.2.3"), "10.0.0.0/8");
+    EXPECT_EQ(lpm(a_, "10.1.3.3"), "10.0.0.0/8");
+    park.release();
+    deleter.join();
+  }
+  release(a_, r24);
+  EXPECT_EQ(lpm(a_, "10.1.2.3"), "10.0.0.0/8");
 }

@@ -28,7 +28,6 @@ void Core::destroy_tables() noexcept {
   // to its table, and every object holds a reference on the Core.
   ipv4_->map.destroy_storage();
   ipv6_->map.destroy_storage();
-  ipv4_->lpm4.reset();
   delete next_hops;
   next_hops = nullptr;
 }

@@ -4,14 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
 
 #include <rtm/instance.h>
 
 #include "core/object.h"
 #include "core/route.h"
 #include "detail/client_lock.h"
-#include "detail/lpm4.h"
 #include "detail/object_map.h"
 #include "detail/tiny_mutex.h"
 
@@ -76,8 +74,8 @@ class Dest final : public Object {
   std::atomic<std::uint32_t> ignored{0};
   std::atomic<std::uint32_t> marked{0};
   // Set (under `lock`) before the destination leaves the map. Writers that
-  // found it in the map and then took the lock retry; a reader that reached
-  // it through the LPM index (a hint) treats it as stale.
+  // found it in the map and then took the lock retry; a longest match that
+  // found it through the forwarding index's depth treats it as stale.
   std::atomic<bool> gone{false};
   // Hold-down (null: never asked). Readers protect it like `routes`.
   std::atomic<HoldDownSet*> hold_down{nullptr};
@@ -111,9 +109,7 @@ class NotifyReg;
 
 class Table {
  public:
-  explicit Table(Family f) : family(f) {
-    if (f == Family::ipv4) lpm4 = std::make_unique<Lpm4Index>();
-  }
+  explicit Table(Family f) : family(f) {}
   const Family family;
   // Registration slots, kMaxNotifyRegistrations (rtm/types.h) per table:
   // `regs[i]` is the active registration of slot i (or null); `slots_taken`
@@ -130,8 +126,6 @@ class Table {
   // had not completed — both linearize.
   std::atomic<std::int64_t> per_length[129] = {};
   std::atomic<std::int64_t> dests{0};
-  // IPv4 only: the DIR-24-8 index of the longest-prefix fast path.
-  std::unique_ptr<Lpm4Index> lpm4;
 };
 
 }  // namespace rtm::detail

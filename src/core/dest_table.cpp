@@ -1,7 +1,7 @@
 // core/dest_table.cpp — the destination table and longest-prefix search (core/dest_table.h).
 #include "core/dest_table.h"
 
-#include <mutex>
+#include <bit>
 #include <thread>
 
 #include "core/core.h"
@@ -34,56 +34,113 @@ bool has_route_or_hold_down_in(const Dest* d, ViewSet views) noexcept {
   return false;
 }
 
-// Longest-prefix search: the longest destination covering `a` (length at
-// most max_len) with a route in `views`, protected by g. Each probe is a
-// linearizable map lookup; the search as a whole returns a destination that
-// was in the table, with a route in the views, during the call.
+// The first 32 bits of an IPv4 address, host order (the IPv4 index's key,
+// core/forwarding.cpp).
 std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
   const std::uint8_t* b = a.bytes();
   return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
 }
 
-detail::Lpm4Index::Ref lpm4_ref(const Dest* d) noexcept {
-  detail::Lpm4Index::Ref r;
-  r.none = false;
-  r.slot = d->core->handles.slot_of(d->handle);
-  r.gen = static_cast<std::uint32_t>(d->handle >> 32) & ((1u << detail::Lpm4Index::kGenBits) - 1);
-  return r;
-}
-
-// Longest-prefix match: the most specific destination covering `a` with at
-// most `max_len` bits that has a route in `views`, protected by g.
+// ---- longest-prefix match --------------------------------------------------------
 //
-// Fast path (IPv4 full-address lookups): the DIR-24-8 index names a
-// candidate; it is resolved through the handle table (slot generation
-// checked, hazard pointer, re-check) and accepted only if it is still in
-// the table (`gone` clear, read after the protection: the remover sets it
-// before taking the destination out of the map and the index) and covers
-// `a`. Index updates follow the map (insert after inserting, remove after
-// removing), each under the destination's lock and the index mutex, so an
-// accepted candidate is the most specific destination of the index at the
-// moment its entry was read, and the lookup linearizes there (a
-// destination being inserted is seen once its index update is done). A
-// candidate without a route in `views` continues the search below its
-// length; a stale one falls back to the per-length search.
-Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
-                    Guard& g) {
-  if (t.lpm4 && max_len == 32) {
-    bool usable = false;
-    const detail::Lpm4Index::Ref r = t.lpm4->lookup(ipv4_host_order(a), &usable);
-    if (usable) {
-      if (r.none) {
-        g.clear();
-        return nullptr;
-      }
-      auto* d = static_cast<Dest*>(core.handles.lookup_slot(
-          r.slot, r.gen, detail::Lpm4Index::kGenBits, HandleKind::dest, g));
-      if (d != nullptr && !d->gone.load(std::memory_order_acquire) && d->address.covers(a)) {
-        if (has_route_in(d, views)) return d;
-        max_len = static_cast<int>(d->address.length()) - 1;
-      }
-    }
-  }
+// Two ways to the most specific destination covering `a` (length <= max_len)
+// with a live route in `views`:
+//
+//   search_lengths   one map lookup per prefix length present (per_length
+//                    skips absent ones), longest first; the first with a
+//                    route in the views wins. Reads the RIB directly.
+//   index            the forwarding index of each view (core/forwarding.h):
+//                    one index read per view, then ONE map lookup.
+//
+// What the index holds. Prefix P is installed in the index of view v
+// (d->fib_group[slot] != kNoGroup) iff best_state gives P a best route in v,
+// and a best route in v exists iff P has a live route in v: any protocol
+// counts, held-down routes count for neither (they are in d->hold_down, which
+// has_route_in does not read). So "installed in v" and has_route_in(P, {v})
+// name the same predicate, read one through the index, one from the RIB.
+// The index's copy changes only in W4 of core/forwarding.cpp, which runs
+// under P's lock after the RIB change it follows and before that lock is
+// released: the two differ only for prefixes whose writer is between its
+// publication and its W4 (inside its critical section).
+//
+// The index path, for views that all have an index (the index is not
+// degraded, the instance is not stopping):
+//
+//   L1  for each view v of `views`: D_v = forwarding_match_length(a), the
+//       length of the longest prefix covering a's bytes installed in v's
+//       index at a moment t_v of that read (fib/dir.h "Consistency"), -1 for
+//       none, -2 when degraded (then: search_lengths).
+//   L2  D = max over v of D_v. Prefixes of length <= max_len covering a's
+//       bytes are exactly those covering `a` (max_len <= a.length() and a's
+//       host bits are zero), so if D <= max_len the index answers: no
+//       prefix longer than D covering `a` was installed in v at t_v, for
+//       every v. D == -1: none at all, the answer is null. If D > max_len
+//       (a less-specific call on a destination that is itself installed, or
+//       has an installed more specific prefix under its first address) the
+//       leaf hides the shorter prefixes: search_lengths from max_len.
+//   L3  d = map.find(a truncated to D) — a linearizable read at t_f — and
+//       has_route_in(d, views), a read of d's current route set at t_h.
+//       d is accepted if found, not gone and with a route in the views.
+//   L4  otherwise a writer changed d between L1 and L3 (its route went in
+//       the lag above, or it left the map, or a nested writer's W4 ran):
+//       search_lengths from max_len, once. Bounded (at most max_len + 1
+//       probes), no loop a writer can extend: no retry of the index.
+//
+// What a result means (linearization, stated honestly).
+//   (a) Both paths: a returned d covers `a`, has length <= max_len, and had
+//       a live route in `views` at a moment during the call (t_h, or the
+//       winning probe's has_route_in). This is what the per-length search
+//       claimed before, and the old IPv4 index (which named destinations,
+//       not routes) claimed as well.
+//   (b) search_lengths: no covering destination longer than d (length <=
+//       max_len) had a live route in `views` throughout the call — its
+//       probe would have found it (per_length, core/dest.h, skips only
+//       lengths whose insertions had not completed). Null: none had one
+//       throughout.
+//   (b') index path: for every view v, no covering prefix longer than d was
+//       installed in v's index at t_v. Against the RIB this is (b) up to
+//       the index's lag: a longer destination whose route was published
+//       before t_v but whose writer had not reached its W4 is missed, as
+//       forward() misses it (docs/fast_path.md "Consistency"). That writer's
+//       call overlaps this one, so every write whose call returned before
+//       this call began is seen; a concurrent one may or may not be. Only
+//       additions are affected: a removal in the lag makes L3 fail (the
+//       route set is already without it) and L4 reads the RIB.
+//   Neither path returns "the most specific destination with a route at a
+//   single moment": the probes of search_lengths, and the views' index
+//   reads and L3, are at different moments. (b') is weaker than (b) by the
+//   lag; the old IPv4 index had no lag for additions (a destination was
+//   indexed when created, before it could get a route), so for IPv4
+//   most-specific calls this is a weakening of that window, made for one
+//   longest-match structure per family (issue 15) and IPv6 without
+//   per-length probing (F6).
+//
+// Costs (one view with an index, not degraded; a map lookup is a split-list
+// find under a hazard pointer, has_route_in two hazard protections plus one
+// load per route of d):
+//   every index read      two relaxed flag loads (stopping, degraded) and
+//                         one read section (a load, two stores to the
+//                         thread's own slot; no locked instruction)
+//   most-specific, IPv4   the index read + 1 load (a prefix <= /24) or 2
+//                         (longer); then 1 map lookup + has_route_in.
+//   most-specific, IPv6   the index read + 1 + ceil((D - 24) / 8) loads for
+//                         D > 24 (a /48: 4, a /64: 6), 1 otherwise; then 1
+//                         map lookup + has_route_in. Before: one map lookup
+//                         per prefix length present, tens for a full table.
+//   less-specific         the index read, then 1 map lookup if D <= max_len,
+//                         else (the usual case: the destination itself has a
+//                         route) the index read is wasted and search_lengths
+//                         probes every length present below the destination.
+//   L4, degraded, a view without an index (kViewMaskAll: next-hop remote
+//   destinations), a stopping instance: search_lengths.
+//   Protocol filters do not reach this search: longest_match finds the
+//   destination by any protocol, fill_dest_info filters its routes.
+
+namespace {
+
+// The longest destination covering `a` (length at most max_len) with a live
+// route in `views`, by one map lookup per length present (see above).
+Dest* search_lengths(Table& t, const NetAddress& a, int max_len, ViewSet views, Guard& g) {
   for (int len = max_len; len >= 0; --len) {
     if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
     Dest* d = t.map.find(detail::dest_key(a.truncated(static_cast<unsigned>(len))), g);
@@ -91,6 +148,41 @@ Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, View
   }
   g.clear();
   return nullptr;
+}
+
+// L1-L2: D over the views, -1 for none, or -2 when some view has no index,
+// the index is degraded or the instance stops (its writers no longer update
+// the index, core/forwarding.cpp).
+int indexed_match_length(Core& core, const NetAddress& a, ViewSet views) noexcept {
+  const Forwarding& f = core.forwarding;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1)
+    if (f.slot_of(std::countr_zero(rest)) < 0) return -2;
+  if (core.stopping.load(std::memory_order_relaxed)) return -2;
+  int depth = -1;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int dv = forwarding_match_length(core, f.slot_of(std::countr_zero(rest)), a);  // L1
+    if (dv == -2) return -2;
+    if (dv > depth) depth = dv;  // L2
+  }
+  return depth;
+}
+
+}  // namespace
+
+// Longest-prefix match (see above).
+Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
+                    Guard& g) {
+  const int depth = indexed_match_length(core, a, views);
+  if (depth >= -1 && depth <= max_len) {  // L2: the index answers
+    if (depth < 0) {
+      g.clear();
+      return nullptr;
+    }
+    Dest* d = t.map.find(detail::dest_key(a.truncated(static_cast<unsigned>(depth))), g);  // L3
+    if (d != nullptr && !d->gone.load(std::memory_order_acquire) && has_route_in(d, views))
+      return d;
+  }
+  return search_lengths(t, a, max_len, views, g);  // L4, or the index cannot answer
 }
 
 // ---- writers -------------------------------------------------------------------
@@ -133,10 +225,6 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
     if (inserted) {
       t.per_length[a.length()].fetch_add(1, std::memory_order_relaxed);
       t.dests.fetch_add(1, std::memory_order_relaxed);
-      if (t.lpm4) {  // after the map, under nd's lock (see longest_match)
-        std::lock_guard index_lock(t.lpm4->mu);
-        t.lpm4->insert(ipv4_host_order(a), a.length(), lpm4_ref(nd));
-      }
       g.assign(nd);  // alive: the map's reference, removable only under its lock
       return nd;
     }
@@ -159,26 +247,6 @@ void remove_empty_dest(Dest* d) {
   t.map.remove(detail::dest_key(d->address), d);
   t.per_length[d->address.length()].fetch_sub(1, std::memory_order_relaxed);
   t.dests.fetch_sub(1, std::memory_order_relaxed);
-  if (t.lpm4) {
-    // Hand d's index entries to the most specific destination still in the
-    // map that covers it, found under the index mutex so that removals of
-    // nested destinations apply in a consistent order.
-    std::lock_guard index_lock(t.lpm4->mu);
-    detail::Lpm4Index::Ref covering;
-    unsigned covering_len = 0;
-    Guard gc;
-    for (int len = static_cast<int>(d->address.length()) - 1; len >= 0; --len) {
-      if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
-      Dest* c = t.map.find(detail::dest_key(d->address.truncated(static_cast<unsigned>(len))), gc);
-      if (c != nullptr && !c->gone.load(std::memory_order_acquire)) {
-        covering = lpm4_ref(c);
-        covering_len = static_cast<unsigned>(len);
-        break;
-      }
-    }
-    t.lpm4->remove(ipv4_host_order(d->address), d->address.length(), lpm4_ref(d), covering,
-                   covering_len);
-  }
 }
 
 bool valid_address_for(const Entity* e, const NetAddress& a) {

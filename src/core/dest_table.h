@@ -10,7 +10,6 @@
 #include "core/dest.h"
 #include "core/entity.h"
 #include "core/route.h"
-#include "detail/lpm4.h"
 #include "detail/reclaim.h"
 
 namespace rtm::detail {
@@ -26,13 +25,14 @@ bool valid_address_for(const Entity* e, const NetAddress& a);
 // Removes a destination with no routes left from its map. Under d->lock.
 void remove_empty_dest(Dest* d);
 
-// The first 32 bits of an IPv4 address, host order (the LPM index's key).
+// The first 32 bits of an IPv4 address, host order (the IPv4 forwarding
+// index's key).
 std::uint32_t ipv4_host_order(const NetAddress& a) noexcept;
-// d's entry in its table's LPM index.
-Lpm4Index::Ref lpm4_ref(const Dest* d) noexcept;
 // Longest-prefix match: the most specific destination covering `a` with at
-// most `max_len` bits that has a route in `views`, protected by g; null if
-// none.
+// most `max_len` bits (max_len <= a.length()) that has a live route in
+// `views`, protected by g; null if none. Through the forwarding index where it can answer (one index read
+// and one map lookup), else one map lookup per prefix length present; what
+// "most specific" means under concurrent writers is in core/dest_table.cpp.
 Dest* longest_match(Core& core, Table& t, const NetAddress& a, int max_len, ViewSet views,
                     Guard& g);
 // Finds or creates the destination for `a` and returns it locked (and not

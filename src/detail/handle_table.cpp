@@ -118,23 +118,6 @@ Object* HandleTable::lookup(std::uint64_t h, HandleKind kind, Guard& guard) cons
   return p;
 }
 
-Object* HandleTable::lookup_slot(std::uint32_t slot_no, std::uint32_t gen_low, unsigned gen_bits,
-                                 HandleKind kind, Guard& guard) const noexcept {
-  const Slot* s = slot(slot_no);
-  if (s == nullptr) return nullptr;
-  const std::uint64_t h = s->handle.load(std::memory_order_acquire);
-  if (h == 0 || handle_kind(h) != kind ||
-      ((h >> 32) & ((std::uint64_t{1} << gen_bits) - 1)) != gen_low)
-    return nullptr;
-  Object* p = guard.protect(s->object);
-  // The re-check after the fence, as in lookup().
-  if (p == nullptr || s->handle.load(std::memory_order_acquire) != h) {
-    guard.clear();
-    return nullptr;
-  }
-  return p;
-}
-
 void HandleTable::free(std::uint64_t h) noexcept {
   // 0 is no handle: a free slot's word is 0 too, so the CAS below would
   // "free" a free slot and push it on the free list a second time.

@@ -78,18 +78,11 @@ class HandleTable {
   // (HandleKind::none accepts any kind), protected by `guard`; else null.
   Object* lookup(std::uint64_t h, HandleKind kind, Guard& guard) const noexcept;
 
-  // The object in slot number `slot` (see slot_of) if the slot's current
-  // handle is of `kind` and its generation's low `gen_bits` bits are
-  // `gen_low`, protected by `guard` (with the same re-check as lookup); else
-  // null. For indexes that name objects by slot (detail/lpm4.h).
-  Object* lookup_slot(std::uint32_t slot, std::uint32_t gen_low, unsigned gen_bits,
-                      HandleKind kind, Guard& guard) const noexcept;
-
   // Invalidates h and recycles its slot. Call before retiring the object.
   void free(std::uint64_t h) noexcept;
 
   // The slot number of a handle this table issued (its index - base): below
-  // 2^32 - base, dense from 0, what lookup_slot takes.
+  // 2^32 - base, dense from 0.
   std::uint32_t slot_of(std::uint64_t h) const noexcept {
     return static_cast<std::uint32_t>(h) - base_;
   }

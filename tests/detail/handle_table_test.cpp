@@ -1,7 +1,7 @@
 // tests/detail/handle_table_test.cpp — the handle table (src/detail/handle_table.h)
 // on its own: allocate / lookup / free, the encoding, stale handles refused
 // after free and slot reuse, wrong kinds, forged values, tag and index-base
-// separation of tables, the top of the index range, lookup_slot,
+// separation of tables, the top of the index range,
 // for_each_handle, and allocation, lookup and free racing from several
 // threads.
 #include <gtest/gtest.h>
@@ -256,26 +256,6 @@ TEST_F(HandleTableTest, IndicesRunOutAtTheTopOfTheRange) {
   EXPECT_EQ(find(t, hs[0]), objs[0].get());
   EXPECT_EQ(find(t, hs[2]), objs[2].get());
   for (std::uint64_t h : {hs[0], hs[2], again}) t.free(h);
-}
-
-TEST_F(HandleTableTest, LookupSlotChecksKindAndTheLowGenerationBits) {
-  HandleTable t(0x35, 7);
-  ObjectPtr a = object(HandleKind::dest);
-  ObjectPtr b = object(HandleKind::dest);
-  t.free(t.allocate(HandleKind::dest, a.get()));  // generation 1 next
-  const std::uint64_t h = t.allocate(HandleKind::dest, b.get());
-  const std::uint32_t slot = t.slot_of(h);
-  ASSERT_EQ(slot, 0u);
-  ASSERT_EQ(generation_of(h), 1u);
-  Guard g;
-  EXPECT_EQ(t.lookup_slot(slot, 1, 4, HandleKind::dest, g), b.get());
-  EXPECT_EQ(t.lookup_slot(slot, 0, 4, HandleKind::dest, g), nullptr) << "the old generation";
-  EXPECT_EQ(t.lookup_slot(slot, 1, 4, HandleKind::route, g), nullptr) << "another kind";
-  EXPECT_EQ(t.lookup_slot(slot + 1, 0, 4, HandleKind::dest, g), nullptr) << "a free slot";
-  EXPECT_EQ(t.lookup_slot(0xFFFFFF00u, 0, 4, HandleKind::dest, g), nullptr) << "no segment";
-  EXPECT_EQ(t.lookup_slot(slot, 0, 0, HandleKind::dest, g), b.get()) << "no bits compared";
-  t.free(h);
-  EXPECT_EQ(t.lookup_slot(slot, 1, 4, HandleKind::dest, g), nullptr) << "freed";
 }
 
 TEST_F(HandleTableTest, ForEachHandleVisitsExactlyTheValidHandles) {
