@@ -5,6 +5,8 @@
 
 #include <rtm/rtm.h>
 
+#include <stdexcept>
+
 #include "test_util.h"
 
 namespace {
@@ -108,6 +110,211 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward(-1, P("10.0.0.1"), &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 1, &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
+}
+
+// ---- InstanceOptions::forwarding_views -------------------------------------------------
+
+TEST(ForwardingOptionsTest, MoreThanTwoViewsOrAnUnsupportedViewThrow) {
+  rtm::InstanceOptions three;
+  three.views_supported = 0x7;
+  three.forwarding_views = 0x7;
+  EXPECT_THROW(rtm::Instance{three}, std::invalid_argument);
+  rtm::InstanceOptions unsupported;  // views_supported: unicast and multicast
+  unsupported.forwarding_views = 0x4;
+  EXPECT_THROW(rtm::Instance{unsupported}, std::invalid_argument);
+  unsupported.forwarding_views = rtm::kViewMaskUnicast | 0x80000000u;
+  EXPECT_THROW(rtm::Instance{unsupported}, std::invalid_argument);
+  rtm::InstanceOptions two_of_three;  // any two supported views are fine
+  two_of_three.views_supported = 0x7;
+  two_of_three.forwarding_views = 0x5;
+  EXPECT_NO_THROW(rtm::Instance{two_of_three});
+}
+
+// An instance of its own (options differ per test) with one IPv4 entity
+// and one next hop (interface 1) of it.
+class ForwardingViewsTest : public ::testing::Test {
+ protected:
+  void make(rtm::ViewSet forwarding_views, rtm::ViewSet supported = 0x3) {
+    rtm::InstanceOptions o;
+    o.views_supported = supported;
+    o.forwarding_views = forwarding_views;
+    inst_ = std::make_unique<rtm::Instance>(o);
+    ASSERT_EQ(inst_->register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &e_), rtm::errc::ok);
+    ASSERT_EQ(inst_->register_entity({0, rtm::Family::ipv4, 3, 1}, {}, &f_), rtm::errc::ok);
+    for (int i = 0; i < 2; ++i) {
+      rtm::NextHopInfo ni;
+      ni.address = P(i == 0 ? "192.0.2.1" : "192.0.2.2");
+      ni.interface_index = static_cast<std::uint32_t>(i + 1);
+      rtm::NextHopChangeFlags fl = 0;
+      ASSERT_EQ(inst_->add_next_hop(i == 0 ? e_ : f_, ni, &hop_[i], &fl), rtm::errc::ok);
+    }
+  }
+  // Entity e_ (which = 0, hop interface 1) or f_ (1, interface 2) adds its
+  // route on `prefix` in `views`.
+  void put(int which, const char* prefix, rtm::ViewSet views, std::uint32_t pref = 10) {
+    rtm::RouteInfo ri;
+    ri.pref = {0, pref};
+    ri.views = views;
+    ri.next_hops.count = 1;
+    ri.next_hops.hops[0] = hop_[which];
+    rtm::RouteChangeFlags fl = 0;
+    ASSERT_EQ(inst_->add_route(which == 0 ? e_ : f_, nullptr, P(prefix), ri, rtm::kInfinite, &fl),
+              rtm::errc::ok);
+  }
+  // The interface forward(view) answers for addr: 0 for no route, -1 refused.
+  long ifindex(rtm::ViewId view, const char* addr) {
+    rtm::ForwardingResult r;
+    const rtm::errc e = inst_->forward(view, P(addr), &r);
+    if (e == rtm::errc::invalid_parameter) return -1;
+    if (e == rtm::errc::not_found) return 0;
+    EXPECT_EQ(e, rtm::errc::ok);
+    return r.count == 1 ? static_cast<long>(r.hops[0].interface_index) : -2;
+  }
+  std::unique_ptr<rtm::Instance> inst_;
+  rtm::EntityHandle e_, f_;
+  rtm::NextHopHandle hop_[2];
+};
+
+TEST_F(ForwardingViewsTest, NoForwardingViewsRefusesEveryView) {
+  make(0);
+  put(0, "10.0.0.0/8", rtm::kViewMaskUnicast | rtm::kViewMaskMulticast);  // writers still work
+  const std::uint32_t a4 = 0x0A000001u;
+  const rtm::NetAddress a6 = P("2001:db8::1");
+  rtm::ForwardingResult r[1];
+  for (const rtm::ViewId v : {rtm::kViewIdUnicast, rtm::kViewIdMulticast}) {
+    EXPECT_EQ(ifindex(v, "10.0.0.1"), -1) << v;
+    EXPECT_EQ(inst_->forward4_batch(v, &a4, 1, r), rtm::errc::invalid_parameter) << v;
+    EXPECT_EQ(inst_->forward6_batch(v, &a6, 1, r), rtm::errc::invalid_parameter) << v;
+    EXPECT_EQ(inst_->forward4_batch(v, nullptr, 0, nullptr), rtm::errc::invalid_parameter) << v;
+  }
+}
+
+TEST_F(ForwardingViewsTest, MulticastOnlyIndexesTheMulticastView) {
+  make(rtm::kViewMaskMulticast);
+  put(0, "10.0.0.0/8", rtm::kViewMaskUnicast);
+  put(1, "10.1.0.0/16", rtm::kViewMaskMulticast);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.1.0.1"), -1);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.1.0.1"), 2);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.2.0.1"), 0);  // only a unicast route there
+  const std::uint32_t addrs[] = {0x0A010001u, 0x0A020001u};
+  rtm::ForwardingResult out[2];
+  std::size_t hits = 9;
+  ASSERT_EQ(inst_->forward4_batch(rtm::kViewIdMulticast, addrs, 2, out, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 1u);
+  EXPECT_EQ(out[0].count, 1u);
+  EXPECT_EQ(out[1].count, 0u);
+  EXPECT_EQ(inst_->forward4_batch(rtm::kViewIdUnicast, addrs, 2, out, &hits),
+            rtm::errc::invalid_parameter);
+}
+
+TEST_F(ForwardingViewsTest, TwoViewsAreIndexedIndependently) {
+  make(rtm::kViewMaskUnicast | rtm::kViewMaskMulticast);
+  put(0, "10.0.0.0/8", rtm::kViewMaskUnicast);
+  put(1, "10.0.0.0/8", rtm::kViewMaskMulticast);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.1.2.3"), 1);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.1.2.3"), 2);
+  // A longer prefix in multicast only: unicast keeps the /8.
+  put(0, "10.1.0.0/16", rtm::kViewMaskMulticast);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.1.2.3"), 1);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.1.2.3"), 1);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.2.0.1"), 2);
+  // f_'s route moves to both views with a better preference: best in both.
+  put(1, "10.0.0.0/8", rtm::kViewMaskUnicast | rtm::kViewMaskMulticast, 5);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.2.0.1"), 2);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.2.0.1"), 2);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.1.2.3"), 1);  // the /16 still
+  // e_'s /16 leaves multicast for unicast.
+  put(0, "10.1.0.0/16", rtm::kViewMaskUnicast);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.1.2.3"), 1);
+  EXPECT_EQ(ifindex(rtm::kViewIdMulticast, "10.1.2.3"), 2);
+}
+
+TEST_F(ForwardingViewsTest, AForwardingViewMayBeAnySupportedView) {
+  make(0x4, 0x5);
+  put(0, "10.0.0.0/8", 0x4);
+  put(1, "10.0.0.0/8", rtm::kViewMaskUnicast, 5);
+  EXPECT_EQ(ifindex(2, "10.1.2.3"), 1);
+  EXPECT_EQ(ifindex(rtm::kViewIdUnicast, "10.1.2.3"), -1);
+}
+
+// ---- bad input ---------------------------------------------------------------------
+
+TEST_F(ForwardingTest, RefusesUnknownViewsAndNullPointersAndWritesNothing) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  rtm::ForwardingResult r;
+  rtm::ForwardingDetail d;
+  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, P("10.0.0.1"), nullptr, &d),
+            rtm::errc::invalid_parameter);
+  const std::uint32_t a4 = 0x0A000001u;
+  const rtm::NetAddress a6 = P("2001:db8::1");
+  for (const rtm::ViewId v : {-1, 5, 31, 32, 1000, -1000}) {
+    EXPECT_EQ(rtm().forward(v, P("10.0.0.1"), &r), rtm::errc::invalid_parameter) << v;
+    EXPECT_EQ(rtm().forward(v, P("10.0.0.1"), &r, &d), rtm::errc::invalid_parameter) << v;
+    EXPECT_EQ(rtm().forward4_batch(v, &a4, 1, &r), rtm::errc::invalid_parameter) << v;
+    EXPECT_EQ(rtm().forward6_batch(v, &a6, 1, &r), rtm::errc::invalid_parameter) << v;
+  }
+  // Null arrays with n > 0: refused, neither *hits nor out written.
+  rtm::ForwardingResult out;
+  out.count = 77;
+  std::size_t hits = 77;
+  EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 1, &out, &hits),
+            rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, &a4, 1, nullptr, &hits),
+            rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, nullptr, 1, &out, &hits),
+            rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, &a6, 1, nullptr, &hits),
+            rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, nullptr, 3, nullptr, nullptr),
+            rtm::errc::invalid_parameter);
+  EXPECT_EQ(hits, 77u);
+  EXPECT_EQ(out.count, 77u);
+  // n == 0: fine with or without arrays; *hits = 0.
+  EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 0u);
+  hits = 77;
+  EXPECT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 0u);
+  hits = 77;
+  EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, &a4, 0, &out, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 0u);
+  EXPECT_EQ(out.count, 77u);
+  remove(a_, r8);
+}
+
+TEST_F(ForwardingTest, AnIpv4AddressInTheIpv6BatchGetsNoHops) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  const auto g2 = hop(v6_, "2001:db8:ffff::2", 2);
+  auto r4a = route(a_, "0.0.0.0/8", 10, h1), r4b = route(a_, "10.0.0.0/8", 10, h1);
+  // The IPv6 prefixes the IPv4 entries' bytes fall under: an IPv4 entry
+  // looked up as IPv6 would find them.
+  rtm::RouteInfo ri;
+  ri.pref = {0, 10};
+  ri.next_hops.count = 1;
+  ri.next_hops.hops[0] = g2;
+  rtm::RouteHandle r6a, r6b;
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(rtm().add_route(v6_, &r6a, P("::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  ASSERT_EQ(rtm().add_route(v6_, &r6b, P("a00::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  const rtm::NetAddress addrs[] = {P("a01:203::"), P("10.1.2.3"), P("0.0.0.0"), P("::")};
+  rtm::ForwardingResult out[4];
+  std::size_t hits = 0;
+  ASSERT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, addrs, 4, out, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 2u);
+  EXPECT_EQ(out[0].count, 1u);
+  EXPECT_EQ(out[1].count, 0u);
+  EXPECT_EQ(out[2].count, 0u);
+  ASSERT_EQ(out[3].count, 1u);
+  EXPECT_EQ(out[3].hops[0].interface_index, 2u);
+  EXPECT_EQ(out[3].hops[0].family, static_cast<std::uint16_t>(rtm::Family::ipv6));
+  // forward() takes either family.
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 1u);
+  EXPECT_EQ(ifindex_for("0.0.0.0"), 1u);
+  remove(v6_, r6b);
+  remove(v6_, r6a);
+  remove(a_, r4b);
+  remove(a_, r4a);
 }
 
 }  // namespace
