@@ -112,6 +112,62 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
 }
 
+// ---- writers other than add and delete ------------------------------------------------
+
+TEST_F(ForwardingTest, HeldDownRoutesDoNotForward) {
+  const auto h1 = hop(a_, "192.0.2.1", 1), h2 = hop(a_, "192.0.2.2", 2);
+  const auto h5 = hop(b_, "192.0.2.5", 5);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  auto r24a = route(a_, "10.1.2.0/24", 10, h2);
+  auto r24b = route(b_, "10.1.2.0/24", 20, h5);
+  rtm::RouteInfo ri;
+  ASSERT_EQ(rtm().get_route_info(a_, r24a, &ri, nullptr), rtm::errc::ok);
+  ASSERT_EQ(rtm().hold_destination(a_, ri.dest, rtm::kViewMaskUnicast, rtm::kInfinite),
+            rtm::errc::ok);
+  ASSERT_EQ(rtm().release_route_info(a_, ri), rtm::errc::ok);
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 2u);
+  remove(a_, r24a);  // held as the /24's hold route: b_'s route forwards
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 5u);
+  remove(b_, r24b);  // the /24 holds a route and no live one: the /8 forwards
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 1u);
+  rtm::ForwardingResult r;
+  rtm::ForwardingDetail d;
+  ASSERT_EQ(rtm().forward(rtm::kViewIdUnicast, P("10.1.2.3"), &r, &d), rtm::errc::ok);
+  EXPECT_EQ(d.prefix, P("10.0.0.0/8"));
+  EXPECT_EQ(d.route, r8);
+  remove(a_, r8);
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 0u);
+}
+
+TEST_F(ForwardingTest, ADeregisteredEntitysRoutesStopForwarding) {
+  rtm::EntityHandle c;
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 8, 1}, {}, &c), rtm::errc::ok);
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  rtm::NextHopInfo ni;
+  ni.address = P("192.0.2.7");
+  ni.interface_index = 7;
+  rtm::NextHopHandle h7;
+  rtm::NextHopChangeFlags nf = 0;
+  ASSERT_EQ(rtm().add_next_hop(c, ni, &h7, &nf), rtm::errc::ok);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  rtm::RouteInfo ri;
+  ri.pref = {0, 5};
+  ri.next_hops.count = 1;
+  ri.next_hops.hops[0] = h7;
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(rtm().add_route(c, nullptr, P("10.0.0.0/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  ASSERT_EQ(rtm().add_route(c, nullptr, P("10.1.2.0/25"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  ASSERT_EQ(rtm().add_route(c, nullptr, P("172.16.0.0/12"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 7u);
+  EXPECT_EQ(ifindex_for("10.9.9.9"), 7u);
+  EXPECT_EQ(ifindex_for("172.16.0.1"), 7u);
+  ASSERT_EQ(rtm().deregister_entity(c), rtm::errc::ok);  // its routes go with it
+  EXPECT_EQ(ifindex_for("10.1.2.3"), 1u);
+  EXPECT_EQ(ifindex_for("10.9.9.9"), 1u);
+  EXPECT_EQ(ifindex_for("172.16.0.1"), 0u);
+  remove(a_, r8);
+}
+
 // ---- InstanceOptions::forwarding_views -------------------------------------------------
 
 TEST(ForwardingOptionsTest, MoreThanTwoViewsOrAnUnsupportedViewThrow) {
