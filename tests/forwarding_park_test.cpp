@@ -177,6 +177,25 @@ class ForwardingParkTest : public rtm_test::RtmTest {
     check(probes, Phase::after);
   }
 
+  // A clear parked with its cover read and the index mutex held, while
+  // `cover_write` (a write of a covering prefix) runs on a second thread:
+  // it reaches the index only after the clear, and must win. `probes` are
+  // checked against `after` once both are done (core/forwarding.cpp, "Why
+  // nested writers converge", first case).
+  void clear_then_cover_write(const std::function<void()>& clear,
+                              const std::function<void()>& cover_write,
+                              const std::vector<Probe>& probes) {
+    check(probes, Phase::before);
+    rtm_test::HookParker park("fib.clear");
+    std::thread clearer(clear);
+    park.wait_arrived();
+    std::thread coverer(cover_write);  // passes the hook: only the first arrival parks
+    park.release();
+    clearer.join();
+    coverer.join();
+    check(probes, Phase::after);
+  }
+
   rtm::EntityHandle w6_;  // a second IPv6 entity (protocol 3)
   std::vector<std::pair<rtm::EntityHandle, rtm::NextHopHandle>> held_hops_;
 };
@@ -332,6 +351,70 @@ TEST_F(ForwardingParkTest, Ipv6DeleteUnderACoverWhileTheIndexIsMidClear) {
        {"2001:db8:1:2:7fff:ffff:ffff:ffff", {Hops{1}}, Hops{1}},
        {"2001:db9::", {kNone}, kNone}});
   release(v6_, r65);
+  remove(v6_, r32);
+}
+
+// ---- nested writers: a cover written after a parked clear read it --------------------
+
+TEST_F(ForwardingParkTest, ACoverReplacedAfterAClearReadItWins) {
+  const auto h1 = hop(a_, "192.0.2.1", 1), h2 = hop(a_, "192.0.2.2", 2);
+  const auto h3 = hop(a_, "192.0.2.3", 3);
+  const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
+  const auto r25 = route(a_, "10.1.2.0/25", 10, {h2});
+  clear_then_cover_write(
+      [&] {
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(rtm().delete_route(a_, r25, &f), errc::ok);
+      },
+      [&] { put_route(rtm(), a_, "10.0.0.0/8", 10, {h3}); },
+      {{"10.1.2.0", {Hops{2}}, Hops{3}},
+       {"10.1.2.127", {Hops{2}}, Hops{3}},
+       {"10.1.2.128", {Hops{1}}, Hops{3}}});
+  release(a_, r25);
+  remove(a_, r8);
+}
+
+TEST_F(ForwardingParkTest, ACoverDeletedAfterAClearReadItGivesWayToItsOwnCover) {
+  const auto h1 = hop(a_, "192.0.2.1", 1), h2 = hop(a_, "192.0.2.2", 2);
+  const auto h3 = hop(a_, "192.0.2.3", 3);
+  const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
+  const auto r16 = route(a_, "10.1.0.0/16", 10, {h3});
+  const auto r25 = route(a_, "10.1.2.0/25", 10, {h2});
+  clear_then_cover_write(
+      [&] {
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(rtm().delete_route(a_, r25, &f), errc::ok);
+      },
+      [&] {
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(rtm().delete_route(a_, r16, &f), errc::ok);
+      },
+      {{"10.1.2.0", {Hops{2}}, Hops{1}},
+       {"10.1.2.128", {Hops{3}}, Hops{1}},
+       {"10.2.0.0", {Hops{1}}, Hops{1}}});
+  release(a_, r25);
+  release(a_, r16);
+  remove(a_, r8);
+}
+
+TEST_F(ForwardingParkTest, ACoverAddedBetweenAfterAClearReadItsCoverWins) {
+  const auto g1 = hop(v6_, "2001:db8:ffff::1", 1), g2 = hop(v6_, "2001:db8:ffff::2", 2);
+  const auto g3 = hop(v6_, "2001:db8:ffff::3", 3);
+  const auto r32 = route(v6_, "2001:db8::/32", 10, {g1});
+  const auto r80 = route(v6_, "2001:db8:1:2::/80", 10, {g2});
+  rtm::RouteHandle r48;
+  clear_then_cover_write(
+      [&] {
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(rtm().delete_route(v6_, r80, &f), errc::ok);
+      },
+      [&] { put_route(rtm(), v6_, "2001:db8:1::/48", 10, {g3}, &r48); },
+      {{"2001:db8:1:2::", {Hops{2}}, Hops{3}},
+       {"2001:db8:1:2:0:ffff:ffff:ffff", {Hops{2}}, Hops{3}},
+       {"2001:db8:1:2:1::", {Hops{1}}, Hops{3}},
+       {"2001:db8:2::", {Hops{1}}, Hops{1}}});
+  release(v6_, r80);
+  remove(v6_, r48);
   remove(v6_, r32);
 }
 
