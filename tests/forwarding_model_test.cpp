@@ -55,7 +55,8 @@ struct V6 {
             "2001:db8:ff00::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::1"};
   }
   static std::vector<unsigned> lengths() {
-    return {0, 1, 16, 23, 24, 25, 31, 32, 33, 40, 47, 48, 56, 63, 64, 65, 80, 96, 112, 120, 127, 128};
+    return {0,  1,  16, 23, 24, 25, 31, 32,  33,  40,  47,
+            48, 56, 63, 64, 65, 80, 96, 112, 120, 127, 128};
   }
   static std::string hop_address(int entity, int i) {
     return "2001:db8:ffff::" + std::to_string(entity * 16 + i + 1);
@@ -321,7 +322,8 @@ class ModelRun {
     r.pref = fresh_pref(p, e);
     const unsigned pick = rng_() % 20;
     r.views = pick < 9 ? rtm::kViewMaskUnicast : pick < 13 ? rtm::kViewMaskMulticast : kBothViews;
-    if (universe_[p].len < kWide && r.views == kBothViews) r.views = rtm::kViewMaskUnicast;  // one index
+    // A wide prefix in one view only: one index rewritten (pick_prefix).
+    if (universe_[p].len < kWide && r.views == kBothViews) r.views = rtm::kViewMaskUnicast;
     r.hop_list = static_cast<int>(rng_() % kHopLists.size());
     rtm::RouteInfo ri;
     ri.pref = r.pref;
@@ -330,7 +332,8 @@ class ModelRun {
     ri.next_hops.count = static_cast<std::uint16_t>(list.size());
     for (std::size_t i = 0; i < list.size(); ++i) ri.next_hops.hops[i] = hops_[e][list[i]];
     rtm::RouteChangeFlags f = 0;
-    const errc res = inst_.add_route(entities_[e], &r.handle, universe_[p].net, ri, rtm::kInfinite, &f);
+    const errc res =
+        inst_.add_route(entities_[e], &r.handle, universe_[p].net, ri, rtm::kInfinite, &f);
     EXPECT_EQ(res, rtm::errc::ok) << universe_[p].net.to_string();
     if (res != rtm::errc::ok) return false;
     ++writes_;
@@ -427,9 +430,10 @@ class ModelRun {
       }
       for (rtm::ForwardingResult& o : out_) std::memset(&o, 0xA5, sizeof o);
       std::size_t hits = ~std::size_t{0};
-      const errc res = F::kBits == 32
-                           ? inst_.forward4_batch(v, batch4_.data(), batch4_.size(), out_.data(), &hits)
-                           : inst_.forward6_batch(v, batch6_.data(), batch6_.size(), out_.data(), &hits);
+      const std::size_t n = probes_.size();
+      rtm::ForwardingResult* const out = out_.data();
+      const errc res = F::kBits == 32 ? inst_.forward4_batch(v, batch4_.data(), n, out, &hits)
+                                      : inst_.forward6_batch(v, batch6_.data(), n, out, &hits);
       if (res != rtm::errc::ok)
         return ::testing::AssertionFailure() << "batch refused: " << static_cast<int>(res);
       if (hits != want_hits)

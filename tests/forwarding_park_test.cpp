@@ -102,6 +102,13 @@ class ForwardingParkTest : public rtm_test::RtmTest {
     put_route(rtm(), e, prefix, pref, std::move(hops), &h);
     return h;
   }
+  // A write that deletes e's route r (the caller still releases r).
+  std::function<void()> deleting(rtm::EntityHandle e, rtm::RouteHandle r) {
+    return [this, e, r] {
+      rtm::RouteChangeFlags f = 0;
+      EXPECT_EQ(rtm().delete_route(e, r, &f), errc::ok);
+    };
+  }
 
   // Every probe through forward(), forward with detail, and one batch per
   // family holding all of the family's probes, against the answers
@@ -137,8 +144,9 @@ class ForwardingParkTest : public rtm_test::RtmTest {
               errc::ok);
     check_batch(of6, out, hits, phase, "forward6_batch");
   }
-  void check_batch(const std::vector<const Probe*>& of, const std::vector<rtm::ForwardingResult>& out,
-                   std::size_t hits, Phase phase, const char* call) {
+  void check_batch(const std::vector<const Probe*>& of,
+                   const std::vector<rtm::ForwardingResult>& out, std::size_t hits, Phase phase,
+                   const char* call) {
     std::size_t with_route = 0;
     for (std::size_t i = 0; i < of.size(); ++i) {
       const Answer got = answer_of(out[i]);
@@ -233,11 +241,7 @@ TEST_F(ForwardingParkTest, DeletedBestRouteWhileTheDestinationLockIsHeld) {
   const auto ra = route(a_, "10.0.0.0/8", 10, {h1});
   const auto rb = route(b_, "10.0.0.0/8", 5, {h5});
   parked_write(
-      "forwarding.update",
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(b_, rb, &f), errc::ok);
-      },
+      "forwarding.update", deleting(b_, rb),
       {{"10.0.0.0", {Hops{5}, Hops{1}}, Hops{1}},
        {"10.255.255.255", {Hops{5}, Hops{1}}, Hops{1}},
        {"9.255.255.255", {kNone}, kNone}});
@@ -304,11 +308,7 @@ TEST_F(ForwardingParkTest, DeleteUnderACoverWhileTheIndexIsMidClear) {
   const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
   const auto r25 = route(b_, "10.1.2.0/25", 5, {h5});
   parked_write(
-      "fib.clear",
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(b_, r25, &f), errc::ok);
-      },
+      "fib.clear", deleting(b_, r25),
       {{"10.1.2.0", {Hops{5}, Hops{1}}, Hops{1}},
        {"10.1.2.127", {Hops{5}, Hops{1}}, Hops{1}},
        {"10.1.2.128", {Hops{1}}, Hops{1}}});
@@ -321,11 +321,7 @@ TEST_F(ForwardingParkTest, DeleteWithoutCoverKeepsLongerPrefixesWhileTheIndexIsM
   const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
   const auto r28 = route(a_, "10.1.2.0/28", 10, {h2});
   parked_write(
-      "fib.clear",
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(a_, r8, &f), errc::ok);
-      },
+      "fib.clear", deleting(a_, r8),
       {{"10.0.0.0", {Hops{1}, kNone}, kNone},
        {"10.255.255.255", {Hops{1}, kNone}, kNone},
        {"10.1.2.16", {Hops{1}, kNone}, kNone},
@@ -341,11 +337,7 @@ TEST_F(ForwardingParkTest, Ipv6DeleteUnderACoverWhileTheIndexIsMidClear) {
   const auto r32 = route(v6_, "2001:db8::/32", 10, {g1});
   const auto r65 = route(v6_, "2001:db8:1:2:8000::/65", 10, {g2, g3});
   parked_write(
-      "fib.clear",
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(v6_, r65, &f), errc::ok);
-      },
+      "fib.clear", deleting(v6_, r65),
       {{"2001:db8:1:2:8000::", {Hops{2, 3}, Hops{1}}, Hops{1}},
        {"2001:db8:1:2:ffff:ffff:ffff:ffff", {Hops{2, 3}, Hops{1}}, Hops{1}},
        {"2001:db8:1:2:7fff:ffff:ffff:ffff", {Hops{1}}, Hops{1}},
@@ -362,10 +354,7 @@ TEST_F(ForwardingParkTest, ACoverReplacedAfterAClearReadItWins) {
   const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
   const auto r25 = route(a_, "10.1.2.0/25", 10, {h2});
   clear_then_cover_write(
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(a_, r25, &f), errc::ok);
-      },
+      deleting(a_, r25),
       [&] { put_route(rtm(), a_, "10.0.0.0/8", 10, {h3}); },
       {{"10.1.2.0", {Hops{2}}, Hops{3}},
        {"10.1.2.127", {Hops{2}}, Hops{3}},
@@ -381,14 +370,7 @@ TEST_F(ForwardingParkTest, ACoverDeletedAfterAClearReadItGivesWayToItsOwnCover) 
   const auto r16 = route(a_, "10.1.0.0/16", 10, {h3});
   const auto r25 = route(a_, "10.1.2.0/25", 10, {h2});
   clear_then_cover_write(
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(a_, r25, &f), errc::ok);
-      },
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(a_, r16, &f), errc::ok);
-      },
+      deleting(a_, r25), deleting(a_, r16),
       {{"10.1.2.0", {Hops{2}}, Hops{1}},
        {"10.1.2.128", {Hops{3}}, Hops{1}},
        {"10.2.0.0", {Hops{1}}, Hops{1}}});
@@ -404,10 +386,7 @@ TEST_F(ForwardingParkTest, ACoverAddedBetweenAfterAClearReadItsCoverWins) {
   const auto r80 = route(v6_, "2001:db8:1:2::/80", 10, {g2});
   rtm::RouteHandle r48;
   clear_then_cover_write(
-      [&] {
-        rtm::RouteChangeFlags f = 0;
-        EXPECT_EQ(rtm().delete_route(v6_, r80, &f), errc::ok);
-      },
+      deleting(v6_, r80),
       [&] { put_route(rtm(), v6_, "2001:db8:1::/48", 10, {g3}, &r48); },
       {{"2001:db8:1:2::", {Hops{2}}, Hops{3}},
        {"2001:db8:1:2:0:ffff:ffff:ffff", {Hops{2}}, Hops{3}},

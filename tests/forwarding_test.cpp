@@ -50,6 +50,14 @@ class ForwardingTest : public rtm_test::RtmTest {
     EXPECT_EQ(r.count, 1u);
     return r.count ? r.hops[0].interface_index : 0;
   }
+  // forward() with detail answers `addr` from e's route `route` on `prefix`.
+  void expect_detail(const char* addr, const char* prefix, rtm::RouteHandle route) {
+    rtm::ForwardingResult r;
+    rtm::ForwardingDetail d;
+    ASSERT_EQ(rtm().forward(rtm::kViewIdUnicast, P(addr), &r, &d), rtm::errc::ok) << addr;
+    EXPECT_EQ(d.prefix, P(prefix)) << addr;
+    EXPECT_EQ(d.route, route) << addr;
+  }
   void TearDown() override {
     for (auto& [e, h] : held_hops_) rtm().release_next_hops(e, {&h, 1});
     RtmTest::TearDown();
@@ -130,11 +138,7 @@ TEST_F(ForwardingTest, HeldDownRoutesDoNotForward) {
   EXPECT_EQ(ifindex_for("10.1.2.3"), 5u);
   remove(b_, r24b);  // the /24 holds a route and no live one: the /8 forwards
   EXPECT_EQ(ifindex_for("10.1.2.3"), 1u);
-  rtm::ForwardingResult r;
-  rtm::ForwardingDetail d;
-  ASSERT_EQ(rtm().forward(rtm::kViewIdUnicast, P("10.1.2.3"), &r, &d), rtm::errc::ok);
-  EXPECT_EQ(d.prefix, P("10.0.0.0/8"));
-  EXPECT_EQ(d.route, r8);
+  expect_detail("10.1.2.3", "10.0.0.0/8", r8);
   remove(a_, r8);
   EXPECT_EQ(ifindex_for("10.1.2.3"), 0u);
 }
