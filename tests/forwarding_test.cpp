@@ -5,7 +5,9 @@
 
 #include <rtm/rtm.h>
 
+#include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 #include "test_util.h"
 
@@ -118,6 +120,41 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward(-1, P("10.0.0.1"), &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 1, &r), rtm::errc::invalid_parameter);
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
+}
+
+// An address of no known family: NetAddress refuses to build one, so its
+// first member (the family) is overwritten in the bytes of a valid one.
+rtm::NetAddress of_no_family() {
+  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
+  rtm::NetAddress a = P("::");
+  const std::uint16_t zero = 0;
+  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
+  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
+  return a;
+}
+
+TEST_F(ForwardingTest, AnAddressOfNoKnownFamilyIsRefusedAndGetsNoHopsInTheBatch) {
+  const auto g2 = hop(v6_, "2001:db8:ffff::2", 2);
+  rtm::RouteInfo ri;
+  ri.pref = {0, 10};
+  ri.next_hops.count = 1;
+  ri.next_hops.hops[0] = g2;
+  rtm::RouteHandle r6;
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(rtm().add_route(v6_, &r6, P("::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
+  const rtm::NetAddress none = of_no_family();
+  rtm::ForwardingResult r;
+  rtm::ForwardingDetail d;
+  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r), rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r, &d), rtm::errc::invalid_parameter);
+  const rtm::NetAddress addrs[] = {none, P("::")};
+  rtm::ForwardingResult out[2];
+  std::size_t hits = 0;
+  ASSERT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, addrs, 2, out, &hits), rtm::errc::ok);
+  EXPECT_EQ(hits, 1u);
+  EXPECT_EQ(out[0].count, 0u);
+  EXPECT_EQ(out[1].count, 1u);
+  remove(v6_, r6);
 }
 
 // ---- writers other than add and delete ------------------------------------------------
