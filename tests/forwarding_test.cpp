@@ -5,8 +5,12 @@
 
 #include <rtm/rtm.h>
 
+#include <atomic>
 #include <cstring>
+#include <random>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <type_traits>
 
 #include "test_util.h"
@@ -207,6 +211,97 @@ TEST_F(ForwardingTest, ADeregisteredEntitysRoutesStopForwarding) {
   EXPECT_EQ(ifindex_for("10.9.9.9"), 1u);
   EXPECT_EQ(ifindex_for("172.16.0.1"), 0u);
   remove(a_, r8);
+}
+
+// ---- readers on other threads ----------------------------------------------------------
+
+// Two threads read while this one rewrites nested prefixes at random:
+// every answer is "no route" or one whole next-hop list a route had (the
+// lists differ in length and order, so a record read half old, half new
+// would be none of them), and the answers at the end are the last writes'.
+TEST_F(ForwardingTest, ConcurrentReadersSeeOnlyWholeNextHopLists) {
+  rtm::NextHopHandle h[4];
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    const std::string addr = "192.0.2." + std::to_string(i + 1);
+    h[i] = hop(a_, addr.c_str(), i + 1);
+  }
+  const std::vector<std::vector<int>> lists = {{0}, {1, 2}, {3, 2, 1}, {2, 0, 3, 1}};
+  const char* prefixes[] = {"10.1.0.0/16", "10.1.2.0/24", "10.1.2.0/25", "10.1.2.0/28"};
+  auto is_list = [&](const rtm::ForwardingResult& r) {
+    if (r.count == 0) return true;
+    for (const auto& l : lists) {
+      bool same = l.size() == r.count;
+      for (std::size_t i = 0; same && i < l.size(); ++i)
+        same = r.hops[i].interface_index == static_cast<std::uint32_t>(l[i] + 1);
+      if (same) return true;
+    }
+    return false;
+  };
+  const std::uint32_t addrs[] = {0x0A010203u, 0x0A010264u, 0x0A0102C8u, 0x0A01FF01u};
+  std::atomic<bool> done{false};
+  std::atomic<long> bad{0}, reads{0};
+  auto reader = [&] {
+    rtm::ForwardingResult out[4];
+    do {
+      for (const std::uint32_t a : addrs) {
+        const rtm::NetAddress na = rtm::NetAddress::ipv4(a, 32);
+        const rtm::errc e = rtm().forward(rtm::kViewIdUnicast, na, &out[0]);
+        if ((e != rtm::errc::ok && e != rtm::errc::not_found) || !is_list(out[0])) ++bad;
+      }
+      if (rtm().forward4_batch(rtm::kViewIdUnicast, addrs, 4, out) != rtm::errc::ok) ++bad;
+      for (const auto& r : out) bad += !is_list(r);
+      ++reads;
+    } while (!done.load(std::memory_order_acquire));
+  };
+  std::thread r1(reader), r2(reader);
+  std::mt19937 rng(77);
+  int last[4] = {-1, -1, -1, -1};  // per prefix: the list of its route, -1 none
+  rtm::RouteHandle held[4];        // per prefix: its route, referenced
+  for (int op = 0; op < 1500; ++op) {
+    const int p = static_cast<int>(rng() % 4);
+    if (last[p] >= 0 && rng() % 3 == 0) {
+      remove(a_, held[p]);
+      held[p] = {};
+      last[p] = -1;
+      continue;
+    }
+    const int l = static_cast<int>(rng() % lists.size());
+    rtm::RouteInfo ri;
+    ri.pref = {0, 10};
+    ri.next_hops.count = static_cast<std::uint16_t>(lists[l].size());
+    for (std::size_t i = 0; i < lists[l].size(); ++i) ri.next_hops.hops[i] = h[lists[l][i]];
+    rtm::RouteHandle rh;
+    rtm::RouteChangeFlags f = 0;
+    ASSERT_EQ(rtm().add_route(a_, &rh, P(prefixes[p]), ri, rtm::kInfinite, &f), rtm::errc::ok);
+    if (last[p] >= 0)
+      release(a_, rh);  // a replacement: the same route
+    else
+      held[p] = rh;
+    last[p] = l;
+  }
+  done.store(true, std::memory_order_release);
+  r1.join();
+  r2.join();
+  EXPECT_EQ(bad.load(), 0) << "torn or refused answers in " << reads.load() << " rounds";
+  RecordProperty("reader_rounds", static_cast<int>(reads.load()));
+  // The longest prefix with a route decides each address now.
+  const int order[] = {3, 2, 1, 0};  // longest first
+  for (const std::uint32_t a : addrs) {
+    int want = -1;
+    for (const int p : order) {
+      if (last[p] < 0 || !P(prefixes[p]).covers(rtm::NetAddress::ipv4(a, 32))) continue;
+      want = last[p];
+      break;
+    }
+    rtm::ForwardingResult r;
+    const rtm::errc e = rtm().forward(rtm::kViewIdUnicast, rtm::NetAddress::ipv4(a, 32), &r);
+    EXPECT_EQ(e, want < 0 ? rtm::errc::not_found : rtm::errc::ok) << a;
+    EXPECT_EQ(r.count, want < 0 ? 0u : lists[want].size()) << a;
+    for (std::uint32_t i = 0; want >= 0 && i < r.count && i < lists[want].size(); ++i)
+      EXPECT_EQ(r.hops[i].interface_index, static_cast<std::uint32_t>(lists[want][i] + 1)) << a;
+  }
+  for (int p = 0; p < 4; ++p)
+    if (last[p] >= 0) remove(a_, held[p]);
 }
 
 // ---- InstanceOptions::forwarding_views -------------------------------------------------
