@@ -126,41 +126,6 @@ TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   EXPECT_EQ(rtm().forward4_batch(rtm::kViewIdUnicast, nullptr, 0, nullptr), rtm::errc::ok);
 }
 
-// An address of no known family: NetAddress refuses to build one, so its
-// first member (the family) is overwritten in the bytes of a valid one.
-rtm::NetAddress of_no_family() {
-  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
-  rtm::NetAddress a = P("::");
-  const std::uint16_t zero = 0;
-  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
-  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
-  return a;
-}
-
-TEST_F(ForwardingTest, AnAddressOfNoKnownFamilyIsRefusedAndGetsNoHopsInTheBatch) {
-  const auto g2 = hop(v6_, "2001:db8:ffff::2", 2);
-  rtm::RouteInfo ri;
-  ri.pref = {0, 10};
-  ri.next_hops.count = 1;
-  ri.next_hops.hops[0] = g2;
-  rtm::RouteHandle r6;
-  rtm::RouteChangeFlags f = 0;
-  ASSERT_EQ(rtm().add_route(v6_, &r6, P("::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
-  const rtm::NetAddress none = of_no_family();
-  rtm::ForwardingResult r;
-  rtm::ForwardingDetail d;
-  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r), rtm::errc::invalid_parameter);
-  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r, &d), rtm::errc::invalid_parameter);
-  const rtm::NetAddress addrs[] = {none, P("::")};
-  rtm::ForwardingResult out[2];
-  std::size_t hits = 0;
-  ASSERT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, addrs, 2, out, &hits), rtm::errc::ok);
-  EXPECT_EQ(hits, 1u);
-  EXPECT_EQ(out[0].count, 0u);
-  EXPECT_EQ(out[1].count, 1u);
-  remove(v6_, r6);
-}
-
 // ---- writers other than add and delete ------------------------------------------------
 
 TEST_F(ForwardingTest, HeldDownRoutesDoNotForward) {
@@ -431,6 +396,17 @@ TEST_F(ForwardingViewsTest, AForwardingViewMayBeAnySupportedView) {
 
 // ---- bad input ---------------------------------------------------------------------
 
+// An address of no known family: NetAddress refuses to build one, so its
+// first member (the family) is overwritten in the bytes of a valid one.
+rtm::NetAddress of_no_family() {
+  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
+  rtm::NetAddress a = P("::");
+  const std::uint16_t zero = 0;
+  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
+  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
+  return a;
+}
+
 TEST_F(ForwardingTest, RefusesUnknownViewsAndNullPointersAndWritesNothing) {
   const auto h1 = hop(a_, "192.0.2.1", 1);
   auto r8 = route(a_, "10.0.0.0/8", 10, h1);
@@ -475,12 +451,12 @@ TEST_F(ForwardingTest, RefusesUnknownViewsAndNullPointersAndWritesNothing) {
   remove(a_, r8);
 }
 
-TEST_F(ForwardingTest, AnIpv4AddressInTheIpv6BatchGetsNoHops) {
+TEST_F(ForwardingTest, EntriesOfAnotherFamilyInTheIpv6BatchGetNoHops) {
   const auto h1 = hop(a_, "192.0.2.1", 1);
   const auto g2 = hop(v6_, "2001:db8:ffff::2", 2);
   auto r4a = route(a_, "0.0.0.0/8", 10, h1), r4b = route(a_, "10.0.0.0/8", 10, h1);
-  // The IPv6 prefixes the IPv4 entries' bytes fall under: an IPv4 entry
-  // looked up as IPv6 would find them.
+  // The IPv6 prefixes the other entries' bytes fall under: an entry looked
+  // up as IPv6 would find them.
   rtm::RouteInfo ri;
   ri.pref = {0, 10};
   ri.next_hops.count = 1;
@@ -489,20 +465,26 @@ TEST_F(ForwardingTest, AnIpv4AddressInTheIpv6BatchGetsNoHops) {
   rtm::RouteChangeFlags f = 0;
   ASSERT_EQ(rtm().add_route(v6_, &r6a, P("::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
   ASSERT_EQ(rtm().add_route(v6_, &r6b, P("a00::/8"), ri, rtm::kInfinite, &f), rtm::errc::ok);
-  const rtm::NetAddress addrs[] = {P("a01:203::"), P("10.1.2.3"), P("0.0.0.0"), P("::")};
-  rtm::ForwardingResult out[4];
+  const rtm::NetAddress none = of_no_family();
+  const rtm::NetAddress addrs[] = {P("a01:203::"), P("10.1.2.3"), P("0.0.0.0"), none, P("::")};
+  rtm::ForwardingResult out[5];
   std::size_t hits = 0;
-  ASSERT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, addrs, 4, out, &hits), rtm::errc::ok);
+  ASSERT_EQ(rtm().forward6_batch(rtm::kViewIdUnicast, addrs, 5, out, &hits), rtm::errc::ok);
   EXPECT_EQ(hits, 2u);
   EXPECT_EQ(out[0].count, 1u);
   EXPECT_EQ(out[1].count, 0u);
   EXPECT_EQ(out[2].count, 0u);
-  ASSERT_EQ(out[3].count, 1u);
-  EXPECT_EQ(out[3].hops[0].interface_index, 2u);
-  EXPECT_EQ(out[3].hops[0].family, static_cast<std::uint16_t>(rtm::Family::ipv6));
-  // forward() takes either family.
+  EXPECT_EQ(out[3].count, 0u);
+  ASSERT_EQ(out[4].count, 1u);
+  EXPECT_EQ(out[4].hops[0].interface_index, 2u);
+  EXPECT_EQ(out[4].hops[0].family, static_cast<std::uint16_t>(rtm::Family::ipv6));
+  // forward() takes either family, and refuses an address of neither.
   EXPECT_EQ(ifindex_for("10.1.2.3"), 1u);
   EXPECT_EQ(ifindex_for("0.0.0.0"), 1u);
+  rtm::ForwardingResult r;
+  rtm::ForwardingDetail d;
+  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r), rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, none, &r, &d), rtm::errc::invalid_parameter);
   remove(v6_, r6b);
   remove(v6_, r6a);
   remove(a_, r4b);
