@@ -37,12 +37,13 @@
 //         copy the entries (and pending) the window [s0, s1] needs, unlock
 //
 // Argument. The library's rule (rtm/forwarding.h): each address's answer
-// is the best route of some moment of the call; the index changes for p
-// only inside p's write call (docs/fast_path.md, Consistency), at one
-// point per address. Put every write's effect point and every lookup's
-// answer point in one total order consistent with happens-before (the
-// contract says such points exist), and give each point the clock value
-// c = number of ticks before it. Then:
+// is the best route of some moment of the call, where a write's change
+// takes effect at one point inside the write's call (the index lags the
+// RIB by at most that call: docs/fast_path.md, Consistency). Put every
+// write's effect point and every lookup's answer point in one total order
+// consistent with happens-before (the contract says such points exist),
+// and give each point the clock's value there, c (1 at the start; a tick
+// returning x stores x + 1). Then:
 //   (a) write w's effect point has b_w < c <= e_w: tick b_w is sequenced
 //       before the call and tick e_w after it;
 //   (b) a lookup's point has s0 <= c <= s1: R1 is before R2, R3 after.
@@ -117,13 +118,16 @@ struct Log {
   bool pending = false;
   std::uint64_t pending_b = 0;
   State pending_after = kAbsent;
-  State cur = kAbsent;        // state after the last logged write
+  State cur = kAbsent;        // state after the last logged write (written in L3)
 };
 
 // What R4 copies from one log: the entries the window needs, newest first.
 struct Snap {
   std::vector<Entry> entries;
-  bool oldest_is_first = true;  // entries.back() is the prefix's first write
+  // The copy reaches a write that ended before s0, or the prefix's first
+  // write: the oldest copied entry's `before` holds below it. Otherwise
+  // (the log dropped older writes) only for values above floor_e.
+  bool oldest_is_first = true;
   std::uint64_t floor_e = 0;
 };
 
