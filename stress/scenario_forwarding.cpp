@@ -242,6 +242,9 @@ std::string answer_name(const World& w, const Answer& a, const rtm::ForwardingRe
   return state_name(w, a.pid, a.version);
 }
 
+// The calls checked, as named in reports.
+const char* const kCalls[4] = {"forward", "forward (detail)", "forward4_batch", "forward6_batch"};
+
 // Per reader thread: the checker's scratch and counters.
 struct Checker {
   World& w;
@@ -249,11 +252,12 @@ struct Checker {
   std::array<Snap, kMaxChain> snaps;
   std::vector<std::uint64_t> points;
   std::uint64_t checked = 0, routed = 0, unrouted = 0, unchecked = 0, mismatches = 0;
+  std::array<std::uint64_t, 4> by_call{};  // mismatches of each call (kCalls)
   std::uint64_t raced = 0;  // answers whose window overlapped a write of a covering prefix
 
   // Checks the answer `r` for query q looked up within clock window
   // [s0, s1] (R4 and the acceptability test at the top of the file).
-  void check(const char* call, const Query& q, const rtm::ForwardingResult& r, std::uint64_t s0,
+  void check(int call, const Query& q, const rtm::ForwardingResult& r, std::uint64_t s0,
              std::uint64_t s1) {
     ++checked;
     const Answer ans = decode(w, r);
@@ -314,6 +318,7 @@ struct Checker {
       return;
     }
     ++mismatches;
+    ++by_call[static_cast<std::size_t>(call)];
     std::string set;
     for (const auto& s : acceptable) set += (set.empty() ? "" : ", ") + s;
     // The logged writes the window saw, per covering prefix.
@@ -326,7 +331,7 @@ struct Checker {
         logs += "] " + short_name(e.before) + "->" + short_name(e.after);
       }
     }
-    rep.violation(std::string(call) + " of " + q.a.to_string() + " answered " +
+    rep.violation(std::string(kCalls[call]) + " of " + q.a.to_string() + " answered " +
                   answer_name(w, ans, r) + " in clock window [" + std::to_string(s0) + ", " +
                   std::to_string(s1) + "]; acceptable: {" + set + "}; writes (newest first):" +
                   logs);
@@ -456,6 +461,7 @@ bool forwarding(const Options& o, Report& rep) {
   std::vector<rtm::RouteHandle> routes(w.prefixes.size());
   std::atomic<std::uint64_t> adds{0}, replaces{0}, deletes{0};
   std::atomic<std::uint64_t> calls[3] = {{0}, {0}, {0}};  // single, forward4_batch, forward6_batch
+  std::atomic<std::uint64_t> by_call[4] = {{0}, {0}, {0}, {0}};
   std::atomic<std::uint64_t> checked{0}, routed{0}, unrouted{0}, unchecked{0}, mismatches{0},
       raced{0};
 
@@ -537,7 +543,7 @@ bool forwarding(const Options& o, Report& rep) {
         if (r != (out[0].count > 0 ? rtm::errc::ok : rtm::errc::not_found))
           rep.violation("forward of " + q.a.to_string() + " returned " + rtm::to_string(r) +
                         " with " + std::to_string(out[0].count) + " hops");
-        ck.check(with_detail ? "forward (detail)" : "forward", q, out[0], s0, s1);
+        ck.check(with_detail ? 1 : 0, q, out[0], s0, s1);
         if (with_detail) {
           const Answer ans = decode(w, out[0]);
           const bool ok = ans.route ? !ans.garbage && detail.prefix == w.prefixes[ans.pid].p &&
@@ -573,12 +579,12 @@ bool forwarding(const Options& o, Report& rep) {
                               ? rtm.forward4_batch(rtm::kViewIdUnicast, a4.data(), m, out.data(), &hits)
                               : rtm.forward6_batch(rtm::kViewIdUnicast, a6.data(), m, out.data(), &hits);
       const std::uint64_t s1 = w.clock.load();  // R3
-      const char* name = kind == 1 ? "forward4_batch" : "forward6_batch";
+      const char* name = kCalls[kind + 1];
       expect(rep, r, rtm::errc::ok, name);
       std::size_t with_route = 0;
       for (std::size_t i = 0; i < m; ++i) {
         with_route += out[i].count > 0;
-        ck.check(name, qs[i], out[i], s0, s1);
+        ck.check(kind + 1, qs[i], out[i], s0, s1);
       }
       if (hits != with_route)
         rep.violation(std::string(name) + " reported " + std::to_string(hits) + " hits for " +
@@ -590,6 +596,7 @@ bool forwarding(const Options& o, Report& rep) {
     unrouted += ck.unrouted;
     unchecked += ck.unchecked;
     mismatches += ck.mismatches;
+    for (int c = 0; c < 4; ++c) by_call[c] += ck.by_call[static_cast<std::size_t>(c)];
     raced += ck.raced;
     rep.ops += n[0] + n[1] + n[2];
   });
@@ -605,11 +612,15 @@ bool forwarding(const Options& o, Report& rep) {
                 std::to_string(calls[2].load()) + " (" + std::to_string(readers) +
                 " readers); answers " + std::to_string(routed.load()) + " with a route, " +
                 std::to_string(unrouted.load()) + " without");
+  std::string per_call;
+  for (int c = 0; c < 4; ++c)
+    per_call += std::string(c ? ", " : "") + kCalls[c] + " " + std::to_string(by_call[c].load());
   rep.check(mismatches == 0, std::to_string(checked.load()) +
                                  " answers checked against the writers' logs (" +
                                  std::to_string(raced.load()) +
                                  " overlapped a write of a covering prefix): " +
-                                 std::to_string(mismatches.load()) + " mismatches");
+                                 std::to_string(mismatches.load()) + " mismatches (" + per_call +
+                                 ")");
   rep.check(unchecked * 1000 <= checked,
             std::to_string(unchecked.load()) + " answers undecidable (window older than a log)");
 
