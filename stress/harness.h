@@ -138,5 +138,6 @@ bool table_replay(const Options&, Report&);
 bool linearizability(const Options&, Report&);
 bool enum_churn(const Options&, Report&);
 bool expiry_race(const Options&, Report&);
+bool forwarding(const Options&, Report&);
 
 }  // namespace rtm_stress

@@ -37,6 +37,9 @@ const Scenario kScenarios[] = {
      "full destination and route enumerations while destinations are created and deleted"},
     {"expiry_race", rtm_stress::expiry_race,
      "route expiry on a manual clock racing refreshes, cancels and explicit deletes"},
+    {"forwarding", rtm_stress::forwarding,
+     "forward / forward4_batch / forward6_batch vs writers churning nested prefixes, checked "
+     "against the writers' logs"},
 };
 
 int usage() {
