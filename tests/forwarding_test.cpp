@@ -180,6 +180,8 @@ TEST_F(ForwardingTest, StatsRunBesideAWriter) {
   ASSERT_EQ(rtm().forwarding_stats(&st), rtm::errc::ok);
   EXPECT_EQ(st.tbl8_groups[0], 0u);
   EXPECT_EQ(st.nh_groups, 0u);
+}
+
 // ---- writers other than add and delete ------------------------------------------------
 
 TEST_F(ForwardingTest, HeldDownRoutesDoNotForward) {
