@@ -135,9 +135,22 @@ void hops_of(const RouteData* rd, fib::NextHopSet* out) noexcept {
   }
 }
 
+// The first hop is copied whatever the count (a record's unused hops are
+// zero, record(kNoGroup) is all zero): a copy whose length depends on the
+// cache-missing load would branch on it, and a mispredicted branch there
+// stops the next lookups from starting while this one waits for memory.
 void copy_record(const fib::NextHopSet& rec, ForwardingResult* out) noexcept {
-  out->count = rec.count;
-  std::memcpy(out->hops, rec.hops, rec.count * sizeof(ForwardingHop));
+  const std::uint32_t n = rec.count;
+  out->count = n;
+  std::memcpy(&out->hops[0], &rec.hops[0], sizeof(ForwardingHop));
+  for (std::uint32_t i = 1; i < n; ++i) std::memcpy(&out->hops[i], &rec.hops[i], sizeof(ForwardingHop));
+}
+
+// The index key of an IPv4 address (host order), inline.
+std::uint32_t key4(const NetAddress& a) noexcept {
+  std::uint32_t k;
+  std::memcpy(&k, a.bytes(), sizeof k);
+  return __builtin_bswap32(k);
 }
 
 // The longest destination strictly covering p whose prefix is installed in
@@ -284,7 +297,7 @@ errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult*
   fib::GroupId g;
   {
     fib::ReadSection section;
-    g = a.family() == Family::ipv4 ? f.v4[slot]->lookup(ipv4_host_order(a))
+    g = a.family() == Family::ipv4 ? f.v4[slot]->lookup(key4(a))
                                    : f.v6[slot]->lookup(key6(a));
     copy_record(f.groups.record(g), out);
   }
@@ -356,7 +369,7 @@ int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept 
   if (f.degraded.load(std::memory_order_relaxed)) return -2;
   fib::ReadSection section;
   if (a.family() == Family::ipv4) {
-    const auto leaf = f.v4[slot]->lookup_leaf_of(ipv4_host_order(a));
+    const auto leaf = f.v4[slot]->lookup_leaf_of(key4(a));
     return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
   }
   const auto leaf = f.v6[slot]->lookup_leaf_of(key6(a));
