@@ -65,6 +65,9 @@ std::uint64_t HandleTable::allocate(HandleKind kind, Object* obj) noexcept {
   while ((head & kIndexMask) != 0) {
     const std::uint32_t top = static_cast<std::uint32_t>(head & kIndexMask) - 1;
     Slot* ts = slot(top);
+    // A slot on the free list was allocated, so its segment exists (and
+    // segments are never freed before the table).
+    if (ts == nullptr) __builtin_unreachable();
     const std::uint64_t next_word =
         ((head >> 32) + 1) << 32 | ts->next_free.load(std::memory_order_relaxed);
     if (free_head_.compare_exchange_weak(head, next_word, std::memory_order_acquire,
