@@ -1,7 +1,7 @@
 // bench/fast_path.h — where the forwarding fast path (issue 15; rtm/forwarding.h)
 // plugs into the benchmarks. Every lookup benchmark has two rows that call
 // these functions on exactly the addresses the other rows get (the same
-// arrays as the DPDK rows): rtm_fast, one Instance::forward() per address
+// arrays as the DPDK rows): rtm_fast, one Instance::forward4() (IPv4) or forward() (IPv6) per address
 // (against rte_lpm's one call per address), and rtm_fast_batch, one
 // forward4_batch / forward6_batch per batch of 64 (against rte_fib's bulk
 // call).
@@ -9,7 +9,7 @@
 // Each function takes a batch of addresses (n <= kMaxFastBatch) and writes,
 // per address, a value that stands for the next-hop answer (1 + the first
 // hop's interface index; 0 = no next hop), so the answer is used; it
-// returns the number of hits. With n == 1 it makes one forward() call.
+// returns the number of hits. With n == 1 it makes one forward4() / forward() call.
 // The results go to a caller-owned buffer of 64 ForwardingResult per
 // thread (thread_local: no allocation, no sharing between threads).
 #pragma once
@@ -32,14 +32,14 @@ inline rtm::ForwardingResult* results() {
 inline std::uint64_t answer(const rtm::ForwardingResult& r) {
   return r.count != 0 ? 1 + std::uint64_t{r.hops[0].interface_index} : 0;
 }
-// n == 1: one forward() of to_net(addrs[0]); else one (table.*batch)() call.
-template <class Addr, class ToNet, class Batch>
+// n == 1: one single(addrs[0]) call; else one (table.*batch)() call.
+template <class Addr, class Single, class Batch>
 std::size_t lookup(rtm::Instance& table, const Addr* addrs, std::size_t n, std::uint64_t* out,
-                   ToNet to_net, Batch batch) {
+                   Single single, Batch batch) {
   rtm::ForwardingResult* r = results();
   std::size_t hits = 0;
   if (n == 1)
-    hits = table.forward(rtm::kViewIdUnicast, to_net(addrs[0]), r) == rtm::errc::ok ? 1 : 0;
+    hits = single(addrs[0], r) == rtm::errc::ok ? 1 : 0;
   else
     (table.*batch)(rtm::kViewIdUnicast, addrs, n, r, &hits);
   for (std::size_t i = 0; i < n; ++i) out[i] = answer(r[i]);
@@ -51,7 +51,10 @@ std::size_t lookup(rtm::Instance& table, const Addr* addrs, std::size_t n, std::
 inline std::size_t fast_lookup4(rtm::Instance& table, const std::uint32_t* addrs, std::size_t n,
                                 std::uint64_t* out) {
   return fast_detail::lookup(
-      table, addrs, n, out, [](std::uint32_t a) { return rtm::NetAddress::ipv4(a, 32); },
+      table, addrs, n, out,
+      [&](std::uint32_t a, rtm::ForwardingResult* r) {
+        return table.forward4(rtm::kViewIdUnicast, a, r);  // host order, no NetAddress
+      },
       &rtm::Instance::forward4_batch);
 }
 
@@ -59,7 +62,10 @@ inline std::size_t fast_lookup4(rtm::Instance& table, const std::uint32_t* addrs
 inline std::size_t fast_lookup6(rtm::Instance& table, const rtm::NetAddress* addrs, std::size_t n,
                                 std::uint64_t* out) {
   return fast_detail::lookup(
-      table, addrs, n, out, [](const rtm::NetAddress& a) -> const rtm::NetAddress& { return a; },
+      table, addrs, n, out,
+      [&](const rtm::NetAddress& a, rtm::ForwardingResult* r) {
+        return table.forward(rtm::kViewIdUnicast, a, r);
+      },
       &rtm::Instance::forward6_batch);
 }
 

@@ -117,6 +117,24 @@ TEST_F(ForwardingTest, BatchesAnswerAsSingleLookups) {
   remove(a_, r8);
 }
 
+TEST_F(ForwardingTest, Forward4AnswersAsForward) {
+  const auto h1 = hop(a_, "192.0.2.1", 1), h2 = hop(a_, "192.0.2.2", 2);
+  auto r8 = route(a_, "10.0.0.0/8", 10, h1);
+  auto r28 = route(a_, "10.1.2.0/28", 10, h2);
+  rtm::ForwardingResult r;
+  ASSERT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0A010203u, &r), rtm::errc::ok);
+  EXPECT_EQ(r.count, 1u);
+  EXPECT_EQ(r.hops[0].interface_index, 2u);
+  ASSERT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0A010211u, &r), rtm::errc::ok);
+  EXPECT_EQ(r.hops[0].interface_index, 1u);
+  EXPECT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0B000001u, &r), rtm::errc::not_found);
+  EXPECT_EQ(r.count, 0u);
+  EXPECT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0A010203u, nullptr), rtm::errc::invalid_parameter);
+  EXPECT_EQ(rtm().forward4(rtm::kViewIdMulticast, 0x0A010203u, &r), rtm::errc::invalid_parameter);
+  remove(a_, r28);
+  remove(a_, r8);
+}
+
 TEST_F(ForwardingTest, RefusesViewsWithoutAnIndexAndNullResults) {
   rtm::ForwardingResult r;
   EXPECT_EQ(rtm().forward(rtm::kViewIdMulticast, P("10.0.0.1"), &r), rtm::errc::invalid_parameter);

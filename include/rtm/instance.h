@@ -250,6 +250,9 @@ class Instance {
   // unreferenced destination and route handles (slower: a table lookup).
   errc forward(ViewId view, const NetAddress& address, ForwardingResult* out,
                ForwardingDetail* detail = nullptr) const noexcept;
+  // forward for an IPv4 address given in host order (no NetAddress to
+  // build or check: the shortest path of a single lookup).
+  errc forward4(ViewId view, std::uint32_t address, ForwardingResult* out) const noexcept;
   // Batches: out[i] answers addrs[i] (IPv4: host-order 32-bit addresses;
   // IPv6: NetAddress values of family ipv6, used at full length; an entry
   // of another family gets count 0). *hits (if non-null) gets the number

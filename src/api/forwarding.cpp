@@ -13,6 +13,10 @@ errc Instance::forward(ViewId view, const NetAddress& address, ForwardingResult*
   return detail::forward_one(*core_, view, address, out, detail);
 }
 
+errc Instance::forward4(ViewId view, std::uint32_t address, ForwardingResult* out) const noexcept {
+  return detail::forward4_one(*core_, view, address, out);
+}
+
 errc Instance::forward4_batch(ViewId view, const std::uint32_t* addrs, std::size_t n,
                               ForwardingResult* out, std::size_t* hits) const noexcept {
   return detail::forward4_batch(*core_, view, addrs, n, out, hits);

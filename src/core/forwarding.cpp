@@ -304,6 +304,21 @@ errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult*
   return g != fib::kNoGroup ? errc::ok : errc::not_found;
 }
 
+errc forward4_one(Core& core, ViewId view, std::uint32_t addr, ForwardingResult* out) noexcept {
+  Forwarding& f = core.forwarding;
+  const int slot = f.slot_of(view);
+  if (out == nullptr || slot < 0) return errc::invalid_parameter;
+  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
+    return from_rib(core, view, NetAddress::ipv4(addr, 32), out, nullptr);
+  fib::GroupId g;
+  {
+    fib::ReadSection section;
+    g = f.v4[slot]->lookup(addr);
+    copy_record(f.groups.record(g), out);
+  }
+  return g != fib::kNoGroup ? errc::ok : errc::not_found;
+}
+
 errc forward4_batch(Core& core, ViewId view, const std::uint32_t* addrs, std::size_t n,
                     ForwardingResult* out, std::size_t* hits) noexcept {
   Forwarding& f = core.forwarding;

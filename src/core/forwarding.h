@@ -70,6 +70,7 @@ void update_forwarding(Core& core, Dest* d, const BestState& before, const BestS
 // Readers (rtm/forwarding.h has the contract).
 errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult* out,
                  ForwardingDetail* detail) noexcept;
+errc forward4_one(Core& core, ViewId view, std::uint32_t addr, ForwardingResult* out) noexcept;
 errc forward4_batch(Core& core, ViewId view, const std::uint32_t* addrs, std::size_t n,
                     ForwardingResult* out, std::size_t* hits) noexcept;
 errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_t n,
