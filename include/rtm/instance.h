@@ -215,6 +215,14 @@ class Instance {
                                    std::uint32_t protocol, ViewSet target_views,
                                    DestInfo* info);
   // Longest prefix covering `address` that has a route in the target views.
+  // When every target view has a forwarding index (InstanceOptions::
+  // forwarding_views), the search reads the index (one read section: the
+  // fast path's 1024-thread reader limit, rtm/forwarding.h, applies to
+  // callers of this and of get_less_specific_destination too) and makes
+  // one table lookup; otherwise it probes each prefix length present. The
+  // index sees a write a little later inside the write's call than the
+  // table does (rtm/forwarding.h): a longer route whose add is still in
+  // progress may be missed, as by a search that ran a moment earlier.
   errc get_most_specific_destination(EntityHandle caller, const NetAddress& address,
                                      std::uint32_t protocol, ViewSet target_views,
                                      DestInfo* info);
