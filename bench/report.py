@@ -175,11 +175,11 @@ def goal_checks(r):
     checks = {}
 
     def F1():
-        # One Instance::forward() per address against one rte_lpm_lookup per address.
+        # One Instance::forward4() per address against one rte_lpm_lookup per address.
         a, b = ns("lookup", "v4.random.quiet", "rtm_fast"), ns("lookup", "v4.random.quiet", "lpm")
         if not need(a, b):
             return fast_missing()
-        return ("forward() %.1f ns vs rte_lpm %.1f ns" % (a, b), a / b, 1.0, False)
+        return ("forward4() %.1f ns vs rte_lpm %.1f ns" % (a, b), a / b, 1.0, False)
 
     def F2():
         # One forward4_batch() per 64 addresses against one rte_fib_lookup_bulk per 64.
@@ -437,7 +437,7 @@ def main():
       "IPv6: 2000::/3), `inside` = random inside table prefixes; `churn` = one writer announcing / "
       "withdrawing a second peer's routes meanwhile (DPDK's tables take no concurrent writer). rtm = "
       "get_most_specific_destination + release_dest_info; rtm_fast = the forwarding fast path, one "
-      "forward() per address; rtm_fast_batch = one forward*_batch per batch (bench/fast_path.h); "
+      "forward4() (IPv6: forward()) per address; rtm_fast_batch = one forward*_batch per batch (bench/fast_path.h); "
       "rte_lpm(6) one call per address, rte_fib(6) one bulk call per batch.")
     o()
     hdr = ["workload", "threads", "rtm", "rtm_fast", "rtm_fast_batch", "mutex", "shared_mutex", "rte_lpm(6)", "rte_fib(6)",
@@ -478,7 +478,7 @@ def main():
                                       fmt_rate(bc) if bc else "-"])
     if fast_rows:
         o("The forwarding fast path (rtm/forwarding.h) on the same addresses: `rtm_fast` = one "
-          "Instance::forward() per address (against rte_lpm's one call per address), `rtm_fast_batch` = "
+          "Instance::forward4() (IPv6: forward()) per address (against rte_lpm's one call per address), `rtm_fast_batch` = "
           "one forward4_batch / forward6_batch per 64 addresses (against rte_fib's bulk call). Each "
           "answer copies the route's next hop. In the churn rows the writer's announcements always beat "
           "the loaded route, so about half its updates change a best route and rewrite index entries "
@@ -676,7 +676,7 @@ def brief_table(r, cores, model):
          ns("lookup", "v4.random.quiet", "shared_mutex"),
          "rte_lpm %s, rte_fib %s" % (ns("lookup", "v4.random.quiet", "lpm"), ns("lookup", "v4.random.quiet", "fib")),
          rat(R("lookup", "v4.random.quiet", "rtm"), R("lookup", "v4.random.quiet", "shared_mutex"))],
-        ["forwarding fast path, IPv4 uniformly random, 1 thread (forward() / batch ns)",
+        ["forwarding fast path, IPv4 uniformly random, 1 thread (forward4() / batch ns)",
          "%s / %s" % (ns("lookup", "v4.random.quiet", "rtm_fast"), ns("lookup", "v4.random.quiet", "rtm_fast_batch")),
          "-",
          "rte_lpm %s, rte_fib %s" % (ns("lookup", "v4.random.quiet", "lpm"), ns("lookup", "v4.random.quiet", "fib")),
