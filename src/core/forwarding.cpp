@@ -319,64 +319,83 @@ errc forward4_one(Core& core, ViewId view, std::uint32_t addr, ForwardingResult*
   return g != fib::kNoGroup ? errc::ok : errc::not_found;
 }
 
+namespace {
+
+// What both batches share: the checks; when degraded, one address at a
+// time from the RIB (slow(i): whether address i has a route); else one
+// read section around fast() (the number of addresses with a route).
+template <class Slow, class Fast>
+errc run_batch(const Forwarding& f, int slot, const void* addrs, std::size_t n,
+               ForwardingResult* out, std::size_t* hits, Slow slow, Fast fast) noexcept {
+  if (slot < 0 || (n > 0 && (addrs == nullptr || out == nullptr))) return errc::invalid_parameter;
+  std::size_t found = 0;
+  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
+    for (std::size_t i = 0; i < n; ++i) found += slow(i);
+  } else {
+    fib::ReadSection section;
+    found = fast();
+  }
+  if (hits != nullptr) *hits = found;
+  return errc::ok;
+}
+
+}  // namespace
+
 errc forward4_batch(Core& core, ViewId view, const std::uint32_t* addrs, std::size_t n,
                     ForwardingResult* out, std::size_t* hits) noexcept {
   Forwarding& f = core.forwarding;
   const int slot = f.slot_of(view);
-  if (slot < 0 || (n > 0 && (addrs == nullptr || out == nullptr))) return errc::invalid_parameter;
-  std::size_t found = 0;
-  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
-    for (std::size_t i = 0; i < n; ++i)
-      found += from_rib(core, view, NetAddress::ipv4(addrs[i], 32), &out[i], nullptr) == errc::ok;
-  } else {
-    constexpr std::size_t kChunk = 64;
-    fib::GroupId ids[kChunk];
-    fib::ReadSection section;
-    for (std::size_t base = 0; base < n; base += kChunk) {
-      const std::size_t m = n - base < kChunk ? n - base : kChunk;
-      f.v4[slot]->lookup_batch(addrs + base, ids, m);
-      for (std::size_t i = 0; i < m; ++i) {
-        copy_record(f.groups.record(ids[i]), &out[base + i]);
-        found += ids[i] != fib::kNoGroup;
-      }
-    }
-  }
-  if (hits != nullptr) *hits = found;
-  return errc::ok;
+  return run_batch(
+      f, slot, addrs, n, out, hits,
+      [&](std::size_t i) {
+        return from_rib(core, view, NetAddress::ipv4(addrs[i], 32), &out[i], nullptr) == errc::ok;
+      },
+      [&] {
+        constexpr std::size_t kChunk = 64;
+        fib::GroupId ids[kChunk];
+        std::size_t found = 0;
+        for (std::size_t base = 0; base < n; base += kChunk) {
+          const std::size_t m = n - base < kChunk ? n - base : kChunk;
+          f.v4[slot]->lookup_batch(addrs + base, ids, m);
+          for (std::size_t i = 0; i < m; ++i) {
+            copy_record(f.groups.record(ids[i]), &out[base + i]);
+            found += ids[i] != fib::kNoGroup;
+          }
+        }
+        return found;
+      });
 }
 
 errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_t n,
                     ForwardingResult* out, std::size_t* hits) noexcept {
   Forwarding& f = core.forwarding;
   const int slot = f.slot_of(view);
-  if (slot < 0 || (n > 0 && (addrs == nullptr || out == nullptr))) return errc::invalid_parameter;
-  std::size_t found = 0;
-  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]] {
-    for (std::size_t i = 0; i < n; ++i) {
-      out[i].count = 0;
-      if (addrs[i].family() == Family::ipv6)
-        found += from_rib(core, view, full_length(addrs[i]), &out[i], nullptr) == errc::ok;
-    }
-  } else {
-    constexpr std::size_t kChunk = 16;
-    fib::Ipv6Key keys[kChunk];
-    fib::GroupId ids[kChunk];
-    fib::ReadSection section;
-    for (std::size_t base = 0; base < n; base += kChunk) {
-      const std::size_t m = n - base < kChunk ? n - base : kChunk;
-      // Another family's entry looks up ::/128's key and is answered 0.
-      for (std::size_t i = 0; i < m; ++i)
-        keys[i] = addrs[base + i].family() == Family::ipv6 ? key6(addrs[base + i]) : fib::Ipv6Key{};
-      f.v6[slot]->lookup_batch(keys, ids, m);
-      for (std::size_t i = 0; i < m; ++i) {
-        const fib::GroupId g = addrs[base + i].family() == Family::ipv6 ? ids[i] : fib::kNoGroup;
-        copy_record(f.groups.record(g), &out[base + i]);
-        found += g != fib::kNoGroup;
-      }
-    }
-  }
-  if (hits != nullptr) *hits = found;
-  return errc::ok;
+  return run_batch(
+      f, slot, addrs, n, out, hits,
+      [&](std::size_t i) {
+        out[i].count = 0;
+        return addrs[i].family() == Family::ipv6 &&
+               from_rib(core, view, full_length(addrs[i]), &out[i], nullptr) == errc::ok;
+      },
+      [&] {
+        constexpr std::size_t kChunk = 16;
+        fib::Ipv6Key keys[kChunk];
+        fib::GroupId ids[kChunk];
+        std::size_t found = 0;
+        for (std::size_t base = 0; base < n; base += kChunk) {
+          const std::size_t m = n - base < kChunk ? n - base : kChunk;
+          // Another family's entry looks up ::/128's key and is answered 0.
+          for (std::size_t i = 0; i < m; ++i)
+            keys[i] = addrs[base + i].family() == Family::ipv6 ? key6(addrs[base + i]) : fib::Ipv6Key{};
+          f.v6[slot]->lookup_batch(keys, ids, m);
+          for (std::size_t i = 0; i < m; ++i) {
+            const fib::GroupId g = addrs[base + i].family() == Family::ipv6 ? ids[i] : fib::kNoGroup;
+            copy_record(f.groups.record(g), &out[base + i]);
+            found += g != fib::kNoGroup;
+          }
+        }
+        return found;
+      });
 }
 
 int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept {
