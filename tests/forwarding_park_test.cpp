@@ -62,26 +62,11 @@ struct Probe {
 
 enum class Phase { before, during, after };
 
-class ForwardingParkTest : public rtm_test::RtmTest {
+class ForwardingParkTest : public rtm_test::RtmHopsTest {
  protected:
   void SetUp() override {
-    RtmTest::SetUp();
+    RtmHopsTest::SetUp();
     ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv6, 3, 1}, {}, &w6_), errc::ok);
-  }
-  void TearDown() override {
-    for (auto& [e, h] : held_hops_) EXPECT_EQ(rtm().release_next_hops(e, {&h, 1}), errc::ok);
-    RtmTest::TearDown();
-  }
-
-  rtm::NextHopHandle hop(rtm::EntityHandle e, const char* addr, std::uint32_t ifindex) {
-    rtm::NextHopInfo ni;
-    ni.address = P(addr);
-    ni.interface_index = ifindex;
-    rtm::NextHopHandle h;
-    rtm::NextHopChangeFlags f = 0;
-    EXPECT_EQ(rtm().add_next_hop(e, ni, &h, &f), errc::ok);
-    held_hops_.push_back({e, h});
-    return h;
   }
   // Adds or replaces e's route on `prefix`; *out (if non-null) gets its
   // handle, referenced.
@@ -205,7 +190,6 @@ class ForwardingParkTest : public rtm_test::RtmTest {
   }
 
   rtm::EntityHandle w6_;  // a second IPv6 entity (protocol 3)
-  std::vector<std::pair<rtm::EntityHandle, rtm::NextHopHandle>> held_hops_;
 };
 
 // ---- "forwarding.update": the writer holds the destination's lock --------------------

@@ -19,19 +19,8 @@ namespace {
 
 using rtm_test::P;
 
-class ForwardingTest : public rtm_test::RtmTest {
+class ForwardingTest : public rtm_test::RtmHopsTest {
  protected:
-  // A next hop of entity e at `addr` on interface `ifindex`.
-  rtm::NextHopHandle hop(rtm::EntityHandle e, const char* addr, std::uint32_t ifindex) {
-    rtm::NextHopInfo ni;
-    ni.address = P(addr);
-    ni.interface_index = ifindex;
-    rtm::NextHopHandle h;
-    rtm::NextHopChangeFlags f = 0;
-    EXPECT_EQ(rtm().add_next_hop(e, ni, &h, &f), rtm::errc::ok);
-    held_hops_.push_back({e, h});
-    return h;
-  }
   rtm::RouteHandle route(rtm::EntityHandle e, const char* prefix, std::uint32_t pref,
                          rtm::NextHopHandle nh) {
     rtm::RouteInfo ri;
@@ -64,11 +53,6 @@ class ForwardingTest : public rtm_test::RtmTest {
     EXPECT_EQ(d.prefix, P(prefix)) << addr;
     EXPECT_EQ(d.route, route) << addr;
   }
-  void TearDown() override {
-    for (auto& [e, h] : held_hops_) rtm().release_next_hops(e, {&h, 1});
-    RtmTest::TearDown();
-  }
-  std::vector<std::pair<rtm::EntityHandle, rtm::NextHopHandle>> held_hops_;
 };
 
 TEST_F(ForwardingTest, FollowsNestedPrefixesThroughAddAndDelete) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <utility>
 #include <vector>
 
 namespace rtm_test {
@@ -102,6 +103,30 @@ class RtmTest : public ::testing::Test {
   std::unique_ptr<rtm::Instance> rtm_;
   rtm::EntityHandle a_, b_, v6_;
   bool expect_clean_ = true;
+};
+
+// RtmTest with next hops: hop() makes one (referenced) and TearDown gives
+// every such reference back, before the base class checks for leaks.
+class RtmHopsTest : public RtmTest {
+ protected:
+  // A next hop of entity e at `addr` on interface `ifindex`.
+  rtm::NextHopHandle hop(rtm::EntityHandle e, const char* addr, std::uint32_t ifindex) {
+    rtm::NextHopInfo ni;
+    ni.address = P(addr);
+    ni.interface_index = ifindex;
+    rtm::NextHopHandle h;
+    rtm::NextHopChangeFlags f = 0;
+    EXPECT_EQ(rtm().add_next_hop(e, ni, &h, &f), rtm::errc::ok);
+    held_hops_.push_back({e, h});
+    return h;
+  }
+  void TearDown() override {
+    for (auto& [e, h] : held_hops_) EXPECT_EQ(rtm().release_next_hops(e, {&h, 1}), rtm::errc::ok);
+    RtmTest::TearDown();
+  }
+
+ private:
+  std::vector<std::pair<rtm::EntityHandle, rtm::NextHopHandle>> held_hops_;
 };
 
 }  // namespace rtm_test
