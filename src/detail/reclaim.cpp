@@ -12,7 +12,9 @@ namespace rtm::detail {
 namespace {
 
 // Hazard pointers per thread: libcds' split-list lookups use up to 4, the
-// API's own paths at most 8 at once; 16 leaves room.
+// API's own paths at most 9 at once (the deepest: update_and_unlock_route
+// -> add_route -> the forwarding index's cover walk, core/forwarding.cpp),
+// 13 with a lookup; 16 leaves room.
 constexpr std::size_t kHazardsPerThread = 16;
 constexpr std::size_t kMaxThreads = 256;
 
