@@ -34,13 +34,6 @@ bool has_route_or_hold_down_in(const Dest* d, ViewSet views) noexcept {
   return false;
 }
 
-// The first 32 bits of an IPv4 address, host order (the IPv4 index's key,
-// core/forwarding.cpp).
-std::uint32_t ipv4_host_order(const NetAddress& a) noexcept {
-  const std::uint8_t* b = a.bytes();
-  return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
-}
-
 // ---- longest-prefix match --------------------------------------------------------
 //
 // Two ways to the most specific destination covering `a` (length <= max_len)

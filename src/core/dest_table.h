@@ -25,9 +25,6 @@ bool valid_address_for(const Entity* e, const NetAddress& a);
 // Removes a destination with no routes left from its map. Under d->lock.
 void remove_empty_dest(Dest* d);
 
-// The first 32 bits of an IPv4 address, host order (the IPv4 forwarding
-// index's key).
-std::uint32_t ipv4_host_order(const NetAddress& a) noexcept;
 // Longest-prefix match: the most specific destination covering `a` with at
 // most `max_len` bits (max_len <= a.length()) that has a live route in
 // `views`, protected by g; null if none. Through the forwarding index where it can answer (one index read

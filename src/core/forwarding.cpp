@@ -146,7 +146,7 @@ void copy_record(const fib::NextHopSet& rec, ForwardingResult* out) noexcept {
   for (std::uint32_t i = 1; i < n; ++i) std::memcpy(&out->hops[i], &rec.hops[i], sizeof(ForwardingHop));
 }
 
-// The index key of an IPv4 address (host order), inline.
+// The index key of an IPv4 address: its first 32 bits, host order.
 std::uint32_t key4(const NetAddress& a) noexcept {
   std::uint32_t k;
   std::memcpy(&k, a.bytes(), sizeof k);
@@ -210,7 +210,7 @@ void update_forwarding(Core& core, Dest* d, const BestState& before, const BestS
     test_hook("forwarding.update", d);  // a writer parked with d->lock held
     bool ok;  // W4
     if (t.family == Family::ipv4) {
-      const std::uint32_t k = ipv4_host_order(p);
+      const std::uint32_t k = key4(p);
       ok = g != fib::kNoGroup ? f.v4[slot]->set(k, p.length(), g)
                               : f.v4[slot]->clear_with(k, p.length(), [&] { return cover_of(t, p, slot); });
     } else {
@@ -281,6 +281,16 @@ NetAddress full_length(const NetAddress& a) noexcept {
   return NetAddress::make_masked(a.family(), a.bytes(), family_bits(a.family()));
 }
 
+// A single lookup's answer from the index: `find()` (an index lookup, a
+// group id) and the copy of the group's record, in one read section.
+template <class Find>
+errc from_index(const Forwarding& f, Find find, ForwardingResult* out) noexcept {
+  fib::ReadSection section;
+  const fib::GroupId g = find();
+  copy_record(f.groups.record(g), out);
+  return g != fib::kNoGroup ? errc::ok : errc::not_found;
+}
+
 bool valid_family(const NetAddress& a) noexcept {
   return a.family() == Family::ipv4 || a.family() == Family::ipv6;
 }
@@ -294,14 +304,9 @@ errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult*
   if (out == nullptr || slot < 0 || !valid_family(a)) return errc::invalid_parameter;
   if (detail != nullptr || f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
     return from_rib(core, view, full_length(a), out, detail);
-  fib::GroupId g;
-  {
-    fib::ReadSection section;
-    g = a.family() == Family::ipv4 ? f.v4[slot]->lookup(key4(a))
-                                   : f.v6[slot]->lookup(key6(a));
-    copy_record(f.groups.record(g), out);
-  }
-  return g != fib::kNoGroup ? errc::ok : errc::not_found;
+  if (a.family() == Family::ipv4)
+    return from_index(f, [&] { return f.v4[slot]->lookup(key4(a)); }, out);
+  return from_index(f, [&] { return f.v6[slot]->lookup(key6(a)); }, out);
 }
 
 errc forward4_one(Core& core, ViewId view, std::uint32_t addr, ForwardingResult* out) noexcept {
@@ -310,13 +315,7 @@ errc forward4_one(Core& core, ViewId view, std::uint32_t addr, ForwardingResult*
   if (out == nullptr || slot < 0) return errc::invalid_parameter;
   if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
     return from_rib(core, view, NetAddress::ipv4(addr, 32), out, nullptr);
-  fib::GroupId g;
-  {
-    fib::ReadSection section;
-    g = f.v4[slot]->lookup(addr);
-    copy_record(f.groups.record(g), out);
-  }
-  return g != fib::kNoGroup ? errc::ok : errc::not_found;
+  return from_index(f, [&] { return f.v4[slot]->lookup(addr); }, out);
 }
 
 namespace {
