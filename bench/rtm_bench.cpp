@@ -450,12 +450,17 @@ struct SharedMutexImpl : LockedImpl<rtm_bench::SharedMutexTable> {
 // ---- the churn writer ---------------------------------------------------------
 
 // Which table a lookup row reads, and so which one its churn writer writes.
-enum class Impl { rtm, rtm_fast, rtm_fast_batch, mutex, shared_mutex, lpm, fib };
+enum class Impl { rtm, rtm_fast, rtm_fast_batch, rtm_session, rtm_session_batch, mutex, shared_mutex, lpm, fib };
+bool is_fast(Impl i) {
+  return i == Impl::rtm_fast || i == Impl::rtm_fast_batch || i == Impl::rtm_session || i == Impl::rtm_session_batch;
+}
 const char* impl_name(Impl i, int fam) {
   switch (i) {
     case Impl::rtm: return "rtm";
     case Impl::rtm_fast: return "rtm_fast";
     case Impl::rtm_fast_batch: return "rtm_fast_batch";
+    case Impl::rtm_session: return "rtm_session";
+    case Impl::rtm_session_batch: return "rtm_session_batch";
     case Impl::mutex: return "mutex";
     case Impl::shared_mutex: return "shared_mutex";
     case Impl::lpm: return fam == 0 ? "rte_lpm" : "rte_lpm6";
@@ -493,7 +498,7 @@ class Churn {
     const auto& ps = w.table.p[fam_];
     const rtm::EntityHandle peer = w.peer[fam_];
     const rtm::NextHopHandle hop = w.peer_hop[fam_];
-    const bool fast = impl_ == Impl::rtm_fast || impl_ == Impl::rtm_fast_batch;
+    const bool fast = is_fast(impl_);
     std::mt19937_64 rng(7);
     std::uint64_t n = 0, best = 0;
     RtmImpl r(0, peer);
@@ -504,7 +509,9 @@ class Churn {
       switch (impl_) {
         case Impl::rtm:
         case Impl::rtm_fast:
-        case Impl::rtm_fast_batch: {
+        case Impl::rtm_fast_batch:
+        case Impl::rtm_session:
+        case Impl::rtm_session_batch: {
           const rtm::RouteChangeFlags ch = announce ? r.add(peer, p, metric, hop) : r.withdraw(peer, p);
           best += (ch & rtm::kRouteChangeBest) != 0;
           break;
@@ -572,6 +579,15 @@ std::size_t lookup_batch(Impl impl, int fam, const Addrs& a, std::size_t off, rt
       benchmark::DoNotOptimize(out);
       break;
     }
+    case Impl::rtm_session:  // one session, one inline lookup per address
+    case Impl::rtm_session_batch: {  // one session, one batch lookup
+      std::uint64_t out[kBatch];
+      const bool batch = impl == Impl::rtm_session_batch;
+      hits = fam == 0 ? rtm_bench::session_lookup4(w.rtm, &a.a4[off], kBatch, out, batch)
+                      : rtm_bench::session_lookup6(w.rtm, &a.net[off], kBatch, out, batch);
+      benchmark::DoNotOptimize(out);
+      break;
+    }
     case Impl::mutex:
     case Impl::shared_mutex:
       for (std::size_t i = off; i < off + kBatch; ++i) {
@@ -604,7 +620,7 @@ std::size_t lookup_batch(Impl impl, int fam, const Addrs& a, std::size_t off, rt
 
 void Lookup(benchmark::State& state, Impl impl, int fam, int kind, bool churn) {
   World& w = world();
-  if ((impl == Impl::rtm_fast || impl == Impl::rtm_fast_batch) && !rtm_bench::kFastPathBuilt) {
+  if (is_fast(impl) && !rtm_bench::kFastPathBuilt) {
     state.SkipWithError("not built yet (the forwarding fast path; bench/fast_path.h)");
     return;
   }
@@ -633,7 +649,7 @@ void Lookup(benchmark::State& state, Impl impl, int fam, int kind, bool churn) {
       benchmark::Counter::kAvgThreads);
   if (writer) {
     state.counters["writer_updates_per_s"] = writer->stop();
-    if (impl == Impl::rtm || impl == Impl::rtm_fast || impl == Impl::rtm_fast_batch)
+    if (impl == Impl::rtm || is_fast(impl))
       state.counters["writer_best_changes_per_s"] = writer->best_changes_per_s();
   }
 }
@@ -1173,7 +1189,8 @@ void register_all() {
   for (int fam = 0; fam < 2; ++fam)
     for (int kind = 0; kind < 2; ++kind)
       for (int churn = 0; churn < 2; ++churn)
-        for (Impl impl : {Impl::rtm, Impl::rtm_fast, Impl::rtm_fast_batch, Impl::mutex,
+        for (Impl impl : {Impl::rtm, Impl::rtm_fast, Impl::rtm_fast_batch, Impl::rtm_session,
+                          Impl::rtm_session_batch, Impl::mutex,
                           Impl::shared_mutex, Impl::lpm, Impl::fib}) {
           // DPDK's tables take no concurrent writer: quiet rows only.
           if (churn && (impl == Impl::lpm || impl == Impl::fib)) continue;

@@ -1,5 +1,6 @@
 // rtm/forwarding.h — the values the forwarding fast path returns
-// (Instance::forward, forward4_batch, forward6_batch; C: RtmxForward*).
+// (Instance::forward, forward4_batch, forward6_batch; C: RtmxForward*), and
+// ForwardingSession, the zero-copy reader for forwarding threads.
 //
 // The fast path answers "which next hops serve this address?" from an
 // index the instance's writers keep exact (one per family and forwarding
@@ -33,12 +34,17 @@
 // not_enough_memory); forwarding_degraded() tells.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <rtm/address.h>
+#include <rtm/detail/fib_read.h>
+#include <rtm/error.h>
 #include <rtm/types.h>
 
 namespace rtm {
+
+class Instance;
 
 // One next hop as forwarding needs it: the next hop's address (network
 // order; an IPv4 address in the first 4 bytes, the rest zero) and
@@ -110,6 +116,131 @@ struct ForwardingStats {
   std::uint64_t index_bytes(int f) const noexcept { return tbl24_bytes[f] + tbl8_bytes[f] + list_bytes[f]; }
   // Everything: both families' indexes and the next-hop groups.
   std::uint64_t total_bytes() const noexcept { return index_bytes(0) + index_bytes(1) + nh_bytes; }
+};
+
+
+// ---- ForwardingSession: the zero-copy reader for forwarding threads ----------
+//
+// What a forwarding thread holds around one burst of packets: one read
+// section of the fast path's indexes, opened by the constructor and ended
+// by the destructor (the RCU quiescent-state report of a DPDK forwarding
+// loop). Its lookups are inline (rtm/detail/fib_read.h): one load of the
+// index per address (two or more where a longer prefix is installed below
+// a /24) and no copy: they return a reference to the next-hop group's
+// record itself, which stays valid and unchanged until the session ends,
+// whatever writers do meanwhile.
+//
+//   rtm::ForwardingSession s(table);            // unicast view
+//   if (s.status() != rtm::errc::ok) ...        // use Instance::forward4()
+//   for (packet& p : burst) {
+//     const rtm::ForwardingResult& r = s.lookup4(p.dst);   // host order
+//     if (r.count != 0) send(p, r.hops[0].interface_index);
+//   }
+//   // s ends here: every reference returned is dead.
+//
+// Consistency rule: as one batch call lasting the session's lifetime. Each
+// answer is the best route of the view at some moment between the
+// session's opening and that lookup (a write takes effect for the fast
+// path at a moment inside its own call, as for Instance::forward), so a
+// session sees every write whose call returned before it opened. Answers
+// of two lookups have no common moment. Records are immutable: a write
+// that changes a prefix's next hops installs another record and leaves the
+// one a session holds as it was.
+//
+// Rules:
+//  - Keep a session short (one burst; microseconds). While any session is
+//    open, the indexes' writers cannot reuse the tbl8 groups and next-hop
+//    ids they retire after its opening: nobody waits for it, but a session
+//    held for long (across a blocking wait, a sleep) lets them pile up, and
+//    a writer that runs out of them degrades the fast path for good
+//    (forwarding_degraded(), below). Never block inside a session.
+//  - Construct and destroy it on one thread (it publishes that thread's
+//    reader slot); it cannot be copied or moved. Other rtm calls may run
+//    inside it on the same thread (sections nest), but a thread that also
+//    writes routes inside a session keeps its own retired memory pinned
+//    until the session ends.
+//  - The instance must outlive the session.
+//  - At most 1024 threads at once may have used the fast path (as above).
+//
+// status(): errc::ok, or
+//  - errc::invalid_parameter: `view` has no forwarding index
+//    (InstanceOptions::forwarding_views);
+//  - errc::not_supported: the fast path is degraded (forwarding_degraded()):
+//    the indexes no longer follow every write; use Instance::forward4() /
+//    forward(), which answer from the table then.
+// A session whose status is not ok answers "no route" (count 0) for every
+// address: lookups never read freed or foreign memory, whatever the status.
+// If the instance degrades while a session is open, that session's later
+// answers may lag the table until it ends; the next session reports it.
+class ForwardingSession {
+ public:
+  explicit ForwardingSession(const Instance& instance, ViewId view = kViewIdUnicast) noexcept;
+  ~ForwardingSession();
+  ForwardingSession(const ForwardingSession&) = delete;
+  ForwardingSession& operator=(const ForwardingSession&) = delete;
+
+  errc status() const noexcept { return status_; }
+
+  // The next hops of `address` (IPv4, host order): count 0 when no route.
+  const ForwardingResult& lookup4(std::uint32_t address) const noexcept {
+    return records_[fib_read::lookup_leaf<fib_read::Ipv4Traits>(v4_, address) & fib_read::kPayload];
+  }
+  // The next hops of a full-length IPv6 address given as 16 bytes (network order).
+  const ForwardingResult& lookup6(const std::uint8_t* address16) const noexcept {
+    return records_[fib_read::lookup_leaf<fib_read::Ipv6Traits>(v6_, fib_read::ipv6_key(address16)) &
+                    fib_read::kPayload];
+  }
+  // Either family; `address` is used at full length (its length is
+  // ignored). Another family answers "no route".
+  const ForwardingResult& lookup(const NetAddress& address) const noexcept {
+    if (address.family() == Family::ipv4) return lookup4(load_be32(address.bytes()));
+    if (address.family() == Family::ipv6) return lookup6(address.bytes());
+    return records_[0];
+  }
+
+  // out[i] = &the next hops of addrs[i] (IPv4, host order), for i < n:
+  // the loads of 16 addresses overlap (as rte_fib's bulk lookup). Returns
+  // the number of addresses with a route.
+  std::size_t lookup4_batch(const std::uint32_t* addrs, std::size_t n,
+                            const ForwardingResult** out) const noexcept {
+    std::size_t found = 0;
+    fib_read::lookup_batch<fib_read::Ipv4Traits>(v4_, addrs, n, [&](std::size_t i, std::uint32_t g) {
+      out[i] = &records_[g];
+      found += g != 0;
+    });
+    return found;
+  }
+  // The same for full-length IPv6 addresses (another family: "no route").
+  std::size_t lookup6_batch(const NetAddress* addrs, std::size_t n,
+                            const ForwardingResult** out) const noexcept {
+    constexpr std::size_t kChunk = 16;
+    fib_read::Ipv6Key keys[kChunk];
+    std::size_t found = 0;
+    for (std::size_t base = 0; base < n; base += kChunk) {
+      const std::size_t m = n - base < kChunk ? n - base : kChunk;
+      for (std::size_t i = 0; i < m; ++i) {
+        const NetAddress& a = addrs[base + i];
+        keys[i] = a.family() == Family::ipv6 ? fib_read::ipv6_key(a.bytes()) : fib_read::Ipv6Key{};
+      }
+      fib_read::lookup_batch<fib_read::Ipv6Traits>(v6_, keys, m, [&](std::size_t i, std::uint32_t g) {
+        g = addrs[base + i].family() == Family::ipv6 ? g : 0;
+        out[base + i] = &records_[g];
+        found += g != 0;
+      });
+    }
+    return found;
+  }
+
+ private:
+  static std::uint32_t load_be32(const std::uint8_t* b) noexcept {
+    return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+  }
+
+  fib_read::Tables v4_;
+  fib_read::Tables v6_;
+  const ForwardingResult* records_;  // by group id; [0] is empty
+  void* slot_;                       // the reader slot this session published (nullptr: nested or none)
+  errc status_;
 };
 
 }  // namespace rtm

@@ -3,8 +3,10 @@
 // for no entity and attaches nothing (core/forwarding.cpp).
 #include <rtm/instance.h>
 
+#include "api/instance_access.h"
 #include "core/core.h"
 #include "core/forwarding.h"
+#include "fib/epoch.h"
 
 namespace rtm {
 
@@ -36,5 +38,34 @@ errc Instance::forwarding_stats(ForwardingStats* out) const noexcept {
   detail::forwarding_stats(*core_, out);
   return errc::ok;
 }
+
+namespace {
+// What a session without an index reads: record 0, empty.
+const ForwardingResult kNoRecords[1] = {};
+}  // namespace
+
+// The section is entered first, so every load a lookup makes is inside it;
+// the tables' addresses never change while the instance lives. The
+// degraded flag is read relaxed, as by forward4(): a session that misses a
+// degradation in progress is one whose failing write was still running
+// when it opened (rtm/forwarding.h, consistency rule).
+ForwardingSession::ForwardingSession(const Instance& instance, ViewId view) noexcept
+    : records_(kNoRecords), slot_(fib::enter_section()), status_(errc::ok) {
+  const detail::Forwarding& f = detail::InstanceAccess::core(const_cast<Instance&>(instance)).forwarding;
+  const int slot = f.slot_of(view);
+  if (slot < 0) {
+    status_ = errc::invalid_parameter;
+    return;
+  }
+  if (f.degraded.load(std::memory_order_relaxed)) {
+    status_ = errc::not_supported;
+    return;
+  }
+  v4_ = f.v4[slot]->read_tables();
+  v6_ = f.v6[slot]->read_tables();
+  records_ = f.groups.records();
+}
+
+ForwardingSession::~ForwardingSession() { fib::leave_section(static_cast<fib::epoch_detail::Slot*>(slot_)); }
 
 }  // namespace rtm

@@ -189,7 +189,7 @@ void update_forwarding(Core& core, Dest* d, const BestState& before, const BestS
     const Route* best = best_route_in(after, v);
     fib::GroupId g = fib::kNoGroup;  // W1
     if (best != nullptr) {
-      fib::NextHopSet hops;
+      fib::NextHopSet hops{};
       hops_of(best->data.load(std::memory_order_relaxed), &hops);  // stable under d->lock
       try {
         g = f.groups.acquire(hops);
@@ -264,7 +264,7 @@ errc from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
       continue;
     }
     const Route* r = routes.data()[b].route;
-    fib::NextHopSet hops;
+    fib::NextHopSet hops{};
     hops_of(gr.protect(r->data), &hops);
     copy_record(hops, out);
     if (detail != nullptr) {

@@ -62,7 +62,7 @@
 //
 // Lifetime: no reader may be inside a section using this index when it
 // is destroyed (its regions are unmapped); see fib/epoch.h for the other
-// rules (sections do not nest, a writer holding a section pins its own
+// rules (sections nest, a writer holding a section pins its own
 // retirements).
 #pragma once
 
@@ -71,6 +71,8 @@
 #include <cstdint>
 #include <mutex>
 #include <vector>
+
+#include <rtm/detail/fib_read.h>
 
 #include "fib/epoch.h"
 #include "fib/nh_groups.h"
@@ -112,50 +114,23 @@ class DirIndex {
   Leaf lookup_leaf_of(Key k) const noexcept { return Leaf{lookup_leaf(k)}; }
 
  private:
-  std::uint32_t lookup_leaf(Key k) const noexcept {
-    // (D2) acquire loads: pair with the release stores (D1) of the entries
-    // (a new group is filled before it is linked; a record before its id
-    // is stored).
-    Entry e = tbl24_[Traits::top24(k)].load(std::memory_order_acquire);
-    if constexpr (kLevels == 2) {
-      if (e >= kExtMin) [[unlikely]]
-        e = tbl8_[(e & kPayload) << 8 | Traits::byte(k, 3)].load(std::memory_order_acquire);
-    } else {
-      for (unsigned i = 3; e >= kExtMin; ++i)
-        e = tbl8_[(e & kPayload) << 8 | Traits::byte(k, i)].load(std::memory_order_acquire);
-    }
-    return e;
-  }
+  // (D2) acquire loads (rtm/detail/fib_read.h, the one copy of the lookup
+  // code, shared with ForwardingSession): pair with the release stores (D1)
+  // of the entries (a new group is filled before it is linked; a record
+  // before its id is stored).
+  std::uint32_t lookup_leaf(Key k) const noexcept { return fib_read::lookup_leaf<Traits>(read_tables(), k); }
 
  public:
-  // lookup() of n keys into out[0..n), level by level over chunks of 16
-  // keys (as rte_fib's bulk lookup): the loads of one level are
-  // independent, and the step to the next level is a conditional move, not
-  // a branch on a missing load, so the misses of a chunk overlap. One
-  // ReadSection around the whole batch suffices.
+  // lookup() of n keys into out[0..n) (fib_read::lookup_batch: level by
+  // level over chunks of 16, misses of a chunk overlap). One ReadSection
+  // around the whole batch suffices.
   void lookup_batch(const Key* keys, GroupId* out, std::size_t n) const noexcept {
-    constexpr std::size_t kChunk = 16;
-    for (std::size_t base = 0; base < n; base += kChunk) {
-      const std::size_t m = n - base < kChunk ? n - base : kChunk;
-      const Key* k = keys + base;
-      Entry e[kChunk];
-      for (std::size_t i = 0; i < m; ++i)
-        e[i] = tbl24_[Traits::top24(k[i])].load(std::memory_order_acquire);  // (D2)
-      for (unsigned level = 3; level < kBits / 8; ++level) {
-        bool any = false;
-        for (std::size_t i = 0; i < m; ++i) {
-          const bool x = is_ext(e[i]);
-          any |= x;
-          // A leaf reads the always-zero dummy_ (cached) and keeps itself.
-          const Slot* p = x ? &tbl8_[(e[i] & kPayload) << 8 | Traits::byte(k[i], level)] : &dummy_;
-          const Entry next = p->load(std::memory_order_acquire);  // (D2)
-          e[i] = x ? next : e[i];
-        }
-        if (!any) break;
-      }
-      for (std::size_t i = 0; i < m; ++i) out[base + i] = e[i] & kPayload;
-    }
+    fib_read::lookup_batch<Traits>(read_tables(), keys, n, [out](std::size_t i, GroupId g) { out[i] = g; });
   }
+
+  // The tables a reader loads (ForwardingSession keeps a copy: they never
+  // move while the index lives).
+  fib_read::Tables read_tables() const noexcept { return fib_read::Tables{tbl24_, tbl8_, fib_read::kTbl24Mask}; }
 
   // ---- Writers (take the writer mutex) -------------------------------------
 
@@ -200,10 +175,10 @@ class DirIndex {
   Memory memory() const;
 
  private:
-  using Entry = std::uint32_t;
-  using Slot = std::atomic<Entry>;
-  static constexpr Entry kExtMin = 0xFF000000u;
-  static constexpr Entry kPayload = 0x00FFFFFFu;
+  using Entry = fib_read::Entry;
+  using Slot = fib_read::Slot;
+  static constexpr Entry kExtMin = fib_read::kExtMin;
+  static constexpr Entry kPayload = fib_read::kPayload;
   static constexpr unsigned kTbl24Entries = 1u << 24;
 
   static constexpr Entry leaf(unsigned depth, GroupId g) noexcept { return depth << 24 | g; }
@@ -225,7 +200,6 @@ class DirIndex {
 
   Slot* tbl24_;
   Slot* tbl8_;
-  Slot dummy_{0};  // the target of lookup_batch's non-extended lanes
   const std::uint32_t max_groups_;
 
   mutable std::mutex mu_;  // the writer mutex

@@ -3,7 +3,9 @@
 //
 // ---- The protocol ----------------------------------------------------------
 //
-// Reader (ReadSection, fib/epoch.h), per section:
+// Reader (enter_section / leave_section, fib/epoch.h), per section:
+//   (R0) if slot.epoch.load(relaxed) != 0: nested, nothing below runs
+//        (neither R1-R3 at entry nor R4 at the end)
 //   (R1) e = g_epoch.load(acquire)
 //   (R2) slot.epoch.store(e, release)
 //   (R3) compiler barrier (membarrier mode) | seq_cst fence (fallback, TSan)
@@ -87,12 +89,20 @@
 //     The old value v' in the last case is never mistaken for safety: if it
 //     was an older section's epoch, that section ended before S began and
 //     its own loads are covered by the second case.
+// Nested sections (R0). Only the thread itself writes its slot, so R0 reads
+// its own last store (sequenced before): non-zero exactly when an outer
+// section of the thread is open. The inner section's loads are then
+// sequenced after the outer's R1-R3 and before its R4, so they are loads
+// of the outer section S above, and the argument covers them as it stands.
+// The inner section's end stores nothing, so it never ends S early.
+//
 // So every section that could hold O forces safe <= t in every grace period
 // until it ends, and no reader touches O after its reuse. No reader waits:
 // R1-R4 are plain loads and stores; a writer never waits for a reader
 // either (W5 reads each slot once).
 //
-// Cost on the read path (x86-64): R1 one load of a line written only by
+// Cost on the read path (x86-64): R0 one load of the thread's own line,
+// R1 one load of a line written only by
 // grace periods (g_reader: the epoch and the fence mode, nothing else), R2
 // one store to the thread's own line, R3 nothing, R4 one store. No locked
 // instruction, no fence.

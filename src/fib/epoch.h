@@ -17,11 +17,11 @@
 // destructor does not leak the slot.
 //
 // Rules for readers:
-//  - Sections do not nest. The index's lookups open none themselves; the
-//    caller opens one per call or per batch (each instruction here costs
-//    lookups in flight, hence no nesting count). An inner section would
-//    end the outer one at its exit while the outer still reads; debug
-//    builds assert that no section of the thread is open.
+//  - Sections nest: an inner section finds the thread's slot published
+//    and leaves it alone (no count: one load of the thread's own slot),
+//    so a ForwardingSession held by a forwarding thread may surround any
+//    other rtm call. The index's lookups open none themselves; the caller
+//    opens one per call, per batch or per session.
 //  - A ReadSection is destroyed on the thread that created it (it names
 //    that thread's slot).
 //  - No section may be open on an index or group table that is being
@@ -53,7 +53,6 @@
 #pragma once
 
 #include <atomic>
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -114,36 +113,49 @@ inline void full_fence() noexcept { std::atomic_thread_fence(std::memory_order_s
 
 }  // namespace epoch_detail
 
-// A read section (RAII). Entering: (R1)-(R3) of fib/epoch.cpp; leaving: (R4).
+// Opens a read section on the calling thread: (R1)-(R3) of fib/epoch.cpp.
+// Returns the slot to pass to leave_section(), or nullptr when a section of
+// the thread is open already (a nested section: the outer one's
+// publication covers every load of the inner, and only the outer's end
+// clears the slot).
+inline epoch_detail::Slot* enter_section() noexcept {
+  epoch_detail::Slot* s = epoch_detail::t_state.slot;
+  if (s == nullptr) [[unlikely]]
+    s = epoch_detail::register_slot();
+  // Only this thread writes its slot: non-zero means a section is open.
+  if (s->epoch.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    return nullptr;
+  // (R1) acquire: pairs with the release RMWs (W2), (W3) on the epoch.
+  const std::uint64_t e = epoch_detail::g_reader.epoch.load(std::memory_order_acquire);
+  // (R2) publish the section (release: a plain store on x86).
+  s->epoch.store(e, std::memory_order_release);
+  // (R3) StoreLoad between (R2) and the section's loads: a compiler
+  // barrier here, the writer's membarrier (W4) supplies the hardware
+  // fence; a seq_cst fence when membarrier is unavailable or under TSan.
+#ifdef RTM_FIB_TSAN
+  epoch_detail::full_fence();
+#else
+  if (epoch_detail::g_reader.full_fence)
+    epoch_detail::full_fence();
+  else
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+  return s;
+}
+
+// Ends the section enter_section() opened (nothing for nullptr, a nested
+// one). (R4) release: the section's loads happen before a scan (W5) that
+// reads 0.
+inline void leave_section(epoch_detail::Slot* s) noexcept {
+  if (s != nullptr) s->epoch.store(0, std::memory_order_release);
+}
+
+// A read section (RAII) over enter_section() / leave_section(). Destroyed
+// on the thread that created it (it names that thread's slot).
 class ReadSection {
  public:
-  ReadSection() noexcept {
-    epoch_detail::Slot* s = epoch_detail::t_state.slot;
-    if (s == nullptr) [[unlikely]]
-      s = epoch_detail::register_slot();
-    slot_ = s;
-    // Only this thread writes its slot: non-zero means a section is open.
-    assert(s->epoch.load(std::memory_order_relaxed) == 0 && "rtm fib: ReadSection nested");
-    // (R1) acquire: pairs with the release RMWs (W2), (W3) on the epoch.
-    const std::uint64_t e = epoch_detail::g_reader.epoch.load(std::memory_order_acquire);
-    // (R2) publish the section (release: a plain store on x86).
-    s->epoch.store(e, std::memory_order_release);
-    // (R3) StoreLoad between (R2) and the section's loads: a compiler
-    // barrier here, the writer's membarrier (W4) supplies the hardware
-    // fence; a seq_cst fence when membarrier is unavailable or under TSan.
-#ifdef RTM_FIB_TSAN
-    epoch_detail::full_fence();
-#else
-    if (epoch_detail::g_reader.full_fence)
-      epoch_detail::full_fence();
-    else
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-  }
-  ~ReadSection() {
-    // (R4) release: the section's loads happen before a scan (W5) that reads 0.
-    slot_->epoch.store(0, std::memory_order_release);
-  }
+  ReadSection() noexcept : slot_(enter_section()) {}
+  ~ReadSection() { leave_section(slot_); }
   ReadSection(const ReadSection&) = delete;
   ReadSection& operator=(const ReadSection&) = delete;
 

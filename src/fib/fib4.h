@@ -5,17 +5,13 @@
 
 #include <cstdint>
 
+#include <rtm/detail/fib_read.h>
+
 #include "fib/dir.h"
 
 namespace rtm::fib {
 
-struct Ipv4Traits {
-  using Key = std::uint32_t;  // host order
-  static constexpr unsigned kBits = 32;
-  static std::uint32_t top24(Key k) noexcept { return k >> 8; }
-  // Byte i of the address, 0 the most significant (i in 0..3).
-  static unsigned byte(Key k, unsigned i) noexcept { return (k >> (24 - 8 * i)) & 0xFFu; }
-};
+using Ipv4Traits = rtm::fib_read::Ipv4Traits;  // the key and its bytes
 
 extern template class DirIndex<Ipv4Traits>;
 

@@ -6,32 +6,15 @@
 
 #include <cstdint>
 
+#include <rtm/detail/fib_read.h>
+
 #include "fib/dir.h"
 
 namespace rtm::fib {
 
-struct Ipv6Key {
-  std::uint64_t hi = 0;  // bytes 0..7, host order
-  std::uint64_t lo = 0;  // bytes 8..15
-};
-
-// The key of 16 network-order bytes.
-inline Ipv6Key ipv6_key(const std::uint8_t* b) noexcept {
-  Ipv6Key k;
-  for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | b[i];
-  for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | b[i];
-  return k;
-}
-
-struct Ipv6Traits {
-  using Key = Ipv6Key;
-  static constexpr unsigned kBits = 128;
-  static std::uint32_t top24(const Key& k) noexcept { return static_cast<std::uint32_t>(k.hi >> 40); }
-  // Byte i of the address, 0 the most significant (i in 0..15).
-  static unsigned byte(const Key& k, unsigned i) noexcept {
-    return i < 8 ? (k.hi >> (56 - 8 * i)) & 0xFFu : (k.lo >> (56 - 8 * (i - 8))) & 0xFFu;
-  }
-};
+using Ipv6Key = rtm::fib_read::Ipv6Key;
+using rtm::fib_read::ipv6_key;
+using Ipv6Traits = rtm::fib_read::Ipv6Traits;  // the key and its bytes
 
 extern template class DirIndex<Ipv6Traits>;
 

@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include <rtm/forwarding.h>
 #include <rtm/types.h>
 
 #include "fib/epoch.h"
@@ -54,20 +55,13 @@ using GroupId = std::uint32_t;
 inline constexpr GroupId kNoGroup = 0;
 inline constexpr std::uint32_t kMaxGroupIds = 1u << 24;
 
-// One next hop as forwarding needs it. Unused bytes are zero.
-struct NextHop {
-  std::uint8_t address[16] = {};  // network order; IPv4 in the first 4 bytes
-  std::uint16_t family = 0;       // an rtm::Family value
-  std::uint16_t reserved = 0;
-  std::uint32_t interface_index = 0;
-};
-static_assert(sizeof(NextHop) == 24);
-
-// A group's record: `count` hops, the rest zero.
-struct NextHopSet {
-  std::uint32_t count = 0;
-  NextHop hops[kMaxNextHopsPerRoute];
-};
+// A group's record is what the fast path returns: ForwardingResult
+// (rtm/forwarding.h), `count` hops in the route's order, every other byte
+// zero; ForwardingSession hands out references to the records themselves.
+// Declare them with {} (value-initialised, all zero): the types have no
+// default member initialisers.
+using NextHop = rtm::ForwardingHop;
+using NextHopSet = rtm::ForwardingResult;
 
 // Bytes of [p, p + n) the kernel holds resident (mincore over the pages
 // the range touches; 0 for an unmapped range). For the memory figures of
@@ -80,6 +74,9 @@ class NhGroups {
   ~NhGroups();
   NhGroups(const NhGroups&) = delete;
   NhGroups& operator=(const NhGroups&) = delete;
+
+  // The records region (ForwardingSession keeps the pointer: it never moves).
+  const NextHopSet* records() const noexcept { return records_; }
 
   // Reader (wait-free, one load): the record of `id`, which the caller read
   // from an index inside the current ReadSection. record(kNoGroup) is an

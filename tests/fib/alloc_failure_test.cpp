@@ -37,7 +37,7 @@ namespace {
 using namespace rtm::fib;
 
 NextHopSet hop(std::uint32_t i) {
-  NextHopSet s;
+  NextHopSet s{};
   s.count = 1;
   s.hops[0].interface_index = i;
   return s;

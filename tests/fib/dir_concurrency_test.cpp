@@ -34,7 +34,7 @@ struct ProbeLog {
 };
 
 NextHopSet iface(std::uint32_t i) {
-  NextHopSet s;
+  NextHopSet s{};
   s.count = 1;
   s.hops[0].family = 2;
   s.hops[0].interface_index = i;

@@ -83,7 +83,7 @@ TEST(Epoch, AParkedReaderCostsFewGracePeriods) {
       const std::uint32_t p = 0x0A000000u + (static_cast<std::uint32_t>(i) << 8);
       ASSERT_TRUE(idx.set(p, 25, 1));
       ASSERT_TRUE(idx.clear(p, 25, {}));  // collapses: one tbl8 retirement
-      NextHopSet s;
+      NextHopSet s{};
       s.count = 1;
       s.hops[0].interface_index = static_cast<std::uint32_t>(i);
       ASSERT_TRUE(groups.release(groups.acquire(s)));  // one id retirement

@@ -36,7 +36,7 @@ TEST(FibMemory, ResidentInCountsTouchedPagesOnly) {
 TEST(FibMemory, IndexFiguresFollowWhatIsWritten) {
   Fib4 f(16);
   NhGroups groups(16);
-  NextHopSet s;
+  NextHopSet s{};
   s.count = 1;
   s.hops[0].interface_index = 1;
   const GroupId g = groups.acquire(s);

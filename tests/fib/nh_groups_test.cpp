@@ -12,7 +12,7 @@ using namespace rtm::fib;
 namespace {
 
 NextHopSet hops(std::initializer_list<std::uint32_t> ifaces) {
-  NextHopSet s;
+  NextHopSet s{};
   for (std::uint32_t i : ifaces) {
     auto& h = s.hops[s.count++];
     h.family = 2;
