@@ -34,8 +34,12 @@ inline rtm::ForwardingResult* results() {
   thread_local rtm::ForwardingResult buf[kMaxFastBatch];
   return buf;
 }
+// Without a branch: a branch on the count (which waits on the lookup's
+// cache miss) mispredicts on every other miss-or-hit change and stops the
+// next lookups from starting. A result's hops past `count` are zero, so
+// hops[0].interface_index is 0 when count is 0.
 inline std::uint64_t answer(const rtm::ForwardingResult& r) {
-  return r.count != 0 ? 1 + std::uint64_t{r.hops[0].interface_index} : 0;
+  return std::uint64_t{r.hops[0].interface_index} + std::uint64_t{r.count != 0};
 }
 // n == 1: one single(addrs[0]) call; else one (table.*batch)() call.
 template <class Addr, class Single, class Batch>

@@ -174,8 +174,19 @@ struct ForwardingStats {
 // answers may lag the table until it ends; the next session reports it.
 class ForwardingSession {
  public:
-  explicit ForwardingSession(const Instance& instance, ViewId view = kViewIdUnicast) noexcept;
-  ~ForwardingSession();
+  // Inline, with the section opened and closed out of line: the session's
+  // address never leaves the caller, so its tables stay in registers
+  // across the lookups' acquire loads instead of being reloaded per lookup.
+  explicit ForwardingSession(const Instance& instance, ViewId view = kViewIdUnicast) noexcept {
+    State st;
+    open(instance, view, &st);
+    v4_ = st.v4;
+    v6_ = st.v6;
+    records_ = st.records;
+    slot_ = st.slot;
+    status_ = st.status;
+  }
+  ~ForwardingSession() { close(slot_); }
   ForwardingSession(const ForwardingSession&) = delete;
   ForwardingSession& operator=(const ForwardingSession&) = delete;
 
@@ -203,9 +214,10 @@ class ForwardingSession {
   // the number of addresses with a route.
   std::size_t lookup4_batch(const std::uint32_t* addrs, std::size_t n,
                             const ForwardingResult** out) const noexcept {
+    const ForwardingResult* const rec = records_;
     std::size_t found = 0;
     fib_read::lookup_batch<fib_read::Ipv4Traits>(v4_, addrs, n, [&](std::size_t i, std::uint32_t g) {
-      out[i] = &records_[g];
+      out[i] = &rec[g];
       found += g != 0;
     });
     return found;
@@ -215,6 +227,8 @@ class ForwardingSession {
                             const ForwardingResult** out) const noexcept {
     constexpr std::size_t kChunk = 16;
     fib_read::Ipv6Key keys[kChunk];
+    const ForwardingResult* const rec = records_;
+    const fib_read::Tables t = v6_;
     std::size_t found = 0;
     for (std::size_t base = 0; base < n; base += kChunk) {
       const std::size_t m = n - base < kChunk ? n - base : kChunk;
@@ -222,9 +236,9 @@ class ForwardingSession {
         const NetAddress& a = addrs[base + i];
         keys[i] = a.family() == Family::ipv6 ? fib_read::ipv6_key(a.bytes()) : fib_read::Ipv6Key{};
       }
-      fib_read::lookup_batch<fib_read::Ipv6Traits>(v6_, keys, m, [&](std::size_t i, std::uint32_t g) {
+      fib_read::lookup_batch<fib_read::Ipv6Traits>(t, keys, m, [&](std::size_t i, std::uint32_t g) {
         g = addrs[base + i].family() == Family::ipv6 ? g : 0;
-        out[base + i] = &records_[g];
+        out[base + i] = &rec[g];
         found += g != 0;
       });
     }
@@ -232,6 +246,14 @@ class ForwardingSession {
   }
 
  private:
+  struct State {
+    fib_read::Tables v4, v6;
+    const ForwardingResult* records;
+    void* slot;
+    errc status;
+  };
+  static void open(const Instance& instance, ViewId view, State* st) noexcept;
+  static void close(void* slot) noexcept;
   static std::uint32_t load_be32(const std::uint8_t* b) noexcept {
     return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
   }
@@ -239,7 +261,7 @@ class ForwardingSession {
   fib_read::Tables v4_;
   fib_read::Tables v6_;
   const ForwardingResult* records_;  // by group id; [0] is empty
-  void* slot_;                       // the reader slot this session published (nullptr: nested or none)
+  void* slot_;                       // the reader slot this session published (nullptr: nested)
   errc status_;
 };
 

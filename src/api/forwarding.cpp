@@ -49,23 +49,28 @@ const ForwardingResult kNoRecords[1] = {};
 // degraded flag is read relaxed, as by forward4(): a session that misses a
 // degradation in progress is one whose failing write was still running
 // when it opened (rtm/forwarding.h, consistency rule).
-ForwardingSession::ForwardingSession(const Instance& instance, ViewId view) noexcept
-    : records_(kNoRecords), slot_(fib::enter_section()), status_(errc::ok) {
+void ForwardingSession::open(const Instance& instance, ViewId view, State* st) noexcept {
+  st->v4 = st->v6 = fib_read::Tables{};  // no index: every key reads kZeroSlot
+  st->records = kNoRecords;
+  st->slot = fib::enter_section();
+  st->status = errc::ok;
   const detail::Forwarding& f = detail::InstanceAccess::core(const_cast<Instance&>(instance)).forwarding;
   const int slot = f.slot_of(view);
   if (slot < 0) {
-    status_ = errc::invalid_parameter;
+    st->status = errc::invalid_parameter;
     return;
   }
   if (f.degraded.load(std::memory_order_relaxed)) {
-    status_ = errc::not_supported;
+    st->status = errc::not_supported;
     return;
   }
-  v4_ = f.v4[slot]->read_tables();
-  v6_ = f.v6[slot]->read_tables();
-  records_ = f.groups.records();
+  st->v4 = f.v4[slot]->read_tables();
+  st->v6 = f.v6[slot]->read_tables();
+  st->records = f.groups.records();
 }
 
-ForwardingSession::~ForwardingSession() { fib::leave_section(static_cast<fib::epoch_detail::Slot*>(slot_)); }
+void ForwardingSession::close(void* slot) noexcept {
+  fib::leave_section(static_cast<fib::epoch_detail::Slot*>(slot));
+}
 
 }  // namespace rtm

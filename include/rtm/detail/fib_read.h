@@ -82,7 +82,7 @@ struct Tables {
 // The leaf entry for k: one acquire load per level visited (pairs with the
 // writer's release stores, src/fib/dir.h (D1)/(D2)).
 template <class Traits>
-inline Entry lookup_leaf(const Tables& t, const typename Traits::Key& k) noexcept {
+inline Entry lookup_leaf(const Tables t, const typename Traits::Key& k) noexcept {
   Entry e = t.tbl24[Traits::top24(k) & t.mask].load(std::memory_order_acquire);
   if constexpr (Traits::kBits == 32) {
     if (is_ext(e)) [[unlikely]]
@@ -99,7 +99,7 @@ inline Entry lookup_leaf(const Tables& t, const typename Traits::Key& k) noexcep
 // independent, and the step to the next level is a conditional move, not a
 // branch on a missing load, so the misses of a chunk overlap.
 template <class Traits, class Sink>
-inline void lookup_batch(const Tables& t, const typename Traits::Key* keys, std::size_t n,
+inline void lookup_batch(const Tables t, const typename Traits::Key* keys, std::size_t n,
                          Sink&& sink) noexcept {
   constexpr std::size_t kChunk = 16;
   for (std::size_t base = 0; base < n; base += kChunk) {
