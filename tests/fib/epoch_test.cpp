@@ -2,7 +2,7 @@
 // (src/fib/epoch.h): slots given back at thread exit even when a
 // thread_local destructor reads, bounded grace periods while a reader is
 // parked, a section on one thread against a writer on another in both
-// fence modes, nesting asserted.
+// fence modes, nested sections keeping the outer one published.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -138,15 +138,66 @@ void reader_against_writer(bool fallback) {
 TEST(Epoch, AReaderOnAnotherThreadHoldsBackReuse) { reader_against_writer(false); }
 TEST(Epoch, AReaderOnAnotherThreadHoldsBackReuseInTheFenceFallback) { reader_against_writer(true); }
 
-// Nesting is forbidden; debug builds catch it (release builds do not check).
-TEST(EpochDeathTest, NestedSectionsAssertInDebugBuilds) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEBUG_DEATH(
-      {
-        ReadSection outer;
-        ReadSection inner;
-      },
-      "nested");
+// Sections nest: an inner section (and its end) leaves the outer one
+// published, so the thread's slot still holds back reuse of what was
+// retired after the outer section opened, until the outer one ends. In the
+// mode in force and in the seq_cst fallback.
+void inner_section_keeps_outer_published(bool fallback) {
+  epoch_detail::set_fallback_for_testing(fallback);
+  std::uint64_t tag = 0;
+  {
+    ReadSection outer;
+    tag = retire_tag();  // an object retired after the outer section opened
+    const std::uint64_t g0 = epoch_detail::grace_periods();
+    {
+      ReadSection inner;
+      { ReadSection innermost; }
+      EXPECT_LE(synchronize(), tag) << "inside the inner section";
+    }
+    EXPECT_LE(synchronize(), tag) << "the inner section's end cleared the outer's slot";
+    EXPECT_LE(safe_epoch(), tag);
+    { ReadSection again; }  // a second inner section, opened and ended
+    EXPECT_LE(synchronize(), tag);
+    EXPECT_EQ(epoch_detail::grace_periods() - g0, 3u);
+  }
+  EXPECT_GT(synchronize(), tag) << "the outer section's end did not clear the slot";
+  EXPECT_GT(safe_epoch(), tag);
+  // A fresh outer section afterwards holds back a newer tag again.
+  {
+    ReadSection outer;
+    const std::uint64_t t2 = retire_tag();
+    { ReadSection inner; }
+    EXPECT_LE(synchronize(), t2);
+  }
+  epoch_detail::set_fallback_for_testing(false);
+}
+
+TEST(Epoch, AnInnerSectionLeavesTheOuterOnePublished) { inner_section_keeps_outer_published(false); }
+TEST(Epoch, AnInnerSectionLeavesTheOuterOnePublishedInTheFenceFallback) {
+  inner_section_keeps_outer_published(true);
+}
+
+// The same with a real retirement: a tbl8 group the outer section read,
+// retired after it opened, is not reused while the outer section lasts,
+// though an inner section opened and ended around the retirement.
+TEST(Epoch, AnInnerSectionDoesNotReleaseWhatTheOuterOneRead) {
+  Fib4 idx(1);
+  ASSERT_TRUE(idx.set(0x0A000000u, 30, 1));
+  {
+    ReadSection outer;
+    EXPECT_EQ(idx.lookup(0x0A000001u), 1u);  // through the only tbl8 group
+    {
+      ReadSection inner;
+      EXPECT_EQ(idx.lookup(0x0A000001u), 1u);
+    }
+    ASSERT_TRUE(idx.clear(0x0A000000u, 30, {}));  // retires it
+    idx.reclaim();
+    EXPECT_EQ(idx.tbl8_limbo(), 1u);
+    EXPECT_FALSE(idx.set(0x0B000000u, 30, 2));  // not reusable yet
+  }
+  idx.reclaim();
+  EXPECT_EQ(idx.tbl8_limbo(), 0u);
+  EXPECT_TRUE(idx.set(0x0B000000u, 30, 2));
 }
 
 }  // namespace
