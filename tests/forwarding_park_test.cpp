@@ -220,6 +220,41 @@ TEST_F(ForwardingParkTest, ReplacedHopsWhileTheDestinationLockIsHeld) {
   remove(a_, r8);
 }
 
+// A cover's writer parked between its W3 (the cover's new group g stored)
+// and its W4 (core/forwarding.cpp): a delete under it, meanwhile, clears
+// its range from cover_of, which reads g, so its leaves name g before g's
+// own writer has touched the index. A reader of those leaves gets g's
+// record, whole (W3 is a release store and cover_of an acquire load, so
+// the record's write happens before the leaves that name it). TSan cannot
+// show the edge here (the park itself orders the two writers); the test
+// shows the reachable state and the record it hands out.
+TEST_F(ForwardingParkTest, AClearUnderAParkedCoverNamesTheCoversNewRecord) {
+  const auto h1 = hop(a_, "192.0.2.1", 1), h2 = hop(a_, "192.0.2.2", 2);
+  const auto h3 = hop(a_, "192.0.2.3", 3), h4 = hop(a_, "192.0.2.4", 4);
+  const auto r8 = route(a_, "10.0.0.0/8", 10, {h1});
+  const auto r25 = route(a_, "10.1.2.0/25", 10, {h2});
+  parked_write(
+      "forwarding.update", [&] { put_route(rtm(), a_, "10.0.0.0/8", 10, {h3, h4}); },
+      {{"10.1.2.3", {Hops{2}, Hops{3, 4}}, Hops{3, 4}},
+       {"10.1.2.200", {Hops{1}, Hops{3, 4}}, Hops{3, 4}},  // detail: the table's new route
+       {"10.9.0.1", {Hops{1}, Hops{3, 4}}, Hops{3, 4}}},
+      [&] {
+        rtm::RouteChangeFlags f = 0;
+        EXPECT_EQ(rtm().delete_route(a_, r25, &f), errc::ok);
+        rtm::ForwardingResult r;
+        ASSERT_EQ(rtm().forward(rtm::kViewIdUnicast, P("10.1.2.3"), &r), errc::ok);
+        EXPECT_TRUE(answer_of(r) == Hops({3, 4})) << describe(answer_of(r));
+        rtm::ForwardingSession s(rtm());
+        ASSERT_EQ(s.status(), errc::ok);
+        const rtm::ForwardingResult& rec = s.lookup4(0x0A010203u);
+        EXPECT_TRUE(answer_of(rec) == Hops({3, 4})) << describe(answer_of(rec));
+        // The rest of the /8 is the parked writer's to change: still h1.
+        EXPECT_TRUE(answer_of(s.lookup4(0x0A090001u)) == Hops{1});
+      });
+  release(a_, r25);
+  remove(a_, r8);
+}
+
 TEST_F(ForwardingParkTest, DeletedBestRouteWhileTheDestinationLockIsHeld) {
   const auto h1 = hop(a_, "192.0.2.1", 1), h5 = hop(b_, "192.0.2.5", 5);
   const auto ra = route(a_, "10.0.0.0/8", 10, {h1});

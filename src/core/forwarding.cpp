@@ -14,7 +14,7 @@
 //
 //   W1  g = best ? groups.acquire(hops of best) : kNoGroup   (+1, interned)
 //   W2  if g == old: drop the extra reference, done
-//   W3  d->fib_group[slot] = g                               (relaxed, see below)
+//   W3  d->fib_group[slot] = g                               (release, see below)
 //   W4  g ? index.set(P, len, g)
 //         : index.clear_with(P, len, cover_of)   — cover read under the index mutex
 //   W5  groups.release(old)                                  (-1; the last retires the id)
@@ -30,9 +30,16 @@
 //     it read C's old group. Either way P's range ends as C says.
 //   - C's W4 before P's clear: C's W3 happens before C's W4 (program
 //     order), which happens before P's W4 (the mutex), so cover_of reads
-//     C's new group (or kNoGroup, and goes on to C's own cover). The
-//     relaxed stores and loads of fib_group need nothing more: every
-//     read that matters is ordered by the index mutex.
+//     C's new group (or kNoGroup, and goes on to C's own cover).
+//   - The first case also lets P's clear name C's group g before C's W4,
+//     so before anything but C's W3 orders C's write of g's record
+//     (NhGroups::acquire). A reader that acquires P's leaf then reads that
+//     record: it must happen before. So W3 is a release store and
+//     cover_of's load an acquire load (C's record write -> W3 -> P's
+//     acquire -> P's release store of the leaf (D1) -> the reader's
+//     acquire of the leaf). Writers only: the readers' loads are
+//     unchanged. Every other read of fib_group is ordered by the index
+//     mutex.
 //   - A group named by a leaf written from a cover read is still
 //     referenced when written: C releases its old group (W5) only after
 //     its own W4, which replaces those leaves (first case), or the read
@@ -162,8 +169,9 @@ fib::Cover cover_of(Table& t, const NetAddress& p, int slot) noexcept {
     if (t.per_length[len].load(std::memory_order_relaxed) == 0) continue;
     const Dest* c = t.map.find(dest_key(p.truncated(static_cast<unsigned>(len))), g);
     if (c == nullptr) continue;
-    // Relaxed: ordered by the index mutex where it matters (top of file).
-    const fib::GroupId cg = c->fib_group[slot].load(std::memory_order_relaxed);
+    // Acquire: pairs with W3, so the group's record happens before the
+    // leaves this cover writes (top of file).
+    const fib::GroupId cg = c->fib_group[slot].load(std::memory_order_acquire);
     if (cg != fib::kNoGroup) return fib::Cover{static_cast<unsigned>(len), cg};
   }
   return fib::Cover{};
@@ -206,7 +214,7 @@ void update_forwarding(Core& core, Dest* d, const BestState& before, const BestS
       f.groups.release(g);
       continue;
     }
-    d->fib_group[slot].store(g, std::memory_order_relaxed);  // W3
+    d->fib_group[slot].store(g, std::memory_order_release);  // W3 (release: see cover_of)
     test_hook("forwarding.update", d);  // a writer parked with d->lock held
     bool ok;  // W4
     if (t.family == Family::ipv4) {
