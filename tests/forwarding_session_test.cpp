@@ -11,7 +11,9 @@
 //  - other rtm calls nest inside a session on its thread, and the session's
 //    reader slot stays published through them;
 //  - a million sessions on one thread leak no reader slot and leave no
-//    section open.
+//    section open;
+//  - ending an outer session before a nested one, or a session on another
+//    thread, aborts; nested sessions end in any order before the outer.
 #include <gtest/gtest.h>
 
 #include <rtm/rtm.h>
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <latch>
+#include <optional>
 #include <random>
 #include <thread>
 #include <type_traits>
@@ -637,6 +640,60 @@ TEST_F(ForwardingSessionTest, AMillionSessionsLeakNoSlot) {
   }
   EXPECT_EQ(epoch::slots_in_use(), mine);
   tag = rtm::fib::retire_tag();
+  EXPECT_GT(rtm::fib::synchronize(), tag);
+}
+
+// ---- 6. misuse aborts ------------------------------------------------------------------
+
+// Ending the outer session while one opened inside it is still open, or
+// destroying a session on another thread, would end a read section a
+// reader relies on: the close aborts with a message (rtm/forwarding.h).
+TEST(ForwardingSessionDeathTest, EndingTheOuterSessionFirstAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  rtm::Instance inst;
+  EXPECT_DEATH(
+      {
+        std::optional<rtm::ForwardingSession> outer(std::in_place, inst);
+        rtm::ForwardingSession inner(inst);
+        outer.reset();
+      },
+      "ended while a session opened inside it");
+}
+
+TEST(ForwardingSessionDeathTest, DestroyingASessionOnAnotherThreadAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  rtm::Instance inst;
+  EXPECT_DEATH(
+      {
+        std::optional<rtm::ForwardingSession> s(std::in_place, inst);
+        std::thread t([&] { s.reset(); });
+        t.join();
+      },
+      "destroyed on another thread");
+  EXPECT_DEATH(
+      {
+        rtm::ForwardingSession outer(inst);
+        std::optional<rtm::ForwardingSession> nested(std::in_place, inst);
+        std::thread t([&] { nested.reset(); });
+        t.join();
+      },
+      "destroyed on another thread");
+}
+
+// The orders that are allowed: nested sessions end in any order among
+// themselves while the outer one is open, and the outer one last.
+TEST(ForwardingSessionNesting, NestedSessionsMayEndInAnyOrderBeforeTheOuter) {
+  rtm::Instance inst;
+  std::uint64_t tag = 0;
+  {
+    rtm::ForwardingSession outer(inst);
+    tag = rtm::fib::retire_tag();
+    std::optional<rtm::ForwardingSession> a(std::in_place, inst), b(std::in_place, inst);
+    a.reset();  // opened first, ended first
+    EXPECT_LE(rtm::fib::synchronize(), tag);
+    b.reset();
+    EXPECT_LE(rtm::fib::synchronize(), tag) << "a nested session's end cleared the slot";
+  }
   EXPECT_GT(rtm::fib::synchronize(), tag);
 }
 

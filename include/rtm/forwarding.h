@@ -155,10 +155,21 @@ struct ForwardingStats {
 //    a writer that runs out of them degrades the fast path for good
 //    (forwarding_degraded(), below). Never block inside a session.
 //  - Construct and destroy it on one thread (it publishes that thread's
-//    reader slot); it cannot be copied or moved. Other rtm calls may run
-//    inside it on the same thread (sections nest), but a thread that also
-//    writes routes inside a session keeps its own retired memory pinned
-//    until the session ends.
+//    reader slot; not across a coroutine's suspension that may resume
+//    elsewhere); it cannot be copied or moved. Sessions of one thread
+//    nest, and end in the reverse order of opening: a nested session is
+//    protected by the outermost one's section. Destroying a session on
+//    another thread, or the outer one while a nested one is still open,
+//    aborts the process (with a message): it would end a section a reader
+//    still relies on.
+//  - Other rtm calls that do not wait may run inside a session on its
+//    thread (their read sections nest); the calls that wait for other
+//    threads (deregister_entity, block_methods, ...) must not, as for
+//    any blocking. A thread that writes routes inside its own session
+//    keeps the memory its writes retire from being reused until the
+//    session ends: many writes inside one session can exhaust the
+//    indexes' tbl8 groups or next-hop ids and degrade the fast path for
+//    good. Write outside sessions.
 //  - The instance must outlive the session.
 //  - At most 1024 threads at once may have used the fast path (as above).
 //
@@ -261,7 +272,7 @@ class ForwardingSession {
   fib_read::Tables v4_;
   fib_read::Tables v6_;
   const ForwardingResult* records_;  // by group id; [0] is empty
-  void* slot_;                       // the reader slot this session published (nullptr: nested)
+  void* slot_;                       // the thread's reader slot; low bit set: nested (published nothing)
   errc status_;
 };
 

@@ -244,7 +244,7 @@ class Instance {
   // For forwarding threads: the next hops of the best route (any protocol)
   // of `view` for an address, copied out. No caller entity, no reference,
   // no lock, no allocation; wait-free (one epoch read section per call or
-  // per batch: a load and two stores to the thread's own line, no locked
+  // per batch: two loads and two stores, no locked
   // instruction). Consistency rule: each address's answer is its best
   // route's next hops at some moment during the call (rtm/forwarding.h).
   // `view` must be one of InstanceOptions::forwarding_views.

@@ -8,6 +8,10 @@
 #include "core/forwarding.h"
 #include "fib/epoch.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
 namespace rtm {
 
 errc Instance::forward(ViewId view, const NetAddress& address, ForwardingResult* out,
@@ -42,6 +46,23 @@ errc Instance::forwarding_stats(ForwardingStats* out) const noexcept {
 namespace {
 // What a session without an index reads: record 0, empty.
 const ForwardingResult kNoRecords[1] = {};
+
+// Sessions of this thread opened while a section of it was open already
+// (nested: they publish nothing of their own). The outermost session's end
+// clears the thread's slot, so it must come after theirs: close() checks.
+// initial-exec, as epoch_detail::t_state: no __tls_get_addr per session.
+constinit thread_local unsigned t_nested_sessions __attribute__((tls_model("initial-exec"))) = 0;
+
+// A session's slot word: the thread's slot, its low bit set for a nested
+// session (Slot is 64-byte aligned). Naming the slot in both cases lets
+// close() check the thread.
+constexpr std::uintptr_t kNested = 1;
+static_assert(alignof(fib::epoch_detail::Slot) > kNested);
+
+[[noreturn]] void misuse(const char* what) noexcept {
+  std::fprintf(stderr, "rtm: %s\n", what);
+  std::abort();
+}
 }  // namespace
 
 // The section is entered first, so every load a lookup makes is inside it;
@@ -52,7 +73,14 @@ const ForwardingResult kNoRecords[1] = {};
 void ForwardingSession::open(const Instance& instance, ViewId view, State* st) noexcept {
   st->v4 = st->v6 = fib_read::Tables{};  // no index: every key reads kZeroSlot
   st->records = kNoRecords;
-  st->slot = fib::enter_section();
+  fib::epoch_detail::Slot* s = fib::enter_section();
+  if (s != nullptr) {
+    st->slot = s;
+  } else {  // nested: enter_section() registered the slot before finding it open
+    ++t_nested_sessions;
+    st->slot = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(fib::epoch_detail::t_state.slot) |
+                                       kNested);
+  }
   st->status = errc::ok;
   const detail::Forwarding& f = detail::InstanceAccess::core(const_cast<Instance&>(instance)).forwarding;
   const int slot = f.slot_of(view);
@@ -69,8 +97,22 @@ void ForwardingSession::open(const Instance& instance, ViewId view, State* st) n
   st->records = f.groups.records();
 }
 
-void ForwardingSession::close(void* slot) noexcept {
-  fib::leave_section(static_cast<fib::epoch_detail::Slot*>(slot));
+// Misuse that would end another thread's section, or this thread's while a
+// session inside it still reads, aborts: a destructor has no error to
+// return, and going on would let writers reuse memory a reader still reads
+// (the rules in rtm/forwarding.h).
+void ForwardingSession::close(void* slot_word) noexcept {
+  const auto w = reinterpret_cast<std::uintptr_t>(slot_word);
+  auto* s = reinterpret_cast<fib::epoch_detail::Slot*>(w & ~kNested);
+  if (s != fib::epoch_detail::t_state.slot) [[unlikely]]
+    misuse("a ForwardingSession was destroyed on another thread than the one that opened it");
+  if (w & kNested) {
+    --t_nested_sessions;
+    return;
+  }
+  if (t_nested_sessions != 0) [[unlikely]]
+    misuse("a ForwardingSession ended while a session opened inside it on the same thread was still open");
+  fib::leave_section(s);
 }
 
 }  // namespace rtm

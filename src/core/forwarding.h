@@ -78,8 +78,9 @@ errc forward6_batch(Core& core, ViewId view, const NetAddress* addrs, std::size_
 
 // For the longest-prefix search of the full API: the length of the longest
 // prefix covering full-length address `a` that has a best route in the
-// view of index `slot` at a moment during the call, or -1 when none. The
-// caller must not be inside a fib::ReadSection. When the fast path is
+// view of index `slot` at a moment during the call, or -1 when none. It
+// opens a fib::ReadSection of its own (nested in the caller's, if any:
+// sections nest). When the fast path is
 // degraded, -2 (the caller searches the table instead).
 int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept;
 
