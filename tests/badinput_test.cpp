@@ -1,5 +1,6 @@
 // The bad-input matrix of the C API (ctest label "badinput"): every RTMv2
-// function and the forwarding extensions (RtmxForward*, rtmv2_ext.h).
+// function and the forwarding extensions (RtmxForward*, the forwarding
+// sessions; rtmv2_ext.h).
 //
 // Every case is one row of data: the function, the class of bad input, the
 // documented error code, and the call. Each case runs against the same
@@ -21,6 +22,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -214,6 +216,19 @@ struct Case {
 #define INVH ERROR_INVALID_HANDLE
 #define INVP ERROR_INVALID_PARAMETER
 #define DENIED ERROR_ACCESS_DENIED
+#define CANNOT ERROR_CAN_NOT_COMPLETE
+// A setup failure in a row whose documented code is ERROR_CAN_NOT_COMPLETE
+// (kSetupFailed's value): a code no call returns.
+constexpr DWORD kSetupFailedCannot = 0xFFFFFFFFu;
+
+// `call` inside a forwarding session of w.a (opened and closed around it).
+template <class F>
+DWORD session_call(World& w, F call) {
+  RTMX_FORWARDING_SESSION s{};
+  if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s) != NO_ERROR) return kSetupFailed;
+  const DWORD r = call(&s);
+  return RtmxCloseForwardingSession(&s) == NO_ERROR ? r : kSetupFailed;
+}
 
 // A row whose call wrongly succeeded gives back what it made or took, so
 // that one library bug does not spill into the rows after it.
@@ -825,6 +840,104 @@ std::vector<Case> cases() {
        [](World&) { return RtmxForwardBatch6(kJunk, RTM_VIEW_ID_UCAST, nullptr, 0, nullptr, nullptr); }},
       {"RtmxForwardBatch6", "zero count, view without an index", INVP,
        [](World& w) { return RtmxForwardBatch6(w.c6, RTM_VIEW_ID_MCAST, nullptr, 0, nullptr, nullptr); }},
+      // ---- forwarding sessions (rtmv2_ext.h): misuse is an error, never a broken section
+      {"RtmxOpenForwardingSession", "null handle", INVH,
+       [](World&) { RTMX_FORWARDING_SESSION s{}; return RtmxOpenForwardingSession(nullptr, RTM_VIEW_ID_UCAST, &s); }},
+      {"RtmxOpenForwardingSession", "junk handle (no instance)", INVH,
+       [](World&) { RTMX_FORWARDING_SESSION s{}; return RtmxOpenForwardingSession(kJunk, RTM_VIEW_ID_UCAST, &s); }},
+      {"RtmxOpenForwardingSession", "null session", INVP,
+       [](World& w) { return RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, nullptr); }},
+      {"RtmxOpenForwardingSession", "view without an index (multicast)", INVP,
+       [](World& w) { RTMX_FORWARDING_SESSION s{}; return RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_MCAST, &s); }},
+      {"RtmxOpenForwardingSession", "view out of range", INVP,
+       [](World& w) { RTMX_FORWARDING_SESSION s{}; return RtmxOpenForwardingSession(w.a, RTM_MAX_VIEWS, &s); }},
+      {"RtmxOpenForwardingSession", "a session open already (left open)", INVP,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION s{};
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s) != NO_ERROR) return kSetupFailed;
+         const DWORD r = RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s);
+         return RtmxCloseForwardingSession(&s) == NO_ERROR ? r : kSetupFailed;
+       }},
+      {"RtmxCloseForwardingSession", "null session", INVP,
+       [](World&) { return RtmxCloseForwardingSession(nullptr); }},
+      {"RtmxCloseForwardingSession", "never opened (zeroed)", INVH,
+       [](World&) { RTMX_FORWARDING_SESSION s{}; return RtmxCloseForwardingSession(&s); }},
+      {"RtmxCloseForwardingSession", "after a failed open", INVH,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION s{};
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_MCAST, &s) != INVP) return kSetupFailed;
+         return RtmxCloseForwardingSession(&s);
+       }},
+      {"RtmxCloseForwardingSession", "closed twice", INVH,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION s{};
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s) != NO_ERROR ||
+             RtmxCloseForwardingSession(&s) != NO_ERROR)
+           return kSetupFailed;
+         return RtmxCloseForwardingSession(&s);
+       }},
+      {"RtmxCloseForwardingSession", "a copy of an open session", INVH,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION s{}, copy;
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s) != NO_ERROR) return kSetupFailed;
+         std::memcpy(&copy, &s, sizeof s);
+         const DWORD r = RtmxCloseForwardingSession(&copy);
+         return RtmxCloseForwardingSession(&s) == NO_ERROR ? r : kSetupFailed;
+       }},
+      {"RtmxCloseForwardingSession", "the outer one while a nested one is open", CANNOT,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION outer{}, inner{};
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &outer) != NO_ERROR ||
+             RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &inner) != NO_ERROR)
+           return kSetupFailedCannot;
+         const DWORD r = RtmxCloseForwardingSession(&outer);
+         if (RtmxCloseForwardingSession(&inner) != NO_ERROR || RtmxCloseForwardingSession(&outer) != NO_ERROR)
+           return kSetupFailedCannot;
+         return r;
+       }},
+      {"RtmxCloseForwardingSession", "another thread's session", DENIED,
+       [](World& w) {
+         RTMX_FORWARDING_SESSION s{};
+         if (RtmxOpenForwardingSession(w.a, RTM_VIEW_ID_UCAST, &s) != NO_ERROR) return kSetupFailed;
+         DWORD r = 0;
+         std::thread t([&] { r = RtmxCloseForwardingSession(&s); });
+         t.join();
+         return RtmxCloseForwardingSession(&s) == NO_ERROR ? r : kSetupFailed;
+       }},
+      {"RtmxSessionLookupBatch4", "null addresses", INVP,
+       [](World& w) { return session_call(w, [](const RTMX_FORWARDING_SESSION* s) {
+           const RTMX_FORWARDING_RESULT* r; return RtmxSessionLookupBatch4(s, nullptr, 1, &r, nullptr); }); }},
+      {"RtmxSessionLookupBatch4", "null results", INVP,
+       [](World& w) { return session_call(w, [](const RTMX_FORWARDING_SESSION* s) {
+           ULONG k = 0x0A000001; return RtmxSessionLookupBatch4(s, &k, 1, nullptr, nullptr); }); }},
+      {"RtmxSessionLookupBatch4", "zero count, null arrays (looks up nothing)", NO_ERROR,
+       [](World& w) { return session_call(w, [](const RTMX_FORWARDING_SESSION* s) {
+           UINT n = 1; return RtmxSessionLookupBatch4(s, nullptr, 0, nullptr, &n); }); }},
+      {"RtmxSessionLookupBatch4", "a session not open (answers no route)", NO_ERROR,
+       [](World&) {
+         RTMX_FORWARDING_SESSION s{};
+         ULONG k = 0x0A000001;
+         const RTMX_FORWARDING_RESULT* r = nullptr;
+         UINT n = 1;
+         const DWORD rc = RtmxSessionLookupBatch4(&s, &k, 1, &r, &n);
+         return r != nullptr && r->NumHops == 0 && n == 0 ? rc : kSetupFailed;
+       }},
+      {"RtmxSessionLookupBatch6", "null addresses", INVP,
+       [](World& w) { return session_call(w, [](const RTMX_FORWARDING_SESSION* s) {
+           const RTMX_FORWARDING_RESULT* r; return RtmxSessionLookupBatch6(s, nullptr, 1, &r, nullptr); }); }},
+      {"RtmxSessionLookupBatch6", "null results", INVP,
+       [&](World& w) { return session_call(w, [&](const RTMX_FORWARDING_SESSION* s) {
+           return RtmxSessionLookupBatch6(s, &w.p6, 1, nullptr, nullptr); }); }},
+      {"RtmxSessionLookupBatch6", "zero count, null arrays (looks up nothing)", NO_ERROR,
+       [](World& w) { return session_call(w, [](const RTMX_FORWARDING_SESSION* s) {
+           UINT n = 1; return RtmxSessionLookupBatch6(s, nullptr, 0, nullptr, &n); }); }},
+      {"RtmxSessionLookupBatch6", "a session not open (answers no route)", NO_ERROR,
+       [](World& w) {
+         const RTMX_FORWARDING_RESULT* r = nullptr;
+         UINT n = 1;
+         const DWORD rc = RtmxSessionLookupBatch6(nullptr, &w.p6, 1, &r, &n);
+         return r != nullptr && r->NumHops == 0 && n == 0 ? rc : kSetupFailed;
+       }},
   };
   return v;
 }
@@ -860,8 +973,9 @@ TEST(BadInputMatrix, EveryCaseGetsItsDocumentedCodeAndChangesNothing) {
     ++n;
   }
   EXPECT_GE(n, 200);
-  EXPECT_EQ(functions.size(), 63u)
-      << "every RTMv2 function and every RtmxForward* extension has at least one row";
+  EXPECT_EQ(functions.size(), 67u)
+      << "every RTMv2 function and every RtmxForward* / forwarding-session extension with an error "
+         "code has at least one row";
 }
 
 // The controls: the well-formed calls on the same world succeed, so each

@@ -7,6 +7,7 @@
 // clean under TSan.
 #include <gtest/gtest.h>
 #include <rtmv2/rtmv2.h>
+#include <rtmv2/rtmv2_ext.h>
 
 #include <atomic>
 #include <cstring>
@@ -77,6 +78,60 @@ TEST(CApiThreads, ConcurrentExactMatchLookups) {
   EXPECT_EQ(RtmReleaseRoutes(e, 1, &route), NO_ERROR);
   EXPECT_EQ(RtmDeregisterEntity(x), NO_ERROR);
   EXPECT_EQ(RtmDeregisterEntity(y), NO_ERROR);
+  EXPECT_EQ(RtmDeregisterEntity(e), NO_ERROR);
+}
+
+// A forwarding session belongs to the thread that opened it
+// (rtmv2_ext.h): another thread's close is refused with ERROR_ACCESS_DENIED
+// and leaves it open (its lookups still answer on the opening thread),
+// and the opening thread closes it. Another thread's open of its own
+// session works meanwhile, and its close does not disturb the first.
+TEST(CApiThreads, AForwardingSessionClosesOnlyOnItsThread) {
+  RTM_REGN_PROFILE profile;
+  RTM_ENTITY_HANDLE e = reg(0x7A63, 14, &profile);
+  ASSERT_NE(e, nullptr);
+  std::vector<unsigned char> ri_buf(RTM_SIZE_OF_ROUTE_INFO(1));
+  auto* ri = reinterpret_cast<PRTM_ROUTE_INFO>(ri_buf.data());
+  ri->PrefInfo.Preference = 10;
+  ri->BelongsToViews = RTM_VIEW_MASK_UCAST;
+  RTM_NEXTHOP_INFO nhi{};
+  nhi.NextHopAddress = v4(192, 32);
+  nhi.InterfaceIndex = 7;
+  RTM_NEXTHOP_HANDLE nh = nullptr;
+  RTM_NEXTHOP_CHANGE_FLAGS nf = 0;
+  ASSERT_EQ(RtmAddNextHop(e, &nhi, &nh, &nf), NO_ERROR);
+  ri->NextHopsList.NumNextHops = 1;
+  ri->NextHopsList.NextHops[0] = nh;
+  RTM_NET_ADDRESS p10 = v4(10, 8);
+  RTM_ROUTE_HANDLE route = nullptr;
+  RTM_ROUTE_CHANGE_FLAGS flags = 0;
+  ASSERT_EQ(RtmAddRouteToDest(e, &route, &p10, ri, INFINITE, nullptr, 0, nullptr, &flags),
+            NO_ERROR);
+  const ULONG addr = 10u << 24 | 1;
+
+  RTMX_FORWARDING_SESSION s{};
+  ASSERT_EQ(RtmxOpenForwardingSession(e, RTM_VIEW_ID_UCAST, &s), NO_ERROR);
+  const RTMX_FORWARDING_RESULT* before = RtmxSessionLookup4(&s, addr);
+  ASSERT_EQ(before->NumHops, 1u);
+  ASSERT_EQ(before->Hops[0].InterfaceIndex, 7u);
+  DWORD other_close = 0, own_open = 0, own_close = 0;
+  std::thread t([&] {
+    other_close = RtmxCloseForwardingSession(&s);
+    RTMX_FORWARDING_SESSION mine{};
+    own_open = RtmxOpenForwardingSession(e, RTM_VIEW_ID_UCAST, &mine);
+    own_close = RtmxCloseForwardingSession(&mine);
+  });
+  t.join();
+  EXPECT_EQ(other_close, static_cast<DWORD>(ERROR_ACCESS_DENIED));
+  EXPECT_EQ(own_open, static_cast<DWORD>(NO_ERROR));
+  EXPECT_EQ(own_close, static_cast<DWORD>(NO_ERROR));
+  EXPECT_EQ(RtmxSessionLookup4(&s, addr), before) << "the refused close changed the session";
+  EXPECT_EQ(RtmxCloseForwardingSession(&s), static_cast<DWORD>(NO_ERROR));
+  EXPECT_EQ(RtmxCloseForwardingSession(&s), static_cast<DWORD>(ERROR_INVALID_HANDLE));
+
+  EXPECT_EQ(RtmDeleteRouteToDest(e, route, &flags), NO_ERROR);
+  EXPECT_EQ(RtmReleaseRoutes(e, 1, &route), NO_ERROR);
+  EXPECT_EQ(RtmReleaseNextHops(e, 1, &nh), NO_ERROR);
   EXPECT_EQ(RtmDeregisterEntity(e), NO_ERROR);
 }
 

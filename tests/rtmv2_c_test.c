@@ -2124,6 +2124,147 @@ static void test_forwarding(void) {
   free(rs); free(a6);
 }
 
+/* Forwarding sessions (rtmv2_ext.h): answers as RtmxForward, records shared and stable within
+ * a session, nesting closed innermost first, and every misuse an error or "no route". The
+ * wrong-thread close is in c_api_threads_test.cpp. */
+static void test_forwarding_sessions(void) {
+  RTM_ENTITY_HANDLE a = reg(21, AF_INET, 1, NULL), c6 = reg(21, AF_INET6, 1, NULL);
+  RTM_NEXTHOP_HANDLE nh1 = add_nh(a, 1, 1), nh2 = add_nh(a, 2, 2), nh6 = NULL;
+  RTM_NEXTHOP_INFO nhi;
+  RTM_NEXTHOP_CHANGE_FLAGS nf = 0;
+  RTM_ROUTE_HANDLE r8 = NULL, r24 = NULL, r32v6 = NULL;
+  RTM_ROUTE_CHANGE_FLAGS f = 0;
+  RTM_NET_ADDRESS p, x, a6[NFWD];
+  ULONG a4[NFWD];
+  const RTMX_FORWARDING_RESULT *out[NFWD], *held, *q;
+  RTMX_FORWARDING_RESULT r, before;
+  RTMX_FORWARDING_SESSION s = {0}, inner = {0}, copy;
+  UINT found = 0, i, want;
+  DWORD rc;
+
+  memset(&nhi, 0, sizeof nhi);
+  v6host(&nhi.NextHopAddress, 0xff, 0x11); nhi.InterfaceIndex = 11;
+  CHECK_RC(RtmAddNextHop(c6, &nhi, &nh6, &nf), NO_ERROR);
+  v4(&p, 10, 0, 0, 0, 8); CHECK_RC(add_route_hops(a, &r8, &p, 10, UC, 1, &nh1), NO_ERROR);
+  v4(&p, 10, 1, 2, 0, 24); CHECK_RC(add_route_hops(a, &r24, &p, 10, UC, 1, &nh2), NO_ERROR);
+  v6(&p, 0, 32); CHECK_RC(add_route_hops(c6, &r32v6, &p, 10, UC, 1, &nh6), NO_ERROR);
+
+  /* A zeroed session is not open: "no route", never NULL; closing it is refused. */
+  q = RtmxSessionLookup4(&s, (10u << 24) | 1);
+  CHECK(q != NULL && q->NumHops == 0);
+  CHECK_RC(RtmxCloseForwardingSession(&s), INVH);
+  CHECK_RC(RtmxCloseForwardingSession(NULL), INVP);
+
+  CHECK_RC(RtmxOpenForwardingSession(c6, RTM_VIEW_ID_UCAST, &s), NO_ERROR); /* either family's handle */
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_UCAST, &s), INVP);      /* open already */
+  held = RtmxSessionLookup4(&s, (10u << 24) | (1u << 16) | (2u << 8) | 3); /* 10.1.2.3, host order */
+  CHECK(held != NULL && held->NumHops == 1 && held->Hops[0].InterfaceIndex == 2);
+  q = RtmxSessionLookup4(&s, (10u << 24) | (1u << 16) | (3u << 8) | 3);
+  CHECK(q->NumHops == 1 && q->Hops[0].InterfaceIndex == 1);
+  CHECK(RtmxSessionLookup4(&s, 11u << 24)->NumHops == 0);
+  v4(&x, 10, 1, 2, 3, 0); /* NumBits ignored */
+  CHECK(RtmxSessionLookup(&s, &x) == held);
+  v6host(&x, 0, 5);
+  q = RtmxSessionLookup(&s, &x);
+  CHECK(q->NumHops == 1 && q->Hops[0].InterfaceIndex == 11 && q->Hops[0].AddressFamily == AF_INET6);
+  CHECK(RtmxSessionLookup6(&s, x.AddrBits) == q);
+  x.AddressFamily = 99;
+  CHECK(RtmxSessionLookup(&s, &x)->NumHops == 0);
+  CHECK(RtmxSessionLookup(&s, NULL)->NumHops == 0 && RtmxSessionLookup6(&s, NULL)->NumHops == 0);
+
+  /* Batches: the very records of the single lookups, and the same answers as RtmxForward. */
+  for (i = 0; i < NFWD; ++i) {
+    a4[i] = (10u << 24) | ((i % 3 == 0 ? 1u : 9u) << 16) | (2u << 8) | i;
+    if (i % 5 == 4) a4[i] = (12u << 24) | i;
+    if (i % 4 == 3) v4(&a6[i], 10, 1, 2, i, 32); else v6host(&a6[i], i % 2, i);
+  }
+  found = 999;
+  CHECK_RC(RtmxSessionLookupBatch4(&s, a4, NFWD, out, &found), NO_ERROR);
+  want = 0;
+  for (i = 0; i < NFWD; ++i) {
+    v4(&x, a4[i] >> 24, (a4[i] >> 16) & 255, (a4[i] >> 8) & 255, a4[i] & 255, 32);
+    rc = RtmxForward(a, RTM_VIEW_ID_UCAST, &x, &r, NULL);
+    want += rc == NO_ERROR;
+    CHECK(out[i] == RtmxSessionLookup4(&s, a4[i]) && same_answer(out[i], &r));
+  }
+  CHECK(found == want && want > 0 && want < NFWD);
+  found = 999;
+  CHECK_RC(RtmxSessionLookupBatch6(&s, a6, NFWD, out, &found), NO_ERROR);
+  want = 0;
+  for (i = 0; i < NFWD; ++i) {
+    if (a6[i].AddressFamily != AF_INET6) { CHECK(out[i]->NumHops == 0); continue; }
+    rc = RtmxForward(c6, RTM_VIEW_ID_UCAST, &a6[i], &r, NULL);
+    want += rc == NO_ERROR;
+    CHECK(out[i] == RtmxSessionLookup(&s, &a6[i]) && same_answer(out[i], &r));
+  }
+  CHECK(found == want && want > 0 && want < NFWD);
+  CHECK_RC(RtmxSessionLookupBatch4(&s, a4, NFWD, out, NULL), NO_ERROR);
+  CHECK_RC(RtmxSessionLookupBatch4(&s, NULL, NFWD, out, &found), INVP);
+  CHECK_RC(RtmxSessionLookupBatch4(&s, a4, NFWD, NULL, &found), INVP);
+  CHECK_RC(RtmxSessionLookupBatch6(&s, NULL, NFWD, out, &found), INVP);
+  CHECK_RC(RtmxSessionLookupBatch6(&s, a6, NFWD, NULL, &found), INVP);
+  found = 999;
+  CHECK_RC(RtmxSessionLookupBatch4(&s, NULL, 0, NULL, &found), NO_ERROR); CHECK(found == 0);
+
+  /* A write inside the session: the held record does not change; the session's later lookups
+   * answer some state since it opened, the next session the new one. */
+  before = *held;
+  CHECK_RC(RtmDeleteRouteToDest(a, r24, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r24), NO_ERROR);
+  CHECK(memcmp(&before, held, sizeof before) == 0);
+  q = RtmxSessionLookup4(&s, (10u << 24) | (1u << 16) | (2u << 8) | 3);
+  CHECK(q->NumHops == 1 && (q->Hops[0].InterfaceIndex == 1 || q->Hops[0].InterfaceIndex == 2));
+
+  /* A copy is not a session: "no route", and it cannot be closed. */
+  memcpy(&copy, &s, sizeof s);
+  CHECK(RtmxSessionLookup4(&copy, (10u << 24) | 1)->NumHops == 0);
+  CHECK_RC(RtmxCloseForwardingSession(&copy), INVH);
+
+  /* Nesting: the outer session cannot close while the inner one is open. */
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_UCAST, &inner), NO_ERROR);
+  CHECK(RtmxSessionLookup4(&inner, (10u << 24) | (1u << 16) | (2u << 8) | 3)->Hops[0].InterfaceIndex == 1);
+  CHECK_RC(RtmxCloseForwardingSession(&s), ERROR_CAN_NOT_COMPLETE);
+  CHECK(RtmxSessionLookup4(&s, (10u << 24) | 1)->NumHops == 1); /* still open */
+  CHECK_RC(RtmxCloseForwardingSession(&inner), NO_ERROR);
+  CHECK_RC(RtmxCloseForwardingSession(&inner), INVH); /* double close */
+  CHECK_RC(RtmxCloseForwardingSession(&s), NO_ERROR);
+  CHECK_RC(RtmxCloseForwardingSession(&s), INVH);
+  CHECK(RtmxSessionLookup4(&s, (10u << 24) | 1)->NumHops == 0); /* closed: no route */
+  CHECK_RC(RtmxSessionLookupBatch4(&s, a4, NFWD, out, &found), NO_ERROR);
+  CHECK(found == 0);
+  for (i = 0; i < NFWD; ++i) CHECK(out[i] != NULL && out[i]->NumHops == 0);
+  CHECK_RC(RtmxSessionLookupBatch6(NULL, a6, NFWD, out, &found), NO_ERROR);
+  CHECK(found == 0 && out[0]->NumHops == 0);
+
+  /* A session opened again after its close answers the new state. */
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_UCAST, &s), NO_ERROR);
+  CHECK(RtmxSessionLookup4(&s, (10u << 24) | (1u << 16) | (2u << 8) | 3)->Hops[0].InterfaceIndex == 1);
+  CHECK_RC(RtmxCloseForwardingSession(&s), NO_ERROR);
+
+  /* Failed opens leave the session not open (nothing to close). */
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_MCAST, &s), INVP);
+  CHECK(RtmxSessionLookup4(&s, (10u << 24) | 1)->NumHops == 0);
+  CHECK_RC(RtmxCloseForwardingSession(&s), INVH);
+  CHECK_RC(RtmxOpenForwardingSession(a, -1, &s), INVP);
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_MAX_VIEWS, &s), INVP);
+  CHECK_RC(RtmxOpenForwardingSession(NULL, RTM_VIEW_ID_UCAST, &s), INVH);
+  CHECK_RC(RtmxOpenForwardingSession(BOGUS, RTM_VIEW_ID_UCAST, &s), INVH);
+  CHECK_RC(RtmxCloseForwardingSession(&s), INVH);
+  CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_UCAST, NULL), INVP);
+
+  /* A thousand sessions open and close on one thread (each one's section ends). */
+  for (i = 0; i < 1000; ++i) {
+    CHECK_RC(RtmxOpenForwardingSession(a, RTM_VIEW_ID_UCAST, &s), NO_ERROR);
+    CHECK_RC(RtmxCloseForwardingSession(&s), NO_ERROR);
+  }
+
+  CHECK_RC(RtmDeleteRouteToDest(a, r8, &f), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &r8), NO_ERROR);
+  CHECK_RC(RtmDeleteRouteToDest(c6, r32v6, &f), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(c6, 1, &r32v6), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(a, 1, &nh1), NO_ERROR); CHECK_RC(RtmReleaseNextHops(a, 1, &nh2), NO_ERROR);
+  CHECK_RC(RtmReleaseNextHops(c6, 1, &nh6), NO_ERROR);
+  CHECK_RC(RtmDeregisterEntity(c6), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+}
+
 int main(void) {
   RTM_ENTITY_HANDLE h;
   g_ri = (RTM_ROUTE_INFO*)calloc(1, RTM_SIZE_OF_ROUTE_INFO(16));
@@ -2134,7 +2275,7 @@ int main(void) {
   test_entities(); test_next_hops(); test_routes(); test_dests();
   test_notification(); test_refcount(); test_addresses(); test_enums(); test_route_lists();
   test_methods(); test_opaque(); test_route_locks(); test_next_hop_pointers(); test_hold();
-  test_forwarding();
+  test_forwarding(); test_forwarding_sessions();
   free(g_ri);
   if (g_failures != 0) {
     printf("rtmv2_c_test: FAILED (%d of %d checks)\n", g_failures, g_checks);

@@ -119,6 +119,88 @@ DWORD WINAPI RtmxForwardBatch6(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewI
                                const RTM_NET_ADDRESS* Addresses, UINT Count,
                                PRTMX_FORWARDING_RESULT Results, PUINT NumFound);
 
+/* ---- forwarding sessions (rtm::ForwardingSession, rtm/forwarding.h) ---------------
+ *
+ * The zero-copy reader for a forwarding thread's burst: open a session,
+ * look up any number of addresses, close it. A lookup returns a pointer to
+ * the next hops themselves (the record of a next-hop group the index
+ * shares among prefixes), not a copy; the record stays valid and unchanged
+ * until the session is closed, whatever writers do meanwhile. Opening and
+ * closing take no lock, no count, no allocation: a session is one read
+ * section (as a DPDK loop reports one RCU quiescent state per burst), and
+ * writers never wait for it, but memory retired during a session is
+ * reused only after it closes: keep a session to a burst.
+ *
+ * Consistency rule: each lookup answers the best route's next hops at some
+ * moment between the session's opening and the lookup's return. Two
+ * lookups of one session can see different states (a writer's change may
+ * fall between them); a record a lookup returned does not change.
+ *
+ * The session lives in caller storage (typically the stack) and belongs to
+ * the thread that opened it:
+ *  - sessions of one thread nest; close them in the reverse order of
+ *    opening (a session opened inside another keeps the outer one's
+ *    protection; closing the outer first would end it);
+ *  - other API calls may be made inside a session;
+ *  - a thread closes its sessions before it exits.
+ *
+ * Lookups do not return errors: a NULL session, one not open (never opened,
+ * a failed open, closed), and an address of another family answer "no
+ * route" (a record with NumHops 0), never NULL. A session is recognised as
+ * open by a 64-bit magic value and its own address in its first words, so
+ * a copy of a session is not a session (it answers "no route" and cannot be
+ * closed); zero-initialise one (RTMX_FORWARDING_SESSION s = {0};) that may
+ * be looked up or closed before an open. */
+
+typedef struct _RTMX_FORWARDING_SESSION {
+  PVOID Reserved[16]; /* the library's; never written by the caller */
+} RTMX_FORWARDING_SESSION, *PRTMX_FORWARDING_SESSION;
+
+/* Opens Session on the calling thread for ViewId (the instance found from
+ * RtmRegHandle as RtmxForward finds it). NO_ERROR: open; close it with
+ * RtmxCloseForwardingSession on this thread. Otherwise the session is left
+ * not open (its lookups answer "no route"; do not close it):
+ * ERROR_INVALID_HANDLE as RtmxForward; ERROR_INVALID_PARAMETER: Session
+ * NULL, or a view without an index; ERROR_NOT_SUPPORTED: the instance's
+ * index was given up after an allocation failure (rtm's degraded mode:
+ * RtmxForward still answers, from the table). Opening a session that is
+ * open already -> ERROR_INVALID_PARAMETER, and it stays open as it was. */
+DWORD WINAPI RtmxOpenForwardingSession(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
+                                       PRTMX_FORWARDING_SESSION Session);
+
+/* Closes a session this thread opened. NO_ERROR: closed (its records must
+ * not be read any more). Nothing changes on an error:
+ * ERROR_INVALID_PARAMETER: Session NULL; ERROR_INVALID_HANDLE: not an open
+ * session (closed already, or never opened); ERROR_ACCESS_DENIED: another
+ * thread opened it; ERROR_CAN_NOT_COMPLETE: a session this thread opened
+ * after it is still open (close that one first). */
+DWORD WINAPI RtmxCloseForwardingSession(PRTMX_FORWARDING_SESSION Session);
+
+/* The next hops of an IPv4 address (HOST order, as RtmxForwardBatch4) or
+ * of a full-length IPv6 address (16 bytes, network order), or of an
+ * RTM_NET_ADDRESS of either family (AddrBits at full length, NumBits
+ * ignored). Never NULL. */
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup4(const RTMX_FORWARDING_SESSION* Session,
+                                                        ULONG Address);
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup6(const RTMX_FORWARDING_SESSION* Session,
+                                                        const UCHAR* Address16);
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup(const RTMX_FORWARDING_SESSION* Session,
+                                                       const RTM_NET_ADDRESS* Address);
+
+/* Batches: Results[i] = the record for Addresses[i], for i < Count (the
+ * loads of 16 addresses overlap, as rte_fib's bulk lookup); *NumFound (if
+ * non-NULL) = the number with a route. NO_ERROR, or
+ * ERROR_INVALID_PARAMETER for Addresses or Results NULL with Count > 0
+ * (nothing written). A session not open answers "no route" for every
+ * address, with NO_ERROR. RtmxSessionLookupBatch6: an entry of another
+ * family than AF_INET6 gets "no route". */
+DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, const ULONG* Addresses,
+                                     UINT Count, const RTMX_FORWARDING_RESULT** Results,
+                                     PUINT NumFound);
+DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
+                                     const RTM_NET_ADDRESS* Addresses, UINT Count,
+                                     const RTMX_FORWARDING_RESULT** Results, PUINT NumFound);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,10 @@
 // c_api/forwarding.cpp — the forwarding fast path of the C API
 // (rtmv2_ext.h, section "forwarding fast path": RtmxForward,
 // RtmxForwardBatch4, RtmxForwardBatch6) over Instance::forward,
-// forward4_batch and forward6_batch (rtm/forwarding.h).
+// forward4_batch and forward6_batch (rtm/forwarding.h); and its sessions
+// (section "forwarding sessions": RtmxOpenForwardingSession, ...) over
+// rtm::ForwardingSession, constructed in the caller's
+// RTMX_FORWARDING_SESSION (see CSession below).
 //
 // Cost: the C call adds to the C++ one only what the boundary needs. The
 // instance comes from the handle's tag (one acquire load, c_api/registry.cpp
@@ -25,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <type_traits>
 
 #include "c_api/convert.h"
@@ -83,6 +87,57 @@ DWORD to_code(errc r) noexcept {
 // keys (core/forwarding.cpp), 320 bytes of stack.
 constexpr UINT kChunk6 = 16;
 
+// ---- sessions ----------------------------------------------------------------
+//
+// An RTMX_FORWARDING_SESSION holds a CSession: a header the C entry points
+// check, and the rtm::ForwardingSession itself (constructed in place by the
+// open, destroyed by the close). The header makes every misuse of a C
+// session a documented error instead of a broken read section:
+//  - magic + self: the storage is an open session and this is its own
+//    address (not a memcpy of one: closing a copy and then the original
+//    would end the section twice). The close clears both before anything
+//    else, so a double close, a lookup after a close and a zeroed session
+//    all read "not open".
+//  - owner + depth: the thread that opened it (the address of a
+//    thread_local, unique among live threads) and its place among that
+//    thread's open C sessions (t_depth). A close from another thread, or of
+//    an outer session while an inner one is open, is refused: the inner
+//    session's records are protected only by the outer's section
+//    (ForwardingSession nests as fib::enter_section() does), and a section
+//    is its opening thread's slot.
+// Only the opening thread writes the storage; other threads may read it (a
+// lookup on another thread is the caller's race, as with any object they
+// share without synchronisation) and are refused by the owner check at close.
+constexpr std::uint64_t kOpenMagic = 0x52544d5853455353ull;  // "RTMXSESS"
+
+struct CSession {
+  std::uint64_t magic;
+  const void* self;
+  const void* owner;
+  std::uint64_t depth;
+  alignas(rtm::ForwardingSession) unsigned char session[sizeof(rtm::ForwardingSession)];
+};
+static_assert(sizeof(CSession) <= sizeof(RTMX_FORWARDING_SESSION) &&
+              alignof(CSession) <= alignof(RTMX_FORWARDING_SESSION));
+static_assert(std::is_trivially_copyable_v<CSession>);
+
+thread_local std::uint64_t t_depth = 0;  // this thread's open C sessions
+
+// The record "no route" answers point at (NumHops 0).
+const rtm::ForwardingResult kNoRoute{};
+
+const RTMX_FORWARDING_RESULT* as_c(const rtm::ForwardingResult* r) noexcept {
+  return reinterpret_cast<const RTMX_FORWARDING_RESULT*>(r);
+}
+
+// The open session `s` holds, or null (NULL, not open, or a copy).
+const rtm::ForwardingSession* open_session(const RTMX_FORWARDING_SESSION* s) noexcept {
+  if (s == nullptr) [[unlikely]] return nullptr;
+  const CSession* c = reinterpret_cast<const CSession*>(s);
+  if (c->magic != kOpenMagic || c->self != c) [[unlikely]] return nullptr;
+  return std::launder(reinterpret_cast<const rtm::ForwardingSession*>(c->session));
+}
+
 }  // namespace
 
 extern "C" {
@@ -138,6 +193,106 @@ DWORD WINAPI RtmxForwardBatch6(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewI
     found += hits;
     done += m;
   } while (done < Count);
+  if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmxOpenForwardingSession(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_ID ViewId,
+                                       PRTMX_FORWARDING_SESSION Session) {
+  if (Session == nullptr) return ERROR_INVALID_PARAMETER;
+  if (open_session(Session) != nullptr) return ERROR_INVALID_PARAMETER;  // open already: left as it is
+  CSession* c = reinterpret_cast<CSession*>(Session);
+  c->magic = 0;  // not open, whatever fails below
+  c->self = nullptr;
+  RTM_CALLER(inst, RtmRegHandle);
+  auto* fs = ::new (static_cast<void*>(c->session)) rtm::ForwardingSession(*inst, ViewId);
+  const errc st = fs->status();
+  if (st != errc::ok) {
+    fs->~ForwardingSession();  // ends its read section (it opened one whatever the status)
+    return to_code(st);
+  }
+  c->owner = &t_depth;
+  c->depth = ++t_depth;
+  c->self = c;
+  c->magic = kOpenMagic;
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmxCloseForwardingSession(PRTMX_FORWARDING_SESSION Session) {
+  if (Session == nullptr) return ERROR_INVALID_PARAMETER;
+  const rtm::ForwardingSession* fs = open_session(Session);
+  if (fs == nullptr) return ERROR_INVALID_HANDLE;
+  CSession* c = reinterpret_cast<CSession*>(Session);
+  if (c->owner != &t_depth) return ERROR_ACCESS_DENIED;
+  if (c->depth != t_depth) return ERROR_CAN_NOT_COMPLETE;  // an inner session is open
+  c->magic = 0;
+  c->self = nullptr;
+  --t_depth;
+  fs->~ForwardingSession();
+  return NO_ERROR;
+}
+
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup4(const RTMX_FORWARDING_SESSION* Session,
+                                                        ULONG Address) {
+  const rtm::ForwardingSession* fs = open_session(Session);
+  return as_c(fs != nullptr ? &fs->lookup4(Address) : &kNoRoute);
+}
+
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup6(const RTMX_FORWARDING_SESSION* Session,
+                                                        const UCHAR* Address16) {
+  const rtm::ForwardingSession* fs = open_session(Session);
+  return as_c(fs != nullptr && Address16 != nullptr ? &fs->lookup6(Address16) : &kNoRoute);
+}
+
+const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup(const RTMX_FORWARDING_SESSION* Session,
+                                                       const RTM_NET_ADDRESS* Address) {
+  const rtm::ForwardingSession* fs = open_session(Session);
+  if (fs == nullptr || Address == nullptr) return as_c(&kNoRoute);
+  if (Address->AddressFamily == AF_INET6) return as_c(&fs->lookup6(Address->AddrBits));
+  if (Address->AddressFamily == AF_INET) {
+    const UCHAR* b = Address->AddrBits;
+    return as_c(&fs->lookup4(ULONG{b[0]} << 24 | ULONG{b[1]} << 16 | ULONG{b[2]} << 8 | b[3]));
+  }
+  return as_c(&kNoRoute);
+}
+
+DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, const ULONG* Addresses,
+                                     UINT Count, const RTMX_FORWARDING_RESULT** Results,
+                                     PUINT NumFound) {
+  if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
+  const rtm::ForwardingSession* fs = open_session(Session);
+  // The C++ batch writes const rtm::ForwardingResult* values into the
+  // caller's array of const RTMX_FORWARDING_RESULT*: pointers to
+  // layout-identical types have one representation.
+  auto** out = reinterpret_cast<const rtm::ForwardingResult**>(Results);
+  std::size_t found = 0;
+  if (fs != nullptr) {
+    found = fs->lookup4_batch(Addresses, Count, out);
+  } else {
+    for (UINT i = 0; i < Count; ++i) out[i] = &kNoRoute;
+  }
+  if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
+  return NO_ERROR;
+}
+
+DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
+                                     const RTM_NET_ADDRESS* Addresses, UINT Count,
+                                     const RTMX_FORWARDING_RESULT** Results, PUINT NumFound) {
+  if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
+  const rtm::ForwardingSession* fs = open_session(Session);
+  auto** out = reinterpret_cast<const rtm::ForwardingResult**>(Results);
+  std::size_t found = 0;
+  if (fs != nullptr) {
+    rtm::NetAddress keys[kChunk6];  // converted chunk by chunk, as RtmxForwardBatch6
+    for (UINT done = 0; done < Count;) {
+      const UINT m = Count - done < kChunk6 ? Count - done : kChunk6;
+      for (UINT i = 0; i < m; ++i) keys[i] = to_key6(Addresses[done + i]);
+      found += fs->lookup6_batch(keys, m, out + done);
+      done += m;
+    }
+  } else {
+    for (UINT i = 0; i < Count; ++i) out[i] = &kNoRoute;
+  }
   if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
   return NO_ERROR;
 }
