@@ -9,6 +9,8 @@
 #include <rtmv2/rtmv2.h>
 #include <rtmv2/rtmv2_ext.h>
 
+#include <rtm/rtm.h>
+
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -132,6 +134,32 @@ TEST(CApiThreads, AForwardingSessionClosesOnlyOnItsThread) {
   EXPECT_EQ(RtmDeleteRouteToDest(e, route, &flags), NO_ERROR);
   EXPECT_EQ(RtmReleaseRoutes(e, 1, &route), NO_ERROR);
   EXPECT_EQ(RtmReleaseNextHops(e, 1, &nh), NO_ERROR);
+  EXPECT_EQ(RtmDeregisterEntity(e), NO_ERROR);
+}
+
+// A C++ rtm::ForwardingSession opened inside a C session is nested in it
+// (the section is the thread's): the C session's close is refused with
+// ERROR_CAN_NOT_COMPLETE while it is open (the C++ close of the outer one
+// would abort), and succeeds once it has ended. The other way round, a C
+// session nested in a C++ one closes normally.
+TEST(CApiThreads, AForwardingSessionNestedAcrossTheApisClosesInOrder) {
+  RTM_REGN_PROFILE profile;
+  RTM_ENTITY_HANDLE e = reg(0x7A64, 14, &profile);
+  ASSERT_NE(e, nullptr);
+  rtm::Instance other;  // any instance: the section belongs to the thread
+  RTMX_FORWARDING_SESSION s{};
+  ASSERT_EQ(RtmxOpenForwardingSession(e, RTM_VIEW_ID_UCAST, &s), NO_ERROR);
+  {
+    rtm::ForwardingSession inner(other);
+    EXPECT_EQ(inner.status(), rtm::errc::ok);
+    EXPECT_EQ(RtmxCloseForwardingSession(&s), static_cast<DWORD>(ERROR_CAN_NOT_COMPLETE));
+  }
+  EXPECT_EQ(RtmxCloseForwardingSession(&s), static_cast<DWORD>(NO_ERROR));
+  {
+    rtm::ForwardingSession outer(other);
+    ASSERT_EQ(RtmxOpenForwardingSession(e, RTM_VIEW_ID_UCAST, &s), NO_ERROR);
+    EXPECT_EQ(RtmxCloseForwardingSession(&s), static_cast<DWORD>(NO_ERROR));
+  }
   EXPECT_EQ(RtmDeregisterEntity(e), NO_ERROR);
 }
 

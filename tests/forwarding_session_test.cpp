@@ -670,6 +670,17 @@ TEST(ForwardingSessionDeathTest, DestroyingASessionOnAnotherThreadAborts) {
         t.join();
       },
       "destroyed on another thread");
+  // A thread that has a slot of its own (its own session open) too.
+  EXPECT_DEATH(
+      {
+        std::optional<rtm::ForwardingSession> s(std::in_place, inst);
+        std::thread t([&] {
+          rtm::ForwardingSession mine(inst);
+          s.reset();
+        });
+        t.join();
+      },
+      "destroyed on another thread");
   EXPECT_DEATH(
       {
         rtm::ForwardingSession outer(inst);

@@ -157,8 +157,9 @@ struct ForwardingStats {
 //  - Construct and destroy it on one thread (it publishes that thread's
 //    reader slot; not across a coroutine's suspension that may resume
 //    elsewhere); it cannot be copied or moved. Sessions of one thread
-//    nest, and end in the reverse order of opening: a nested session is
-//    protected by the outermost one's section. Destroying a session on
+//    nest; the outermost one ends last (the nested ones in any order
+//    before it): a nested session is protected by the outermost one's
+//    section. Destroying a session on
 //    another thread, or the outer one while a nested one is still open,
 //    aborts the process (with a message): it would end a section a reader
 //    still relies on.

@@ -173,7 +173,11 @@ DWORD WINAPI RtmxOpenForwardingSession(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_
  * ERROR_INVALID_PARAMETER: Session NULL; ERROR_INVALID_HANDLE: not an open
  * session (closed already, or never opened); ERROR_ACCESS_DENIED: another
  * thread opened it; ERROR_CAN_NOT_COMPLETE: a session this thread opened
- * after it is still open (close that one first). */
+ * after it is still open (close that one first; a C++ rtm::ForwardingSession
+ * opened inside it counts too). A thread that exits with a session open
+ * leaves that storage unusable (zero it before reuse). Only the opening
+ * thread may open or close a session; another thread's close is refused,
+ * but must not run at the same time as the owner's open or close. */
 DWORD WINAPI RtmxCloseForwardingSession(PRTMX_FORWARDING_SESSION Session);
 
 /* The next hops of an IPv4 address (HOST order, as RtmxForwardBatch4) or

@@ -97,6 +97,8 @@ void ForwardingSession::open(const Instance& instance, ViewId view, State* st) n
   st->records = f.groups.records();
 }
 
+unsigned detail::nested_forwarding_sessions() noexcept { return t_nested_sessions; }
+
 // Misuse that would end another thread's section, or this thread's while a
 // session inside it still reads, aborts: a destructor has no error to
 // return, and going on would let writers reuse memory a reader still reads

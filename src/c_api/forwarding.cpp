@@ -32,6 +32,7 @@
 #include <type_traits>
 
 #include "c_api/convert.h"
+#include "core/forwarding.h"
 #include "c_api/registry.h"
 
 using namespace rtm::c_api;
@@ -105,6 +106,11 @@ constexpr UINT kChunk6 = 16;
 //    session's records are protected only by the outer's section
 //    (ForwardingSession nests as fib::enter_section() does), and a section
 //    is its opening thread's slot.
+//  - outer: whether its ForwardingSession published the thread's section
+//    (no session was nested when it opened). Such a session is refused a
+//    close while any ForwardingSession of the thread is nested, C++ ones
+//    included (detail::nested_forwarding_sessions()): the C++ close would
+//    abort there.
 // Only the opening thread writes the storage; other threads may read it (a
 // lookup on another thread is the caller's race, as with any object they
 // share without synchronisation) and are refused by the owner check at close.
@@ -115,13 +121,15 @@ struct CSession {
   const void* self;
   const void* owner;
   std::uint64_t depth;
+  std::uint64_t outer;
   alignas(rtm::ForwardingSession) unsigned char session[sizeof(rtm::ForwardingSession)];
 };
 static_assert(sizeof(CSession) <= sizeof(RTMX_FORWARDING_SESSION) &&
               alignof(CSession) <= alignof(RTMX_FORWARDING_SESSION));
 static_assert(std::is_trivially_copyable_v<CSession>);
 
-thread_local std::uint64_t t_depth = 0;  // this thread's open C sessions
+// This thread's open C sessions (initial-exec: no __tls_get_addr per open).
+constinit thread_local std::uint64_t t_depth __attribute__((tls_model("initial-exec"))) = 0;
 
 // The record "no route" answers point at (NumHops 0).
 const rtm::ForwardingResult kNoRoute{};
@@ -205,6 +213,7 @@ DWORD WINAPI RtmxOpenForwardingSession(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_
   c->magic = 0;  // not open, whatever fails below
   c->self = nullptr;
   RTM_CALLER(inst, RtmRegHandle);
+  const unsigned nested_before = rtm::detail::nested_forwarding_sessions();
   auto* fs = ::new (static_cast<void*>(c->session)) rtm::ForwardingSession(*inst, ViewId);
   const errc st = fs->status();
   if (st != errc::ok) {
@@ -213,6 +222,7 @@ DWORD WINAPI RtmxOpenForwardingSession(RTM_ENTITY_HANDLE RtmRegHandle, RTM_VIEW_
   }
   c->owner = &t_depth;
   c->depth = ++t_depth;
+  c->outer = rtm::detail::nested_forwarding_sessions() == nested_before;
   c->self = c;
   c->magic = kOpenMagic;
   return NO_ERROR;
@@ -224,7 +234,9 @@ DWORD WINAPI RtmxCloseForwardingSession(PRTMX_FORWARDING_SESSION Session) {
   if (fs == nullptr) return ERROR_INVALID_HANDLE;
   CSession* c = reinterpret_cast<CSession*>(Session);
   if (c->owner != &t_depth) return ERROR_ACCESS_DENIED;
-  if (c->depth != t_depth) return ERROR_CAN_NOT_COMPLETE;  // an inner session is open
+  if (c->depth != t_depth) return ERROR_CAN_NOT_COMPLETE;  // an inner C session is open
+  if (c->outer && rtm::detail::nested_forwarding_sessions() != 0)
+    return ERROR_CAN_NOT_COMPLETE;  // a C++ session nested in it is open
   c->magic = 0;
   c->self = nullptr;
   --t_depth;
@@ -256,20 +268,28 @@ const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup(const RTMX_FORWARDING_SES
   return as_c(&kNoRoute);
 }
 
+// The batches write the caller's const RTMX_FORWARDING_RESULT* array only
+// through lvalues of that type: the C++ batch fills a chunk of
+// const rtm::ForwardingResult* on the stack, converted one by one (the same
+// bits; the records are layout-identical, asserted above).
+constexpr UINT kChunkOut = 64;
+
 DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, const ULONG* Addresses,
                                      UINT Count, const RTMX_FORWARDING_RESULT** Results,
                                      PUINT NumFound) {
   if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
   const rtm::ForwardingSession* fs = open_session(Session);
-  // The C++ batch writes const rtm::ForwardingResult* values into the
-  // caller's array of const RTMX_FORWARDING_RESULT*: pointers to
-  // layout-identical types have one representation.
-  auto** out = reinterpret_cast<const rtm::ForwardingResult**>(Results);
   std::size_t found = 0;
   if (fs != nullptr) {
-    found = fs->lookup4_batch(Addresses, Count, out);
+    const rtm::ForwardingResult* out[kChunkOut];
+    for (UINT done = 0; done < Count;) {
+      const UINT m = Count - done < kChunkOut ? Count - done : kChunkOut;
+      found += fs->lookup4_batch(Addresses + done, m, out);
+      for (UINT i = 0; i < m; ++i) Results[done + i] = as_c(out[i]);
+      done += m;
+    }
   } else {
-    for (UINT i = 0; i < Count; ++i) out[i] = &kNoRoute;
+    for (UINT i = 0; i < Count; ++i) Results[i] = as_c(&kNoRoute);
   }
   if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
   return NO_ERROR;
@@ -280,18 +300,19 @@ DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
                                      const RTMX_FORWARDING_RESULT** Results, PUINT NumFound) {
   if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
   const rtm::ForwardingSession* fs = open_session(Session);
-  auto** out = reinterpret_cast<const rtm::ForwardingResult**>(Results);
   std::size_t found = 0;
   if (fs != nullptr) {
     rtm::NetAddress keys[kChunk6];  // converted chunk by chunk, as RtmxForwardBatch6
+    const rtm::ForwardingResult* out[kChunk6];
     for (UINT done = 0; done < Count;) {
       const UINT m = Count - done < kChunk6 ? Count - done : kChunk6;
       for (UINT i = 0; i < m; ++i) keys[i] = to_key6(Addresses[done + i]);
-      found += fs->lookup6_batch(keys, m, out + done);
+      found += fs->lookup6_batch(keys, m, out);
+      for (UINT i = 0; i < m; ++i) Results[done + i] = as_c(out[i]);
       done += m;
     }
   } else {
-    for (UINT i = 0; i < Count; ++i) out[i] = &kNoRoute;
+    for (UINT i = 0; i < Count; ++i) Results[i] = as_c(&kNoRoute);
   }
   if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
   return NO_ERROR;

@@ -85,8 +85,8 @@ class Dest final : public Object {
   std::atomic<void**> opaque{nullptr};
   // The next-hop group this prefix is installed with in forwarding index
   // slot i (fib::kNoGroup: not installed), and its reference on it.
-  // Written under `lock`; read by other writers under the index's mutex
-  // (core/forwarding.cpp).
+  // Written under `lock` (release); read by other writers under the
+  // index's mutex (acquire in cover_of: core/forwarding.cpp).
   std::atomic<std::uint32_t> fib_group[kMaxForwardingViews] = {};
 
  private:

@@ -89,4 +89,10 @@ int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept;
 // destination lock.
 void forwarding_stats(Core& core, ForwardingStats* out) noexcept;
 
+// The calling thread's open ForwardingSessions that are nested (opened
+// while a section of the thread was open): while it is non-zero, ending
+// the outermost session aborts (api/forwarding.cpp). The C API checks it
+// first, to refuse such a close with an error instead.
+unsigned nested_forwarding_sessions() noexcept;
+
 }  // namespace rtm::detail
