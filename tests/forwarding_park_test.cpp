@@ -255,6 +255,48 @@ TEST_F(ForwardingParkTest, AClearUnderAParkedCoverNamesTheCoversNewRecord) {
   remove(a_, r8);
 }
 
+// forward with detail answers from the index at one moment, then looks up
+// the handles (rtm/forwarding.h, ForwardingDetail). A reader parked
+// between the two while its only covering route goes: the answer is still
+// the index's (ok, the route's hops and prefix, which held at the read),
+// with no handles (the route is gone). Answering from the table's search
+// instead let stress "forwarding" see answers of no single moment. IPv4
+// and IPv6; an unparked call answers with both handles.
+TEST_F(ForwardingParkTest, DetailAnswersTheIndexAndDropsHandlesARemovalOutdated) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  const auto g1 = hop(v6_, "2001:db8:ffff::1", 7);
+  for (const bool v6 : {false, true}) {
+    const rtm::EntityHandle e = v6 ? v6_ : a_;
+    const char* prefix = v6 ? "2001:db8::/32" : "10.0.0.0/8";
+    const rtm::NetAddress addr = P(v6 ? "2001:db8:1::5" : "10.1.2.3");
+    const std::uint32_t ifindex = v6 ? 7 : 1;
+    const auto r = route(e, prefix, 10, {v6 ? g1 : h1});
+    rtm::ForwardingResult out;
+    rtm::ForwardingDetail d;
+    ASSERT_EQ(rtm().forward(rtm::kViewIdUnicast, addr, &out, &d), errc::ok);
+    EXPECT_NE(d.dest.value, 0u);
+    EXPECT_EQ(d.route, r);
+
+    errc got = errc::invalid_handle;
+    {
+      rtm_test::HookParker park("forwarding.detail_index_read");
+      std::thread reader([&] { got = rtm().forward(rtm::kViewIdUnicast, addr, &out, &d); });
+      ASSERT_NE(park.wait_arrived(), nullptr);
+      remove(e, r);  // deleted and released: the table has no cover now
+      park.release();
+      reader.join();
+    }
+    EXPECT_EQ(got, errc::ok) << "the index had a route at the moment of its read";
+    EXPECT_TRUE(answer_of(out) == Hops{ifindex}) << describe(answer_of(out));
+    EXPECT_EQ(d.prefix, P(prefix));
+    EXPECT_EQ(d.dest.value, 0u);
+    EXPECT_EQ(d.route.value, 0u);
+    // Afterwards: no route, with or without detail.
+    EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, addr, &out, &d), errc::not_found);
+    EXPECT_EQ(rtm().forward(rtm::kViewIdUnicast, addr, &out), errc::not_found);
+  }
+}
+
 TEST_F(ForwardingParkTest, DeletedBestRouteWhileTheDestinationLockIsHeld) {
   const auto h1 = hop(a_, "192.0.2.1", 1), h5 = hop(b_, "192.0.2.5", 5);
   const auto ra = route(a_, "10.0.0.0/8", 10, {h1});

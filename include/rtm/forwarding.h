@@ -78,11 +78,14 @@ struct ForwardingResult {
 // non-null detail): the matched destination's prefix, and the handle
 // values of the destination and of the best route — NOT referenced: usable
 // with the rest of the API only after reference_handles() succeeds on them
-// (which fails if the object went meanwhile). With detail the answer comes
-// from the full table (as get_most_specific_destination: a destination
-// covering the address with a route in the view, every longer one without
-// at some moment during the call), and the hops are read from one version
-// of the route.
+// (which fails if the object went meanwhile). With detail the answer is
+// the same as without (the index's, at one moment during the call: the
+// hops and the matched prefix); the handles are those of the prefix's
+// destination and its best route in the view, looked up after, when that
+// route's next hops are still the answer's; both are 0 when a writer
+// changed or removed it in between (the answer stays valid for its
+// moment). In degraded mode (forwarding_degraded()) the answer comes from
+// the table's search, as get_most_specific_destination's.
 struct ForwardingDetail {
   NetAddress prefix;
   DestHandle dest;    // 0 when no route

@@ -251,11 +251,12 @@ class Instance {
   //
   // forward: `address` is used at full length (its length is ignored).
   // ok: a route (out->count next hops; 0 for a route that has none);
-  // not_found: no route (out->count = 0); not_enough_memory: only with
-  // detail or when degraded (a destination with very many routes);
+  // not_found: no route (out->count = 0); not_enough_memory: only when
+  // degraded (a destination with very many routes);
   // invalid_parameter: out null, view without an index, or an address of
   // no known family. With `detail`, also the matched prefix and the
-  // unreferenced destination and route handles (slower: a table lookup).
+  // unreferenced destination and route handles (slower: a table lookup;
+  // rtm/forwarding.h, ForwardingDetail).
   errc forward(ViewId view, const NetAddress& address, ForwardingResult* out,
                ForwardingDetail* detail = nullptr) const noexcept;
   // forward for an IPv4 address given in host order (no NetAddress to

@@ -81,9 +81,12 @@ typedef struct _RTMX_FORWARDING_RESULT {
  * the handle values of the destination and of the best route, NOT
  * referenced (usable with the rest of the API only after
  * RtmReferenceHandles succeeds on them, which fails if the object went
- * meanwhile; never release them otherwise). With a detail, the hops and
- * RouteHandle come from one version of the route, and the destination was
- * the longest match at a moment during the call no later than that. */
+ * meanwhile; never release them otherwise). The answer is the same as
+ * without a detail (the index's at one moment of the call: the hops and
+ * DestAddress); DestHandle and RouteHandle are those of that prefix and of
+ * its best route, looked up after, when that route's next hops are still
+ * the answer's, and both NULL when a writer changed or removed it in
+ * between (NO_ERROR still: the answer holds for its moment). */
 typedef struct _RTMX_FORWARDING_DETAIL {
   RTM_NET_ADDRESS DestAddress;
   RTM_DEST_HANDLE DestHandle;   /* NULL when no route */

@@ -299,6 +299,64 @@ errc from_index(const Forwarding& f, Find find, ForwardingResult* out) noexcept 
   return g != fib::kNoGroup ? errc::ok : errc::not_found;
 }
 
+// forward with detail on a healthy index. The answer is the index's, read
+// at one moment (as forward() without detail): its hops, and the prefix of
+// the leaf's depth. The handles are then looked up: the destination of
+// that prefix and its best route in the view, when that route's hops are
+// still the answer's (a writer may have changed or removed it since the
+// read); otherwise both are 0 (rtm/forwarding.h, ForwardingDetail).
+//
+// Why not answer from the table's search (from_rib, as the degraded path
+// must): longest_match reads the index, the map and each probed length at
+// different moments (core/dest_table.cpp, (a)-(b')), so under writers that
+// take covering routes away and put them back, a preempted search can
+// answer a prefix that was never the longest at any one moment, or no
+// route while one was there at every moment: stress "forwarding" found
+// both. The consistency rule (an answer of some moment during the call)
+// needs the answer from one read. Wait-free: one index read, one map
+// find, no retry.
+errc with_detail(Core& core, ViewId view, int slot, const NetAddress& a, ForwardingResult* out,
+                 ForwardingDetail* detail) noexcept {
+  const Forwarding& f = core.forwarding;
+  *detail = ForwardingDetail{};
+  fib::GroupId g = fib::kNoGroup;
+  unsigned depth = 0;
+  {
+    fib::ReadSection section;
+    if (a.family() == Family::ipv4) {
+      const auto leaf = f.v4[slot]->lookup_leaf_of(key4(a));
+      g = leaf.group();
+      depth = leaf.depth();
+    } else {
+      const auto leaf = f.v6[slot]->lookup_leaf_of(key6(a));
+      g = leaf.group();
+      depth = leaf.depth();
+    }
+    copy_record(f.groups.record(g), out);
+  }
+  if (g == fib::kNoGroup) return errc::not_found;
+  detail->prefix = a.truncated(depth);
+  test_hook("forwarding.detail_index_read", &a);  // a reader parked between the reads
+  ThreadScope scope;
+  Table& t = core.table(a.family());
+  Guard gd, gs, gr;
+  const Dest* d = t.map.find(dest_key(detail->prefix), gd);
+  if (d == nullptr || d->gone.load(std::memory_order_acquire)) return errc::ok;
+  GatheredRoutes routes(gs.protect(d->routes));
+  if (!routes.complete()) return errc::ok;  // no memory to gather: the handles stay 0
+  const int b = best_of(routes.data(), routes.size(), ViewSet{1} << view, kBestProtocol);
+  if (b < 0) return errc::ok;
+  const Route* r = routes.data()[b].route;
+  fib::NextHopSet hops{};
+  hops_of(gr.protect(r->data), &hops);
+  if (hops.count != out->count ||
+      std::memcmp(hops.hops, out->hops, hops.count * sizeof hops.hops[0]) != 0)
+    return errc::ok;  // changed since the index read
+  detail->dest = DestHandle{d->handle};
+  detail->route = RouteHandle{r->handle};
+  return errc::ok;
+}
+
 bool valid_family(const NetAddress& a) noexcept {
   return a.family() == Family::ipv4 || a.family() == Family::ipv6;
 }
@@ -310,8 +368,9 @@ errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult*
   Forwarding& f = core.forwarding;
   const int slot = f.slot_of(view);
   if (out == nullptr || slot < 0 || !valid_family(a)) return errc::invalid_parameter;
-  if (detail != nullptr || f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
+  if (f.degraded.load(std::memory_order_relaxed)) [[unlikely]]
     return from_rib(core, view, full_length(a), out, detail);
+  if (detail != nullptr) return with_detail(core, view, slot, full_length(a), out, detail);
   if (a.family() == Family::ipv4)
     return from_index(f, [&] { return f.v4[slot]->lookup(key4(a)); }, out);
   return from_index(f, [&] { return f.v6[slot]->lookup(key6(a)); }, out);
