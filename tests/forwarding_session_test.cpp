@@ -303,6 +303,34 @@ TEST_F(ForwardingSessionTest, AnswersAsForwardOnNestedPrefixes) {
   EXPECT_EQ(s.lookup6_batch(n6.data(), 0, out.data()), 0u);
 }
 
+// no_route(): the very record of every miss, and of nothing else: a route
+// without next hops answers another record with count 0 (forward4 answers
+// it ok with no hops). The same in a session without an index.
+TEST_F(ForwardingSessionTest, NoRouteIsTheRecordOfMissesOnly) {
+  const auto h1 = hop(a_, "192.0.2.1", 1);
+  keep(a_, route(a_, "10.0.0.0/8", 10, h1));
+  keep(a_, route(a_, P("10.5.0.0/16"), 10, std::vector<rtm::NextHopHandle>{}));
+  rtm::ForwardingSession s(rtm());
+  ASSERT_EQ(s.status(), errc::ok);
+  EXPECT_EQ(s.no_route().count, 0u);
+  EXPECT_EQ(&s.lookup4(0x0B000001u), &s.no_route());
+  EXPECT_EQ(&s.lookup(P("2001:db8::1")), &s.no_route());
+  EXPECT_NE(&s.lookup4(0x0A010203u), &s.no_route());
+  const rtm::ForwardingResult& empty = s.lookup4(0x0A050001u);
+  EXPECT_NE(&empty, &s.no_route()) << "a route without next hops is a route";
+  EXPECT_EQ(empty.count, 0u);
+  rtm::ForwardingResult r;
+  EXPECT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0A050001u, &r), errc::ok);
+  EXPECT_EQ(rtm().forward4(rtm::kViewIdUnicast, 0x0B000001u, &r), errc::not_found);
+  const std::uint32_t a[3] = {0x0B000001u, 0x0A050001u, 0x0A010203u};
+  const rtm::ForwardingResult* out[3];
+  EXPECT_EQ(s.lookup4_batch(a, 3, out), 2u) << "the batch counts routes, as forward4_batch";
+  EXPECT_EQ(out[0], &s.no_route());
+  EXPECT_EQ(out[1], &empty);
+  rtm::ForwardingSession none(rtm(), rtm::kViewIdMulticast);
+  EXPECT_EQ(&none.lookup4(0x0A010203u), &none.no_route());
+}
+
 // ---- 2. status ---------------------------------------------------------------------
 
 // Every lookup of a session whose status is not ok answers "no route".

@@ -207,6 +207,13 @@ class ForwardingSession {
 
   errc status() const noexcept { return status_; }
 
+  // The record every address without a route answers (count 0): a lookup
+  // whose answer is this very object found no route; any other answer is
+  // a route's, possibly one without next hops (count 0 too, as forward4()
+  // answers ok with no hops). Lets a forwarding loop tell a miss without
+  // reading the record.
+  const ForwardingResult& no_route() const noexcept { return records_[0]; }
+
   // The next hops of `address` (IPv4, host order): count 0 when no route.
   const ForwardingResult& lookup4(std::uint32_t address) const noexcept {
     return records_[fib_read::lookup_leaf<fib_read::Ipv4Traits>(v4_, address) & fib_read::kPayload];
