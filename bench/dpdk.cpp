@@ -276,12 +276,9 @@ bool have4() { return g_lpm4 != nullptr && g_fib4 != nullptr; }
 bool have6() { return g_lpm6 != nullptr && g_fib6 != nullptr; }
 Footprint footprint() { return g_fp; }
 
-std::size_t lpm4_lookup(const std::uint32_t* a, std::size_t n) {
+std::size_t lpm4_lookup(const std::uint32_t* a, std::size_t n, std::uint32_t* out) {
   std::size_t hits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t nh;
-    hits += rte_lpm_lookup(g_lpm4, a[i], &nh) == 0;
-  }
+  for (std::size_t i = 0; i < n; ++i) hits += rte_lpm_lookup(g_lpm4, a[i], &out[i]) == 0;
   return hits;
 }
 
@@ -296,12 +293,9 @@ std::size_t fib4_lookup_bulk(const std::uint32_t* a, std::size_t n) {
   return hits;
 }
 
-std::size_t lpm6_lookup(const std::uint8_t (*a)[16], std::size_t n) {
+std::size_t lpm6_lookup(const std::uint8_t (*a)[16], std::size_t n, std::uint32_t* out) {
   std::size_t hits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t nh;
-    hits += rte_lpm6_lookup(g_lpm6, a[i], &nh) == 0;
-  }
+  for (std::size_t i = 0; i < n; ++i) hits += rte_lpm6_lookup(g_lpm6, a[i], &out[i]) == 0;
   return hits;
 }
 
@@ -338,9 +332,9 @@ bool load6(const std::vector<Prefix6>&, std::string* why) { return *why = kWhy, 
 bool have4() { return false; }
 bool have6() { return false; }
 Footprint footprint() { return {}; }
-std::size_t lpm4_lookup(const std::uint32_t*, std::size_t) { return 0; }
+std::size_t lpm4_lookup(const std::uint32_t*, std::size_t, std::uint32_t*) { return 0; }
 std::size_t fib4_lookup_bulk(const std::uint32_t*, std::size_t) { return 0; }
-std::size_t lpm6_lookup(const std::uint8_t (*)[16], std::size_t) { return 0; }
+std::size_t lpm6_lookup(const std::uint8_t (*)[16], std::size_t, std::uint32_t*) { return 0; }
 std::size_t fib6_lookup_bulk(const std::uint8_t (*)[16], std::size_t) { return 0; }
 std::uint64_t lpm4_answer(std::uint32_t) { return 0; }
 std::uint64_t fib4_answer(std::uint32_t) { return 0; }

@@ -59,11 +59,13 @@ Footprint footprint();
 
 // Lookups of n addresses; each returns the number that found a route.
 // lpm*: one rte_lpm_lookup / rte_lpm6_lookup per address (the inline
-// single-address call); fib*: one rte_fib_lookup_bulk / rte_fib6_lookup_bulk
-// for the whole batch.
-std::size_t lpm4_lookup(const std::uint32_t* addrs, std::size_t n);
+// single-address call), its next-hop id stored in out[i] (the answer is
+// used, as every rtm row stores its answer; n <= 64); fib*: one
+// rte_fib_lookup_bulk / rte_fib6_lookup_bulk for the whole batch (its
+// output array is the answer).
+std::size_t lpm4_lookup(const std::uint32_t* addrs, std::size_t n, std::uint32_t* out);
 std::size_t fib4_lookup_bulk(const std::uint32_t* addrs, std::size_t n);
-std::size_t lpm6_lookup(const std::uint8_t (*addrs)[16], std::size_t n);
+std::size_t lpm6_lookup(const std::uint8_t (*addrs)[16], std::size_t n, std::uint32_t* out);
 std::size_t fib6_lookup_bulk(const std::uint8_t (*addrs)[16], std::size_t n);
 
 // The next hop each structure answers for one address (0: no route); for

@@ -13,8 +13,12 @@
 // rtm_session and rtm_session_batch: the zero-copy reader
 // (rtm::ForwardingSession): one session per batch of 64 addresses (a
 // forwarding thread's burst), inside it one inline lookup4()/lookup() per
-// address, or one lookup4_batch()/lookup6_batch(); the answer is read from
-// the record the lookup returns.
+// address, or one lookup4_batch()/lookup6_batch(). Their answer is the
+// record's address (the next hops by reference), stored per address, and
+// a hit is an answer other than the session's no_route(): as the DPDK rows
+// store the next-hop id their lookup answers and count its success bit,
+// without reading next-hop data (a DPDK caller reads its own next-hop
+// table by that id, an rtm caller the record).
 // The results go to a caller-owned buffer of 64 ForwardingResult per
 // thread (thread_local: no allocation, no sharing between threads).
 #pragma once
@@ -87,12 +91,13 @@ inline std::size_t session_lookup4(rtm::Instance& table, const std::uint32_t* ad
   if (batch) {
     const rtm::ForwardingResult* r[kMaxFastBatch];
     hits = s.lookup4_batch(addrs, n, r);
-    for (std::size_t i = 0; i < n; ++i) out[i] = fast_detail::answer(*r[i]);
+    for (std::size_t i = 0; i < n; ++i) out[i] = reinterpret_cast<std::uintptr_t>(r[i]);
   } else {
+    const rtm::ForwardingResult* const none = &s.no_route();
     for (std::size_t i = 0; i < n; ++i) {
-      const rtm::ForwardingResult& r = s.lookup4(addrs[i]);
-      hits += r.count != 0;
-      out[i] = fast_detail::answer(r);
+      const rtm::ForwardingResult* r = &s.lookup4(addrs[i]);
+      hits += r != none;
+      out[i] = reinterpret_cast<std::uintptr_t>(r);
     }
   }
   return hits;
@@ -104,12 +109,13 @@ inline std::size_t session_lookup6(rtm::Instance& table, const rtm::NetAddress* 
   if (batch) {
     const rtm::ForwardingResult* r[kMaxFastBatch];
     hits = s.lookup6_batch(addrs, n, r);
-    for (std::size_t i = 0; i < n; ++i) out[i] = fast_detail::answer(*r[i]);
+    for (std::size_t i = 0; i < n; ++i) out[i] = reinterpret_cast<std::uintptr_t>(r[i]);
   } else {
+    const rtm::ForwardingResult* const none = &s.no_route();
     for (std::size_t i = 0; i < n; ++i) {
-      const rtm::ForwardingResult& r = s.lookup(addrs[i]);
-      hits += r.count != 0;
-      out[i] = fast_detail::answer(r);
+      const rtm::ForwardingResult* r = &s.lookup(addrs[i]);
+      hits += r != none;
+      out[i] = reinterpret_cast<std::uintptr_t>(r);
     }
   }
   return hits;
