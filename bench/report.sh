@@ -17,12 +17,13 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 quick=0
 brief=0   # --brief: print only the short table (the demo's); report.md is complete either way
-min_time=0.3
+min_time=0.15   # per repetition
+reps=3          # repetitions per benchmark, randomly interleaved (report.py takes the median)
 table_args=()
 bench_args=()
 for a in "$@"; do
   case "$a" in
-    --quick) quick=1; min_time=0.05; table_args+=(--limit=50000) ;;
+    --quick) quick=1; min_time=0.05; reps=1; table_args+=(--limit=50000) ;;
     --table=*) table_args+=("$a") ;;
     --brief) brief=1 ;;
     *) bench_args+=("$a") ;;
@@ -37,7 +38,8 @@ echo "report: building rtm_bench (release preset; output in $log)"
 bin=build/release/bench/rtm_bench
 
 echo "report: running rtm_bench (console output in $out/console.txt)"
-"$bin" "${table_args[@]}" --benchmark_min_time="$min_time" "${bench_args[@]}" \
+"$bin" "${table_args[@]}" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" \
+  --benchmark_enable_random_interleaving="$( ((reps > 1)) && echo true || echo false)" "${bench_args[@]}" \
   --benchmark_out_format=json --benchmark_out="$out/results.json" >"$out/console.txt" 2>&1 ||
   { tail -20 "$out/console.txt"; echo "report: rtm_bench failed" >&2; exit 1; }
 
