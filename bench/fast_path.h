@@ -84,41 +84,37 @@ inline std::size_t fast_lookup6(rtm::Instance& table, const rtm::NetAddress* add
 
 // One ForwardingSession over addrs[0..n) (n <= kMaxFastBatch): per address
 // one inline lookup (batch false) or one batch lookup (batch true).
-inline std::size_t session_lookup4(rtm::Instance& table, const std::uint32_t* addrs, std::size_t n,
-                                   std::uint64_t* out, bool batch) {
+namespace fast_detail {
+template <class Addr, class Single, class Batch>
+std::size_t session_lookup(rtm::Instance& table, const Addr* addrs, std::size_t n, std::uint64_t* out,
+                           bool batch, Single single, Batch batch_fn) {
   rtm::ForwardingSession s(table);
   std::size_t hits = 0;
   if (batch) {
     const rtm::ForwardingResult* r[kMaxFastBatch];
-    hits = s.lookup4_batch(addrs, n, r);
+    hits = (s.*batch_fn)(addrs, n, r);
     for (std::size_t i = 0; i < n; ++i) out[i] = reinterpret_cast<std::uintptr_t>(r[i]);
   } else {
     const rtm::ForwardingResult* const none = &s.no_route();
     for (std::size_t i = 0; i < n; ++i) {
-      const rtm::ForwardingResult* r = &s.lookup4(addrs[i]);
+      const rtm::ForwardingResult* r = &(s.*single)(addrs[i]);
       hits += r != none;
       out[i] = reinterpret_cast<std::uintptr_t>(r);
     }
   }
   return hits;
 }
+}  // namespace fast_detail
+
+inline std::size_t session_lookup4(rtm::Instance& table, const std::uint32_t* addrs, std::size_t n,
+                                   std::uint64_t* out, bool batch) {
+  return fast_detail::session_lookup(table, addrs, n, out, batch, &rtm::ForwardingSession::lookup4,
+                                     &rtm::ForwardingSession::lookup4_batch);
+}
 inline std::size_t session_lookup6(rtm::Instance& table, const rtm::NetAddress* addrs, std::size_t n,
                                    std::uint64_t* out, bool batch) {
-  rtm::ForwardingSession s(table);
-  std::size_t hits = 0;
-  if (batch) {
-    const rtm::ForwardingResult* r[kMaxFastBatch];
-    hits = s.lookup6_batch(addrs, n, r);
-    for (std::size_t i = 0; i < n; ++i) out[i] = reinterpret_cast<std::uintptr_t>(r[i]);
-  } else {
-    const rtm::ForwardingResult* const none = &s.no_route();
-    for (std::size_t i = 0; i < n; ++i) {
-      const rtm::ForwardingResult* r = &s.lookup(addrs[i]);
-      hits += r != none;
-      out[i] = reinterpret_cast<std::uintptr_t>(r);
-    }
-  }
-  return hits;
+  return fast_detail::session_lookup(table, addrs, n, out, batch, &rtm::ForwardingSession::lookup,
+                                     &rtm::ForwardingSession::lookup6_batch);
 }
 
 }  // namespace rtm_bench
