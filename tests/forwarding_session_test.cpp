@@ -45,18 +45,9 @@ namespace {
 
 using rtm::errc;
 using rtm_test::P;
+using rtm_test::of_no_family;
 namespace epoch = rtm::fib::epoch_detail;
 
-// An address of no known family (NetAddress refuses to build one): its
-// first member, the family, overwritten in the bytes of a valid one.
-rtm::NetAddress of_no_family() {
-  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
-  rtm::NetAddress a = P("::");
-  const std::uint16_t zero = 0;
-  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
-  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
-  return a;
-}
 
 rtm::NetAddress v4_addr(std::uint32_t host_order) { return rtm::NetAddress::ipv4(host_order, 32); }
 

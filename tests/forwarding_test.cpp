@@ -18,6 +18,7 @@
 namespace {
 
 using rtm_test::P;
+using rtm_test::of_no_family;
 
 class ForwardingTest : public rtm_test::RtmHopsTest {
  protected:
@@ -469,16 +470,6 @@ TEST_F(ForwardingViewsTest, AForwardingViewMayBeAnySupportedView) {
 
 // ---- bad input ---------------------------------------------------------------------
 
-// An address of no known family: NetAddress refuses to build one, so its
-// first member (the family) is overwritten in the bytes of a valid one.
-rtm::NetAddress of_no_family() {
-  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
-  rtm::NetAddress a = P("::");
-  const std::uint16_t zero = 0;
-  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
-  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
-  return a;
-}
 
 TEST_F(ForwardingTest, RefusesUnknownViewsAndNullPointersAndWritesNothing) {
   const auto h1 = hop(a_, "192.0.2.1", 1);

@@ -5,7 +5,9 @@
 #include <rtm/rtm.h>
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -15,6 +17,17 @@ inline rtm::NetAddress P(const char* text) {
   auto a = rtm::NetAddress::parse(text);
   EXPECT_TRUE(a.has_value()) << text;
   return a.value_or(rtm::NetAddress{});
+}
+
+// An address of no known family: NetAddress refuses to build one, so its
+// first member (the family) is overwritten in the bytes of a valid one.
+inline rtm::NetAddress of_no_family() {
+  static_assert(std::is_trivially_copyable_v<rtm::NetAddress>);
+  rtm::NetAddress a = P("::");
+  const std::uint16_t zero = 0;
+  std::memcpy(static_cast<void*>(&a), &zero, sizeof zero);
+  EXPECT_EQ(static_cast<int>(a.family()), 0) << "NetAddress's layout changed";
+  return a;
 }
 
 // Object counters: live objects by kind since a snapshot.

@@ -268,23 +268,29 @@ const RTMX_FORWARDING_RESULT* WINAPI RtmxSessionLookup(const RTMX_FORWARDING_SES
   return as_c(&kNoRoute);
 }
 
+}  // extern "C"
+
+namespace {
+
 // The batches write the caller's const RTMX_FORWARDING_RESULT* array only
 // through lvalues of that type: the C++ batch fills a chunk of
 // const rtm::ForwardingResult* on the stack, converted one by one (the same
 // bits; the records are layout-identical, asserted above).
-constexpr UINT kChunkOut = 64;
-
-DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, const ULONG* Addresses,
-                                     UINT Count, const RTMX_FORWARDING_RESULT** Results,
-                                     PUINT NumFound) {
-  if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
+// One batch: chunks of at most kChunk addresses, each answered by
+// lookup_chunk(session, first address index, count, out); a session not
+// open answers "no route" for all.
+template <UINT kChunk, class LookupChunk>
+DWORD session_batch(const RTMX_FORWARDING_SESSION* Session, bool null_addresses, UINT Count,
+                    const RTMX_FORWARDING_RESULT** Results, PUINT NumFound,
+                    LookupChunk lookup_chunk) noexcept {
+  if (Count > 0 && (null_addresses || Results == nullptr)) return ERROR_INVALID_PARAMETER;
   const rtm::ForwardingSession* fs = open_session(Session);
   std::size_t found = 0;
   if (fs != nullptr) {
-    const rtm::ForwardingResult* out[kChunkOut];
+    const rtm::ForwardingResult* out[kChunk];
     for (UINT done = 0; done < Count;) {
-      const UINT m = Count - done < kChunkOut ? Count - done : kChunkOut;
-      found += fs->lookup4_batch(Addresses + done, m, out);
+      const UINT m = Count - done < kChunk ? Count - done : kChunk;
+      found += lookup_chunk(*fs, done, m, out);
       for (UINT i = 0; i < m; ++i) Results[done + i] = as_c(out[i]);
       done += m;
     }
@@ -295,27 +301,30 @@ DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, con
   return NO_ERROR;
 }
 
+}  // namespace
+
+extern "C" {
+
+DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, const ULONG* Addresses,
+                                     UINT Count, const RTMX_FORWARDING_RESULT** Results,
+                                     PUINT NumFound) {
+  return session_batch<64>(Session, Addresses == nullptr, Count, Results, NumFound,
+                           [&](const rtm::ForwardingSession& fs, UINT first, UINT m,
+                               const rtm::ForwardingResult** out) {
+                             return fs.lookup4_batch(Addresses + first, m, out);
+                           });
+}
+
 DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
                                      const RTM_NET_ADDRESS* Addresses, UINT Count,
                                      const RTMX_FORWARDING_RESULT** Results, PUINT NumFound) {
-  if (Count > 0 && (Addresses == nullptr || Results == nullptr)) return ERROR_INVALID_PARAMETER;
-  const rtm::ForwardingSession* fs = open_session(Session);
-  std::size_t found = 0;
-  if (fs != nullptr) {
-    rtm::NetAddress keys[kChunk6];  // converted chunk by chunk, as RtmxForwardBatch6
-    const rtm::ForwardingResult* out[kChunk6];
-    for (UINT done = 0; done < Count;) {
-      const UINT m = Count - done < kChunk6 ? Count - done : kChunk6;
-      for (UINT i = 0; i < m; ++i) keys[i] = to_key6(Addresses[done + i]);
-      found += fs->lookup6_batch(keys, m, out);
-      for (UINT i = 0; i < m; ++i) Results[done + i] = as_c(out[i]);
-      done += m;
-    }
-  } else {
-    for (UINT i = 0; i < Count; ++i) Results[i] = as_c(&kNoRoute);
-  }
-  if (NumFound != nullptr) *NumFound = static_cast<UINT>(found);
-  return NO_ERROR;
+  return session_batch<kChunk6>(Session, Addresses == nullptr, Count, Results, NumFound,
+                                [&](const rtm::ForwardingSession& fs, UINT first, UINT m,
+                                    const rtm::ForwardingResult** out) {
+                                  rtm::NetAddress keys[kChunk6];  // as RtmxForwardBatch6
+                                  for (UINT i = 0; i < m; ++i) keys[i] = to_key6(Addresses[first + i]);
+                                  return fs.lookup6_batch(keys, m, out);
+                                });
 }
 
 }  // extern "C"
