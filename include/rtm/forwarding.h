@@ -73,6 +73,8 @@ struct ForwardingResult {
   std::uint32_t count;
   ForwardingHop hops[kMaxNextHopsPerRoute];
 };
+static_assert(sizeof(ForwardingResult) <= std::size_t{1} << fib_read::kRecordShift,
+              "a next-hop record must fit its slot (fib_read::kRecordShift)");
 
 // What a single-address lookup adds when asked (Instance::forward with a
 // non-null detail): the matched destination's prefix, and the handle
@@ -197,7 +199,7 @@ class ForwardingSession {
     open(instance, view, &st);
     v4_ = st.v4;
     v6_ = st.v6;
-    records_ = st.records;
+    records_ = static_cast<const unsigned char*>(st.records);
     slot_ = st.slot;
     status_ = st.status;
   }
@@ -212,23 +214,23 @@ class ForwardingSession {
   // a route's, possibly one without next hops (count 0 too, as forward4()
   // answers ok with no hops). Lets a forwarding loop tell a miss without
   // reading the record.
-  const ForwardingResult& no_route() const noexcept { return records_[0]; }
+  const ForwardingResult& no_route() const noexcept { return record(0); }
 
   // The next hops of `address` (IPv4, host order): count 0 when no route.
   const ForwardingResult& lookup4(std::uint32_t address) const noexcept {
-    return records_[fib_read::lookup_leaf<fib_read::Ipv4Traits>(v4_, address) & fib_read::kPayload];
+    return record(fib_read::lookup_leaf<fib_read::Ipv4Traits>(v4_, address) & fib_read::kPayload);
   }
   // The next hops of a full-length IPv6 address given as 16 bytes (network order).
   const ForwardingResult& lookup6(const std::uint8_t* address16) const noexcept {
-    return records_[fib_read::lookup_leaf<fib_read::Ipv6Traits>(v6_, fib_read::ipv6_key(address16)) &
-                    fib_read::kPayload];
+    return record(fib_read::lookup_leaf<fib_read::Ipv6Traits>(v6_, fib_read::ipv6_key(address16)) &
+                  fib_read::kPayload);
   }
   // Either family; `address` is used at full length (its length is
   // ignored). Another family answers "no route".
   const ForwardingResult& lookup(const NetAddress& address) const noexcept {
     if (address.family() == Family::ipv4) return lookup4(load_be32(address.bytes()));
     if (address.family() == Family::ipv6) return lookup6(address.bytes());
-    return records_[0];
+    return record(0);
   }
 
   // out[i] = &the next hops of addrs[i] (IPv4, host order), for i < n:
@@ -236,10 +238,9 @@ class ForwardingSession {
   // the number of addresses with a route.
   std::size_t lookup4_batch(const std::uint32_t* addrs, std::size_t n,
                             const ForwardingResult** out) const noexcept {
-    const ForwardingResult* const rec = records_;
     std::size_t found = 0;
     fib_read::lookup_batch<fib_read::Ipv4Traits>(v4_, addrs, n, [&](std::size_t i, std::uint32_t g) {
-      out[i] = &rec[g];
+      out[i] = &record(g);
       found += g != 0;
     });
     return found;
@@ -249,7 +250,6 @@ class ForwardingSession {
                             const ForwardingResult** out) const noexcept {
     constexpr std::size_t kChunk = 16;
     fib_read::Ipv6Key keys[kChunk];
-    const ForwardingResult* const rec = records_;
     const fib_read::Tables t = v6_;
     std::size_t found = 0;
     for (std::size_t base = 0; base < n; base += kChunk) {
@@ -260,7 +260,7 @@ class ForwardingSession {
       }
       fib_read::lookup_batch<fib_read::Ipv6Traits>(t, keys, m, [&](std::size_t i, std::uint32_t g) {
         g = addrs[base + i].family() == Family::ipv6 ? g : 0;
-        out[base + i] = &rec[g];
+        out[base + i] = &record(g);
         found += g != 0;
       });
     }
@@ -270,7 +270,7 @@ class ForwardingSession {
  private:
   struct State {
     fib_read::Tables v4, v6;
-    const ForwardingResult* records;
+    const void* records;
     void* slot;
     errc status;
   };
@@ -282,7 +282,13 @@ class ForwardingSession {
 
   fib_read::Tables v4_;
   fib_read::Tables v6_;
-  const ForwardingResult* records_;  // by group id; [0] is empty
+  // The record of group g: at byte g << kRecordShift of the records region
+  // (one 512-byte slot each: a shift, not a multiply by 388).
+  const ForwardingResult& record(std::uint32_t g) const noexcept {
+    return *reinterpret_cast<const ForwardingResult*>(records_ + (std::size_t{g} << fib_read::kRecordShift));
+  }
+
+  const unsigned char* records_;  // the records region, by group id; group 0 is empty
   void* slot_;                       // the thread's reader slot; low bit set: nested (published nothing)
   errc status_;
 };

@@ -29,11 +29,11 @@ namespace rtm::fib {
 
 NhGroups::NhGroups(std::uint32_t max_groups)
     : max_groups_(max_groups < kMaxGroupIds ? max_groups : kMaxGroupIds) {
-  region_bytes_ = static_cast<std::size_t>(max_groups_) * sizeof(NextHopSet);
+  region_bytes_ = static_cast<std::size_t>(max_groups_) * sizeof(RecordSlot);
   void* p = mmap(nullptr, region_bytes_, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  records_ = static_cast<NextHopSet*>(p);
+  records_ = static_cast<RecordSlot*>(p);
   try {
     // Every id is in at most one of free_ and limbo_, so neither outgrows
     // max_groups_: push_back and emplace_back below never reallocate.
@@ -95,7 +95,7 @@ GroupId NhGroups::acquire(const NextHopSet& hops_in) {
   detail::test_hook("fib.groups.acquire", this);
   auto [b, e] = by_hash_.equal_range(h);
   for (auto it = b; it != e; ++it)
-    if (same(records_[it->second], s)) {
+    if (same(records_[it->second].r, s)) {
       ++refs_[it->second];
       return it->second;
     }
@@ -109,7 +109,7 @@ GroupId NhGroups::acquire(const NextHopSet& hops_in) {
     return kNoGroup;
   }
   node->second = id;
-  records_[id] = s;  // published by the index entry that names it
+  records_[id].r = s;  // published by the index entry that names it
   refs_[id] = 1;
   ++live_;
   return id;
@@ -127,7 +127,7 @@ bool NhGroups::release(GroupId id) {
   std::lock_guard lock(mu_);
   if (!is_live(id)) return false;
   if (--refs_[id] != 0) return true;
-  const std::uint64_t h = hash(records_[id]);
+  const std::uint64_t h = hash(records_[id].r);
   auto [b, e] = by_hash_.equal_range(h);
   for (auto it = b; it != e; ++it)
     if (it->second == id) {

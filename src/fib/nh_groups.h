@@ -63,6 +63,12 @@ inline constexpr std::uint32_t kMaxGroupIds = 1u << 24;
 using NextHop = rtm::ForwardingHop;
 using NextHopSet = rtm::ForwardingResult;
 
+// One record in its 512-byte slot (fib_read::kRecordShift).
+struct alignas(1u << fib_read::kRecordShift) RecordSlot {
+  NextHopSet r;
+};
+static_assert(sizeof(RecordSlot) == std::size_t{1} << fib_read::kRecordShift);
+
 // Bytes of [p, p + n) the kernel holds resident (mincore over the pages
 // the range touches; 0 for an unmapped range). For the memory figures of
 // Instance::forwarding_stats; allocates nothing.
@@ -75,14 +81,15 @@ class NhGroups {
   NhGroups(const NhGroups&) = delete;
   NhGroups& operator=(const NhGroups&) = delete;
 
-  // The records region (ForwardingSession keeps the pointer: it never moves).
-  const NextHopSet* records() const noexcept { return records_; }
+  // The records region, one RecordSlot per id (ForwardingSession keeps the
+  // pointer: it never moves).
+  const RecordSlot* records() const noexcept { return records_; }
 
   // Reader (wait-free, one load): the record of `id`, which the caller read
   // from an index inside the current ReadSection. record(kNoGroup) is an
   // empty set (count 0, never written), so a caller needs no branch on a
   // miss.
-  const NextHopSet& record(GroupId id) const noexcept { return records_[id]; }
+  const NextHopSet& record(GroupId id) const noexcept { return records_[id].r; }
 
   // Writers. acquire() interns `hops` (count <= kMaxNextHopsPerRoute;
   // bytes beyond `count` are ignored) and takes one reference; returns
@@ -119,7 +126,7 @@ class NhGroups {
   void drain_limbo(std::uint64_t safe) noexcept;  // under mu_
   bool is_live(GroupId id) const noexcept { return id != kNoGroup && id < refs_.size() && refs_[id] != 0; }
 
-  NextHopSet* records_;
+  RecordSlot* records_;
   const std::uint32_t max_groups_;
   std::size_t region_bytes_;
 
