@@ -199,7 +199,7 @@ class ForwardingSession {
     open(instance, view, &st);
     v4_ = st.v4;
     v6_ = st.v6;
-    records_ = static_cast<const unsigned char*>(st.records);
+    records_ = st.records;
     slot_ = st.slot;
     status_ = st.status;
   }
@@ -270,7 +270,7 @@ class ForwardingSession {
  private:
   struct State {
     fib_read::Tables v4, v6;
-    const void* records;
+    const unsigned char* records;  // the records region (fib_read::kRecordShift slots)
     void* slot;
     errc status;
   };

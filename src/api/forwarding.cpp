@@ -44,8 +44,9 @@ errc Instance::forwarding_stats(ForwardingStats* out) const noexcept {
 }
 
 namespace {
-// What a session without an index reads: record 0, empty.
-const ForwardingResult kNoRecords[1] = {};
+// What a session without an index reads: record 0 (offset 0), empty; a
+// whole slot, so the base is a records region like any other.
+const fib::RecordSlot kNoRecords{};
 
 // Sessions of this thread opened while a section of it was open already
 // (nested: they publish nothing of their own). The outermost session's end
@@ -72,7 +73,7 @@ static_assert(alignof(fib::epoch_detail::Slot) > kNested);
 // when it opened (rtm/forwarding.h, consistency rule).
 void ForwardingSession::open(const Instance& instance, ViewId view, State* st) noexcept {
   st->v4 = st->v6 = fib_read::Tables{};  // no index: every key reads kZeroSlot
-  st->records = kNoRecords;
+  st->records = reinterpret_cast<const unsigned char*>(&kNoRecords);
   fib::epoch_detail::Slot* s = fib::enter_section();
   if (s != nullptr) {
     st->slot = s;
@@ -94,7 +95,7 @@ void ForwardingSession::open(const Instance& instance, ViewId view, State* st) n
   }
   st->v4 = f.v4[slot]->read_tables();
   st->v6 = f.v6[slot]->read_tables();
-  st->records = f.groups.records();
+  st->records = reinterpret_cast<const unsigned char*>(f.groups.records());
 }
 
 unsigned detail::nested_forwarding_sessions() noexcept { return t_nested_sessions; }
