@@ -114,8 +114,7 @@ inline Entry lookup_leaf(const Tables t, const typename Traits::Key& k) noexcept
 //
 // IPv6: level by level over chunks of 16 keys: the loads of one level are
 // independent, and the step to the next level is a conditional move, not a
-// branch on a missing load (most IPv6 lookups go several levels deep);
-// the next chunk's level 0 is prefetched meanwhile.
+// branch on a missing load (most IPv6 lookups go several levels deep).
 template <class Traits, class Sink>
 inline void lookup_batch(const Tables t, const typename Traits::Key* keys, std::size_t n,
                          Sink&& sink) noexcept {
@@ -139,10 +138,6 @@ inline void lookup_batch(const Tables t, const typename Traits::Key* keys, std::
     Entry e[kChunk];
     for (std::size_t i = 0; i < m; ++i)
       e[i] = t.tbl24[Traits::top24(k[i]) & t.mask].load(std::memory_order_acquire);
-    // The next chunk's level-0 lines, fetched while this chunk walks its
-    // deeper levels.
-    for (std::size_t i = base + kChunk; i < n && i < base + 2 * kChunk; ++i)
-      __builtin_prefetch(&t.tbl24[Traits::top24(keys[i]) & t.mask]);
     for (unsigned level = 3; level < Traits::kBits / 8; ++level) {
       bool any = false;
       for (std::size_t i = 0; i < m; ++i) {
