@@ -251,6 +251,22 @@ namespace {
 // v, its best route, and that route's hops copied to *out. not_found when
 // none; not_enough_memory when the destination's routes could not be
 // gathered (more than kGatherCap and no memory).
+// d's best route in `views` (*r, null when it has none there) and that
+// route's hops, from one snapshot of d's routes (protected in gs; the
+// route's data in gr, and r stays valid while gs protects the snapshot).
+// False when the routes could not be gathered (no memory).
+bool best_route(const Dest* d, ViewSet views, Guard& gs, Guard& gr, const Route** r,
+                fib::NextHopSet* hops) noexcept {
+  *r = nullptr;
+  GatheredRoutes routes(gs.protect(d->routes));
+  if (!routes.complete()) return false;
+  const int b = best_of(routes.data(), routes.size(), views, kBestProtocol);
+  if (b < 0) return true;
+  *r = routes.data()[b].route;
+  hops_of(gr.protect((*r)->data), hops);
+  return true;
+}
+
 errc from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
               ForwardingDetail* detail) noexcept {
   ThreadScope scope;
@@ -263,17 +279,13 @@ errc from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
   for (int max_len = static_cast<int>(family_bits(a.family())); max_len >= 0;) {
     Dest* d = longest_match(core, t, a, max_len, views, gd);
     if (d == nullptr) return errc::not_found;
-    const RouteSet* s = gs.protect(d->routes);
-    GatheredRoutes routes(s);
-    if (!routes.complete()) return errc::not_enough_memory;
-    const int b = best_of(routes.data(), routes.size(), views, kBestProtocol);
-    if (b < 0) {  // its last route in v went since longest_match: look shorter
+    const Route* r = nullptr;
+    fib::NextHopSet hops{};
+    if (!best_route(d, views, gs, gr, &r, &hops)) return errc::not_enough_memory;
+    if (r == nullptr) {  // its last route in v went since longest_match: look shorter
       max_len = static_cast<int>(d->address.length()) - 1;
       continue;
     }
-    const Route* r = routes.data()[b].route;
-    fib::NextHopSet hops{};
-    hops_of(gr.protect(r->data), &hops);
     copy_record(hops, out);
     if (detail != nullptr) {
       detail->prefix = d->address;
@@ -299,6 +311,22 @@ errc from_index(const Forwarding& f, Find find, ForwardingResult* out) noexcept 
   return g != fib::kNoGroup ? errc::ok : errc::not_found;
 }
 
+// The leaf of full-length `a` in index `slot` (inside a ReadSection): the
+// group of the longest installed prefix covering it and that prefix's
+// length (group kNoGroup: none).
+struct IndexLeaf {
+  fib::GroupId group;
+  unsigned depth;
+};
+IndexLeaf leaf_of(const Forwarding& f, int slot, const NetAddress& a) noexcept {
+  if (a.family() == Family::ipv4) {
+    const auto l = f.v4[slot]->lookup_leaf_of(key4(a));
+    return {l.group(), l.depth()};
+  }
+  const auto l = f.v6[slot]->lookup_leaf_of(key6(a));
+  return {l.group(), l.depth()};
+}
+
 // forward with detail on a healthy index. The answer is the index's, read
 // at one moment (as forward() without detail): its hops, and the prefix of
 // the leaf's depth. The handles are then looked up: the destination of
@@ -319,36 +347,25 @@ errc with_detail(Core& core, ViewId view, int slot, const NetAddress& a, Forward
                  ForwardingDetail* detail) noexcept {
   const Forwarding& f = core.forwarding;
   *detail = ForwardingDetail{};
-  fib::GroupId g = fib::kNoGroup;
-  unsigned depth = 0;
+  IndexLeaf leaf;
   {
     fib::ReadSection section;
-    if (a.family() == Family::ipv4) {
-      const auto leaf = f.v4[slot]->lookup_leaf_of(key4(a));
-      g = leaf.group();
-      depth = leaf.depth();
-    } else {
-      const auto leaf = f.v6[slot]->lookup_leaf_of(key6(a));
-      g = leaf.group();
-      depth = leaf.depth();
-    }
-    copy_record(f.groups.record(g), out);
+    leaf = leaf_of(f, slot, a);
+    copy_record(f.groups.record(leaf.group), out);
   }
-  if (g == fib::kNoGroup) return errc::not_found;
-  detail->prefix = a.truncated(depth);
+  if (leaf.group == fib::kNoGroup) return errc::not_found;
+  detail->prefix = a.truncated(leaf.depth);
   test_hook("forwarding.detail_index_read", &a);  // a reader parked between the reads
   ThreadScope scope;
   Table& t = core.table(a.family());
   Guard gd, gs, gr;
   const Dest* d = t.map.find(dest_key(detail->prefix), gd);
   if (d == nullptr || d->gone.load(std::memory_order_acquire)) return errc::ok;
-  GatheredRoutes routes(gs.protect(d->routes));
-  if (!routes.complete()) return errc::ok;  // no memory to gather: the handles stay 0
-  const int b = best_of(routes.data(), routes.size(), ViewSet{1} << view, kBestProtocol);
-  if (b < 0) return errc::ok;
-  const Route* r = routes.data()[b].route;
+  const Route* r = nullptr;
   fib::NextHopSet hops{};
-  hops_of(gr.protect(r->data), &hops);
+  // No memory to gather, or no best route in the view any more: the
+  // handles stay 0.
+  if (!best_route(d, ViewSet{1} << view, gs, gr, &r, &hops) || r == nullptr) return errc::ok;
   if (hops.count != out->count ||
       std::memcmp(hops.hops, out->hops, hops.count * sizeof hops.hops[0]) != 0)
     return errc::ok;  // changed since the index read
@@ -468,12 +485,8 @@ int forwarding_match_length(Core& core, int slot, const NetAddress& a) noexcept 
   Forwarding& f = core.forwarding;
   if (f.degraded.load(std::memory_order_relaxed)) return -2;
   fib::ReadSection section;
-  if (a.family() == Family::ipv4) {
-    const auto leaf = f.v4[slot]->lookup_leaf_of(key4(a));
-    return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
-  }
-  const auto leaf = f.v6[slot]->lookup_leaf_of(key6(a));
-  return leaf.group() != fib::kNoGroup ? static_cast<int>(leaf.depth()) : -1;
+  const IndexLeaf leaf = leaf_of(f, slot, a);
+  return leaf.group != fib::kNoGroup ? static_cast<int>(leaf.depth) : -1;
 }
 
 // ---- memory (Instance::forwarding_stats) ---------------------------------------

@@ -6,9 +6,10 @@
 // (fib/dir.h, (D1)), which the reader loads with acquire, so the reader
 // sees the whole record. That store is the acquiring writer's own, or
 // another writer's that read the id from the destination's fib_group with
-// acquire (core/forwarding.cpp, cover_of), after a release store of it. A record is rewritten only when its id is reused,
-// which waits for a grace period after the release that retired it
-// (fib/epoch.cpp, (W1)-(W5)): the caller unlinked every entry naming the
+// acquire (core/forwarding.cpp, cover_of), after a release store of it.
+// A record is rewritten only when its id is reused, which waits for a
+// grace period after the release that retired it (fib/epoch.cpp,
+// (W1)-(W5)): the caller unlinked every entry naming the
 // id before that release, so no reader that can still see the old record
 // overlaps the rewrite.
 #include "fib/nh_groups.h"
