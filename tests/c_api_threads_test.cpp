@@ -37,19 +37,32 @@ RTM_NET_ADDRESS v4(unsigned b0, unsigned len) {
   return a;
 }
 
-TEST(CApiThreads, ConcurrentExactMatchLookups) {
-  RTM_REGN_PROFILE profile;
-  RTM_ENTITY_HANDLE e = reg(0x7A62, 14, &profile);
-  ASSERT_NE(e, nullptr);
+// e's route to 10.0.0.0/8 (preference 10, unicast), through `nh` unless it
+// is null; its handle, referenced (null if the add failed).
+RTM_ROUTE_HANDLE add_route10(RTM_ENTITY_HANDLE e, RTM_NEXTHOP_HANDLE nh) {
   std::vector<unsigned char> ri_buf(RTM_SIZE_OF_ROUTE_INFO(1));
   auto* ri = reinterpret_cast<PRTM_ROUTE_INFO>(ri_buf.data());
   ri->PrefInfo.Preference = 10;
   ri->BelongsToViews = RTM_VIEW_MASK_UCAST;
+  if (nh != nullptr) {
+    ri->NextHopsList.NumNextHops = 1;
+    ri->NextHopsList.NextHops[0] = nh;
+  }
   RTM_NET_ADDRESS p10 = v4(10, 8);
   RTM_ROUTE_HANDLE route = nullptr;
   RTM_ROUTE_CHANGE_FLAGS flags = 0;
-  ASSERT_EQ(RtmAddRouteToDest(e, &route, &p10, ri, INFINITE, nullptr, 0, nullptr, &flags),
-            NO_ERROR);
+  EXPECT_EQ(RtmAddRouteToDest(e, &route, &p10, ri, INFINITE, nullptr, 0, nullptr, &flags), NO_ERROR);
+  return route;
+}
+
+TEST(CApiThreads, ConcurrentExactMatchLookups) {
+  RTM_REGN_PROFILE profile;
+  RTM_ENTITY_HANDLE e = reg(0x7A62, 14, &profile);
+  ASSERT_NE(e, nullptr);
+  const RTM_NET_ADDRESS p10 = v4(10, 8);
+  RTM_ROUTE_HANDLE route = add_route10(e, nullptr);
+  ASSERT_NE(route, nullptr);
+  RTM_ROUTE_CHANGE_FLAGS flags = 0;
 
   constexpr int kReaders = 3;
   constexpr int kLookups = 5000;
@@ -92,23 +105,15 @@ TEST(CApiThreads, AForwardingSessionClosesOnlyOnItsThread) {
   RTM_REGN_PROFILE profile;
   RTM_ENTITY_HANDLE e = reg(0x7A63, 14, &profile);
   ASSERT_NE(e, nullptr);
-  std::vector<unsigned char> ri_buf(RTM_SIZE_OF_ROUTE_INFO(1));
-  auto* ri = reinterpret_cast<PRTM_ROUTE_INFO>(ri_buf.data());
-  ri->PrefInfo.Preference = 10;
-  ri->BelongsToViews = RTM_VIEW_MASK_UCAST;
   RTM_NEXTHOP_INFO nhi{};
   nhi.NextHopAddress = v4(192, 32);
   nhi.InterfaceIndex = 7;
   RTM_NEXTHOP_HANDLE nh = nullptr;
   RTM_NEXTHOP_CHANGE_FLAGS nf = 0;
   ASSERT_EQ(RtmAddNextHop(e, &nhi, &nh, &nf), NO_ERROR);
-  ri->NextHopsList.NumNextHops = 1;
-  ri->NextHopsList.NextHops[0] = nh;
-  RTM_NET_ADDRESS p10 = v4(10, 8);
-  RTM_ROUTE_HANDLE route = nullptr;
+  RTM_ROUTE_HANDLE route = add_route10(e, nh);
+  ASSERT_NE(route, nullptr);
   RTM_ROUTE_CHANGE_FLAGS flags = 0;
-  ASSERT_EQ(RtmAddRouteToDest(e, &route, &p10, ri, INFINITE, nullptr, 0, nullptr, &flags),
-            NO_ERROR);
   const ULONG addr = 10u << 24 | 1;
 
   RTMX_FORWARDING_SESSION s{};
