@@ -63,6 +63,7 @@ struct ThreadDetacher {
       // ThreadScope), so the next owner's use of the slots is not reported.
       hp_annotate_release(cds::gc::hp::smr::tls());
       cds::threading::Manager::detachThread();
+      t_hp_record = nullptr;
       t_attached = false;
     }
     t_detacher_gone = true;
@@ -74,6 +75,8 @@ thread_local ThreadDetacher t_detacher;
 thread_local unsigned t_scope_depth = 0;
 
 }  // namespace
+
+__thread cds::gc::hp::thread_data* t_hp_record __attribute__((tls_model("initial-exec"))) = nullptr;
 
 void dispose_trampoline(void* p) noexcept {
   hp_annotate_acquire(p);  // pairs with the releases in Guard and retire()
@@ -112,7 +115,8 @@ ThreadScope::ThreadScope() noexcept {
     // read the old owner's release of the record, so by [atomics.order]/4.4
     // the old owner's (R2) precedes it in S, and scans here come after it.
     retire_fence();
-    hp_annotate_acquire(cds::gc::hp::smr::tls());  // see ~ThreadDetacher
+    t_hp_record = cds::gc::hp::smr::tls();
+    hp_annotate_acquire(t_hp_record);  // see ~ThreadDetacher
     t_attached = true;
     // Construct the detacher (first use), unless this thread is past its
     // thread_local destructors.

@@ -190,21 +190,39 @@ T* publish_hazard(const std::atomic<T*>& src, Publish&& publish) noexcept {
   }
 }
 
+// The calling thread's libcds record (its hazard slots), cached when the
+// thread attaches (ThreadScope) and cleared when it detaches. libcds' own
+// Gc::Guard finds it through hp::smr::tls(), an exported function of
+// libcds.so reading a global-dynamic thread_local (a call and a
+// __tls_get_addr each), once when a guard is made and once when it is
+// dropped: a quarter of the instructions of a Get + Release. This one is an
+// initial-exec TLS word of librtm (one %fs-relative load); it takes one
+// pointer of the static TLS surplus glibc keeps for libraries loaded with
+// dlopen. Only the owning thread reads or writes it.
+extern __thread cds::gc::hp::thread_data* t_hp_record __attribute__((tls_model("initial-exec")));
+
 // One hazard pointer. It stores into its libcds hazard slot directly (a
 // release store, hp::guard::set) and orders that store itself (P2), instead
 // of Gc::Guard::protect/assign, whose only order is libcds' sync() (above).
+// It takes its slot from the calling thread's record like Gc::Guard does
+// (hazards_.alloc/free, inline in cds/gc/hp.h), so libcds' scans see it the
+// same way; the thread must be attached (every API entry opens a
+// ThreadScope before any guard).
 class Guard {
  public:
-  Guard() = default;
+  Guard() noexcept : slot_(t_hp_record->hazards_.alloc()) {}
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
-  ~Guard() { annotate_drop(); }
+  ~Guard() {
+    annotate_drop();
+    t_hp_record->hazards_.free(slot_);  // clears the slot (a release store) and frees it
+  }
 
   // Loads `src`, publishes it as hazardous, and reloads until stable.
   template <typename T>
   T* protect(const std::atomic<T*>& src) noexcept {
     annotate_drop();
-    cds::gc::hp::guard* slot = g_.guard_ref();
+    cds::gc::hp::guard* slot = slot_;
     T* p = publish_hazard(src, [slot](T* v) { slot->set(v); });
     held_ = p;
     return p;
@@ -217,13 +235,13 @@ class Guard {
   T* assign(T* p) noexcept {
     annotate_drop();
     held_ = p;
-    g_.guard_ref()->set(p);  // (P1)
+    slot_->set(p);           // (P1)
     publish_fence();         // (P2)
     return p;
   }
   void clear() noexcept {
     annotate_drop();
-    g_.clear();
+    slot_->clear();
   }
 
  private:
@@ -231,7 +249,7 @@ class Guard {
     if (held_ != nullptr) hp_annotate_release(held_);
     held_ = nullptr;
   }
-  Gc::Guard g_;
+  cds::gc::hp::guard* const slot_;
   const void* held_ = nullptr;
 };
 

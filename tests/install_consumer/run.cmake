@@ -1,6 +1,7 @@
 # Installs rtm from BUILD_DIR into WORK_DIR/prefix, then builds and runs
 # (1) a CMake consumer using find_package(rtm CONFIG REQUIRED) with a C and a
-# C++ program, and (2) the C program with pkg-config alone.
+# C++ program, (2) the C program with pkg-config alone, and (3) a C program
+# that loads librtm.so with dlopen.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -39,4 +40,9 @@ get_filename_component(libdir "${libdir}" DIRECTORY)
 run(cc -std=c11 -Wall -Wextra -pedantic ${SOURCE_DIR}/consumer.c -o ${WORK_DIR}/consumer_pc
     ${flags} -Wl,-rpath,${libdir})
 run(${WORK_DIR}/consumer_pc)
-message(STATUS "install consumer: find_package and pkg-config both OK")
+
+# (3) dlopen, with no link to librtm (its initial-exec TLS must fit)
+run(cc -std=gnu11 -Wall -Wextra -I${prefix}/include ${SOURCE_DIR}/consumer_dlopen.c
+    -o ${WORK_DIR}/consumer_dlopen -ldl -pthread)
+run(${WORK_DIR}/consumer_dlopen ${libdir}/librtm.so)
+message(STATUS "install consumer: find_package, pkg-config and dlopen all OK")
