@@ -321,3 +321,62 @@ TEST(AllocationFailure, AFailedNextHopGroupDegradesTheFastPathToTheTable) {
 }
 
 }  // namespace
+
+namespace {
+
+// A Get fills the caller's info in place, only the views asked for
+// (core/infos.cpp): one that fails part-way (here: no memory for the
+// caller's hold record on the destination or its route) must leave an info
+// that names no handle, even in a struct that held a valid info before (the
+// caller's own copy of it still holds those references), so a release of
+// the failed info cannot drop references it never got.
+TEST(AllocationFailure, AFailedGetLeavesAnInfoThatNamesNoHandle) {
+  rtm::Instance inst;
+  rtm::EntityHandle a, b;
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 15, 1}, {}, &b), errc::ok);
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(inst.add_route(a, nullptr, P("10.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+  ASSERT_EQ(inst.add_route(a, nullptr, P("11.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+  rtm::DestInfo held;
+  ASSERT_EQ(inst.get_exact_match_destination(b, P("10.0.0.0/8"), rtm::kBestProtocol,
+                                             rtm::kViewMaskUnicast, &held),
+            errc::ok);
+  ASSERT_EQ(held.number_of_views, 1u);
+  rtm::Outstanding before;
+  ASSERT_EQ(inst.outstanding(b, &before), errc::ok);
+  // b's first Get on 11/8 allocates its hold records; fail each in turn.
+  int failures = 0;
+  for (std::uint64_t k = 1; k < 16; ++k) {
+    rtm::DestInfo info = held;  // a struct holding a valid info
+    rtm::fault_injection::fail_allocation(k);
+    const errc r = inst.get_most_specific_destination(b, P("11.1.2.3"), rtm::kBestProtocol,
+                                                      rtm::kViewMaskUnicast, &info);
+    const bool fired = rtm::fault_injection::fired();
+    rtm::fault_injection::fail_allocation(0);
+    if (!fired) {  // past the last site
+      ASSERT_EQ(r, errc::ok);
+      EXPECT_EQ(info.address, P("11.0.0.0/8"));
+      EXPECT_EQ(inst.release_dest_info(b, info), errc::ok);
+      break;
+    }
+    ASSERT_EQ(r, errc::not_enough_memory);
+    ++failures;
+    EXPECT_EQ(info.dest.value, 0u);
+    EXPECT_EQ(info.number_of_views, 0u);
+    rtm::Outstanding o;
+    ASSERT_EQ(inst.outstanding(b, &o), errc::ok);
+    EXPECT_EQ(o.total(), before.total()) << "the failed Get took or dropped references";
+    // The emptied info names nothing: releasing it drops nothing.
+    EXPECT_EQ(inst.release_dest_info(b, info), errc::ok);
+    ASSERT_EQ(inst.outstanding(b, &o), errc::ok);
+    EXPECT_EQ(o.total(), before.total());
+  }
+  EXPECT_GE(failures, 2) << "the Get should allocate a hold record on 11/8 and on its route";
+  EXPECT_EQ(inst.release_dest_info(b, held), errc::ok);
+  std::int64_t still = -1;
+  EXPECT_EQ(inst.deregister_entity(b, &still), errc::ok);
+  EXPECT_EQ(still, 0);
+}
+
+}  // namespace

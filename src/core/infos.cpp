@@ -2,6 +2,7 @@
 #include "core/infos.h"
 
 #include <algorithm>
+#include <bit>
 #include <vector>
 
 #include "core/dest_table.h"
@@ -30,26 +31,32 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
 // *stale (and returns not_found) when a route of those snapshots was
 // revoked after they were taken: the caller tries again from the current
 // ones.
+//
+// Sized to the caller: it writes the header and the views asked for,
+// straight into *info (a DestInfo has room for kMaxViews views, 1.3 KB;
+// building a whole one and copying it was a fifth of a Get). Entries past
+// number_of_views are not touched. On an error *info names no handle
+// (dest 0, no views), whatever it held before.
 static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t protocol,
                                 ViewSet views, DestInfo* info, bool changed, bool* stale) noexcept {
   RefBatch batch(core, e, changed);
   errc err = errc::ok;
-  DestInfo out;
-  out.dest.value = batch.add(d, &err);
-  if (err != errc::ok) return err;  // d revoked: the caller's handle is gone
-  out.address = d->address;
-  // The lowest bit of last_changed marks infos from get_changed_dests (see
-  // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
-  // both APIs, without touching the destination handle's identity.
-  out.last_changed = (d->last_changed.load(std::memory_order_relaxed) & ~std::uint64_t{1}) |
-                     (changed ? 1u : 0u);
+  auto failed = [info](errc r) {
+    info->dest = DestHandle{};
+    info->number_of_views = 0;
+    info->changed_by = NotifyHandle{};
+    return r;
+  };
+  const std::uint64_t dest_handle = batch.add(d, &err);
+  if (err != errc::ok) return failed(err);  // d revoked: the caller's handle is gone
   Guard gs;
   const RouteSet* s = gs.protect(d->routes);
   const GatheredRoutes gathered(s);
-  if (!gathered.complete()) return errc::not_enough_memory;
+  if (!gathered.complete()) return failed(errc::not_enough_memory);
   const RouteView* routes = gathered.data();
   const std::size_t n = gathered.size();
-  for (std::size_t i = 0; i < n; ++i) out.belongs_to_views |= routes[i].views;
+  ViewSet belongs = 0;
+  for (std::size_t i = 0; i < n; ++i) belongs |= routes[i].views;
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
   const HoldDownSet* held = gh.protect(d->hold_down);
@@ -63,10 +70,13 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
     if (err == errc::not_found) *stale = true;
     return h;
   };
-  for (int v = 0; v < kMaxViews; ++v) {
-    const ViewSet bit = 1u << v;
-    if ((views & bit) == 0) continue;
-    DestViewInfo& vi = out.views[out.number_of_views++];
+  std::uint32_t nv = 0;
+  static_assert(kMaxViews == 8 * sizeof(ViewSet), "a view set has a bit per view");
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
+    const ViewSet bit = ViewSet{1} << v;
+    DestViewInfo& vi = info->views[nv++];
+    vi = DestViewInfo{};
     vi.view_id = v;
     for (std::size_t i = 0; i < n; ++i)
       if (routes[i].views & bit) ++vi.num_routes;
@@ -75,19 +85,28 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
       for (std::uint32_t h = 0; h < held->size; ++h) {
         if (held->entries[h].view != v) continue;
         vi.hold_route.value = add_route_ref(held->entries[h].route);
-        if (err != errc::ok) return err;
+        if (err != errc::ok) return failed(err);
       }
     }
     if (b < 0) continue;
     vi.route.value = add_route_ref(routes[b].route);
-    if (err != errc::ok) return err;
+    if (err != errc::ok) return failed(err);
     // Its owner: infallible but for memory, the route we now reference
     // holds a handle link on it.
     vi.owner.value = batch.add(routes[b].route->owner, &err);
-    if (err != errc::ok) return err;
+    if (err != errc::ok) return failed(err);
   }
   batch.commit();
-  *info = out;
+  info->dest.value = dest_handle;
+  info->address = d->address;
+  // The lowest bit of last_changed marks infos from get_changed_dests (see
+  // rtm/info.h): 100 ns of precision buy an exact wrong-release check in
+  // both APIs, without touching the destination handle's identity.
+  info->last_changed = (d->last_changed.load(std::memory_order_relaxed) & ~std::uint64_t{1}) |
+                       (changed ? 1u : 0u);
+  info->belongs_to_views = belongs;
+  info->number_of_views = nv;
+  info->changed_by = NotifyHandle{};
   return errc::ok;
 }
 
@@ -115,22 +134,41 @@ void collect_dest_info_handles(const DestInfo& info, std::uint64_t* hs, std::siz
 
 errc release_dest_infos(Core& core, Entity* e, std::span<const DestInfo> infos, bool changed,
                         NotifyHandle notify) {
-  std::vector<std::uint64_t> hs;
-  try {
-    fault_throw();
-    hs.resize(infos.size() * (1 + 3 * kMaxViews));
-  } catch (...) {
-    return errc::not_enough_memory;
-  }
-  std::size_t n = 0;
+  std::size_t need = 0;
   for (const DestInfo& i : infos) {
     // Infos from get_changed_dests go back only through release_changed_dests.
     const bool of_kind = changed ? i.changed_by == notify && is_changed_info(i)
                                  : !i.changed_by && !is_changed_info(i);
     if (!of_kind || i.number_of_views > kMaxViews) return errc::invalid_parameter;
-    collect_dest_info_handles(i, hs.data(), &n);
+    need += 1 + 3 * std::size_t{i.number_of_views};
   }
-  return release_handles(core, e, hs.data(), n, HandleKind::none, changed);
+  // The handles of a few infos fit on the stack (a Release of one info with
+  // every view: 97); only a long batch allocates.
+  constexpr std::size_t kOnStack = 4 * (1 + 3 * kMaxViews);
+  std::uint64_t on_stack[kOnStack];
+  std::vector<std::uint64_t> on_heap;
+  std::uint64_t* hs = on_stack;
+  if (need > kOnStack) {
+    try {
+      fault_throw();
+      on_heap.resize(need);
+    } catch (...) {
+      return errc::not_enough_memory;
+    }
+    hs = on_heap.data();
+  }
+  std::size_t n = 0;
+  for (const DestInfo& i : infos) collect_dest_info_handles(i, hs, &n);
+  // release_handles reads hs[0, n), all written just above (n == need);
+  // GCC cannot see that through the loop and warns about on_stack.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+  return release_handles(core, e, hs, n, HandleKind::none, changed);
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 }
 
 bool route_matches(const Route* r, const RouteData* rd, MatchFlags flags,
