@@ -42,6 +42,34 @@
 // happens-before the revoke or the free, acquire on the CAS that reaches
 // zero so the thread that revokes or frees sees all of them (the classic
 // shared_ptr argument, applied to each side).
+//
+// The first guess of each CAS loop. Boost 1.74 implements the 16-byte
+// load() itself with lock cmpxchg16b, so a loop that starts from load()
+// pays two locked 16-byte RMWs per reference taken or dropped (a Get +
+// Release of one destination takes and drops six). The loops below start
+// instead from guess(): two relaxed 8-byte atomic loads of the pair's
+// halves (plain movs on x86-64), through a may_alias type as Boost's own
+// storage is. Mixing 8- and 16-byte atomic accesses to one location is
+// outside ISO C++; GCC and clang support it, and TSan sees the two loads as
+// the atomic reads they are. Why a guess is enough:
+//  - every change is made by a CAS that compares the whole pair, so a
+//    guess whose halves come from different moments only makes that CAS
+//    fail, and the failed CAS returns the current pair (the locked read
+//    load() would have done): no change rests on the guess being a
+//    snapshot;
+//  - the decisions taken on the guess without a CAS (return false: the
+//    handle is revoked, the object dead, or a drop would go below zero)
+//    look at one half, read by one relaxed atomic load: the same as the
+//    relaxed load() of the whole pair gave for that half. kRevoked and
+//    kDead are terminal, so a half that shows one of them shows the
+//    present. The below-zero refusal needs coherence: a dropper's own
+//    references were added by CASes that happen-before its drop (its own
+//    earlier ones, or others' read through an RMW chain, as the
+//    deregistration's hold-counter exchange in core/deregister.cpp reads
+//    add_ref's), so a relaxed load reads a value that includes them
+//    (read-read / write-read coherence, [intro.races]); it refuses only a
+//    drop that is below zero in fact, a library bug.
+//  - memory orders are unchanged: they come from the CASes.
 #pragma once
 
 #include <boost/atomic.hpp>
@@ -67,6 +95,13 @@ class SplitCount {
       : c_(RefPair{handle, memory + 1}) {}
 
   RefPair load() const noexcept { return c_.load(boost::memory_order_acquire); }
+  // A guess of the current pair (see above): for the first CAS of a loop
+  // and for checks of a terminal value only; not a snapshot, no order.
+  RefPair guess() const noexcept {
+    using Half = std::uint64_t __attribute__((__may_alias__));
+    const Half* w = reinterpret_cast<const Half*>(&c_);
+    return RefPair{__atomic_load_n(&w[0], __ATOMIC_RELAXED), __atomic_load_n(&w[1], __ATOMIC_RELAXED)};
+  }
   bool revoked() const noexcept { return load().handle == kRevoked; }
   bool dead() const noexcept { return load().memory == kDead; }
 
@@ -83,7 +118,7 @@ class SplitCount {
   // (the caller must retire it). A drop below zero is a library bug: it is
   // refused (returns false) rather than wrapping.
   bool drop_handle(std::uint64_t n = 1) noexcept {
-    RefPair cur = c_.load(boost::memory_order_relaxed);
+    RefPair cur = guess();
     for (;;) {
       if (cur.handle == kRevoked || cur.handle < n) return false;
       RefPair next{cur.handle - n, cur.memory};
@@ -95,7 +130,7 @@ class SplitCount {
     }
   }
   bool drop_memory(std::uint64_t n = 1) noexcept {
-    RefPair cur = c_.load(boost::memory_order_relaxed);
+    RefPair cur = guess();
     for (;;) {
       if (cur.memory == kDead || cur.memory < n) return false;
       RefPair next{cur.handle, cur.memory - n};
@@ -110,7 +145,7 @@ class SplitCount {
  private:
   template <typename Ok>
   bool add(Ok ok, std::uint64_t h, std::uint64_t m) noexcept {
-    RefPair cur = c_.load(boost::memory_order_relaxed);
+    RefPair cur = guess();
     for (;;) {
       if (!ok(cur)) return false;
       RefPair next{cur.handle + h, cur.memory + m};
@@ -122,5 +157,10 @@ class SplitCount {
 
   boost::atomic<RefPair> c_;
 };
+// guess() reads the pair's halves where the atomic keeps them (Boost stores
+// the value's bytes, memcpy'd, as its only member; 16-aligned for
+// cmpxchg16b, which also makes each half 8-aligned).
+static_assert(sizeof(boost::atomic<RefPair>) == sizeof(RefPair) &&
+              alignof(boost::atomic<RefPair>) == 16);
 
 }  // namespace rtm::detail

@@ -26,6 +26,22 @@ void expect_pair(const SplitCount& c, std::uint64_t handle, std::uint64_t memory
   EXPECT_EQ(p.memory, memory);
 }
 
+// The CAS loops start from guess() (two plain loads of the atomic's bytes):
+// it must read the pair as load() does, or every first CAS fails.
+TEST(SplitCount, GuessReadsThePairTheAtomicHolds) {
+  SplitCount c(2, 3);
+  RefPair g = c.guess();
+  EXPECT_EQ(g.handle, 2u);
+  EXPECT_EQ(g.memory, 4u);
+  ASSERT_TRUE(c.try_add_handle());
+  ASSERT_TRUE(c.try_add_memory());
+  g = c.guess();
+  EXPECT_EQ(g.handle, 3u);
+  EXPECT_EQ(g.memory, 5u);
+  ASSERT_TRUE(c.drop_handle(3));  // to zero: revoked in that CAS
+  EXPECT_EQ(c.guess().handle, kRevoked);
+}
+
 TEST(SplitCount, StartsWithTheGivenCountsPlusTheMemoryUnit) {
   const SplitCount c(2, 3);
   expect_pair(c, 2, 4);
