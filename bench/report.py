@@ -255,7 +255,10 @@ def goal_checks(r):
                % (c / q, fmt_rate(w1[0]), fmt_rate(w1[1]), c8 / c2, fmt_rate(w8[0]), fmt_rate(w2[0]),
                   "; quiet 8/2 %.2f" % (q8 / q2) if q2 and q8 else ""))
         if low:
+            # The workload is a writer at >= 100k updates/s: short of it,
+            # the goal is not shown, missed by the writer's shortfall.
             txt += "; the writer stayed below 100k updates/s at %s thread(s)" % ", ".join(map(str, low))
+            worst = min(worst, min(w[0] for t, w in ((1, w1), (2, w2), (8, w8)) if t in low) / 100e3)
         return (txt, worst, 1.0, True)
 
     def F6():
