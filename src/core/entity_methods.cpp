@@ -23,6 +23,7 @@
 // it cannot: the notify takes method_mu, which the waiter holds from the
 // check until it sleeps.
 #include "core/entity_methods.h"
+#include "detail/tls.h"
 
 #include <algorithm>
 #include <bit>
@@ -37,8 +38,8 @@ namespace {
 
 // Entities whose methods this thread is running (outermost first): a
 // block of any of them from here would wait for this thread.
-thread_local std::uint64_t tl_in_methods[16];
-thread_local unsigned tl_depth = 0;
+thread_local std::uint64_t tl_in_methods[16] RTM_TLS_IE;
+thread_local unsigned tl_depth RTM_TLS_IE = 0;
 bool running_method_of(std::uint64_t entity) {
   for (unsigned i = 0; i < std::min(tl_depth, 16u); ++i)
     if (tl_in_methods[i] == entity) return true;

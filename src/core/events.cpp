@@ -1,5 +1,6 @@
 // core/events.cpp — event callbacks and the wait of a deregistration for them (core/events.h).
 #include "core/events.h"
+#include "detail/tls.h"
 
 #include <cstdint>
 #include <mutex>
@@ -38,7 +39,7 @@ namespace rtm::detail {
 
 namespace {
 // Event callbacks running on this thread (any entity, any instance).
-thread_local unsigned t_callback_depth = 0;
+thread_local unsigned t_callback_depth RTM_TLS_IE = 0;
 }  // namespace
 
 bool call_event_callback(Entity* t, EventType type, void* ctx1, void* ctx2) noexcept {

@@ -1,4 +1,5 @@
 #include "detail/deferred.h"
+#include "detail/tls.h"
 
 #include "detail/fault.h"
 
@@ -11,9 +12,9 @@ struct Node {
   Node* next;
 };
 
-thread_local Node* t_head = nullptr;
-thread_local Node* t_tail = nullptr;
-thread_local bool t_running = false;
+thread_local Node* t_head RTM_TLS_IE = nullptr;
+thread_local Node* t_tail RTM_TLS_IE = nullptr;
+thread_local bool t_running RTM_TLS_IE = false;
 
 }  // namespace
 

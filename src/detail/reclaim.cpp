@@ -41,7 +41,7 @@ void push(std::atomic<Reclaimable*>& stack, Reclaimable* p, Reclaimable** link) 
                                         std::memory_order_relaxed));
 }
 
-thread_local bool t_in_disposer = false;
+thread_local bool t_in_disposer RTM_TLS_IE = false;
 
 // Per-thread attachment to the HP GC. The flags are trivially destructible
 // thread_locals, so they stay readable after the thread's thread_local
@@ -49,8 +49,8 @@ thread_local bool t_in_disposer = false;
 // thread, and an rtm::Instance with static storage duration is destroyed
 // there. Such a late call attaches again and is not detached (the process
 // is exiting; libcds frees its thread records with the GC).
-thread_local bool t_attached = false;
-thread_local bool t_detacher_gone = false;
+thread_local bool t_attached RTM_TLS_IE = false;
+thread_local bool t_detacher_gone RTM_TLS_IE = false;
 
 struct ThreadDetacher {
   ~ThreadDetacher() {
@@ -69,14 +69,14 @@ struct ThreadDetacher {
     t_detacher_gone = true;
   }
 };
-thread_local ThreadDetacher t_detacher;
+thread_local ThreadDetacher t_detacher RTM_TLS_IE;
 
 // ThreadScopes open on this thread (nested API calls, internal scopes).
-thread_local unsigned t_scope_depth = 0;
+thread_local unsigned t_scope_depth RTM_TLS_IE = 0;
 
 }  // namespace
 
-__thread cds::gc::hp::thread_data* t_hp_record __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread cds::gc::hp::thread_data* t_hp_record RTM_TLS_IE = nullptr;
 
 void dispose_trampoline(void* p) noexcept {
   hp_annotate_acquire(p);  // pairs with the releases in Guard and retire()
@@ -105,6 +105,13 @@ void ensure_gc() noexcept {
 
 ThreadScope::ThreadScope() noexcept {
   ++t_scope_depth;
+  // Past this thread's thread_local destructors (an API call from a
+  // pthread key destructor), libcds' own key destructor may detach the
+  // thread behind rtm's back in a later destructor round, releasing the
+  // record t_hp_record caches (other threads' scans then skip its hazards
+  // and a new thread may be given it). On that path only, ask libcds.
+  if (t_detacher_gone && t_attached && !cds::threading::Manager::isThreadAttached()) [[unlikely]]
+    t_attached = false;
   if (!t_attached) {
     ensure_gc();
     cds::threading::Manager::attachThread();

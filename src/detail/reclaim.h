@@ -91,9 +91,12 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 
 #include <cds/gc/hp.h>
+
+#include "detail/tls.h"
 
 namespace rtm::detail {
 
@@ -196,10 +199,9 @@ T* publish_hazard(const std::atomic<T*>& src, Publish&& publish) noexcept {
 // libcds.so reading a global-dynamic thread_local (a call and a
 // __tls_get_addr each), once when a guard is made and once when it is
 // dropped: a quarter of the instructions of a Get + Release. This one is an
-// initial-exec TLS word of librtm (one %fs-relative load); it takes one
-// pointer of the static TLS surplus glibc keeps for libraries loaded with
-// dlopen. Only the owning thread reads or writes it.
-extern __thread cds::gc::hp::thread_data* t_hp_record __attribute__((tls_model("initial-exec")));
+// initial-exec TLS word of librtm (detail/tls.h). Only the owning thread
+// reads or writes it.
+extern __thread cds::gc::hp::thread_data* t_hp_record RTM_TLS_IE;
 
 // One hazard pointer. It stores into its libcds hazard slot directly (a
 // release store, hp::guard::set) and orders that store itself (P2), instead
@@ -210,7 +212,7 @@ extern __thread cds::gc::hp::thread_data* t_hp_record __attribute__((tls_model("
 // ThreadScope before any guard).
 class Guard {
  public:
-  Guard() noexcept : slot_(t_hp_record->hazards_.alloc()) {}
+  Guard() noexcept : slot_(attached_record()->hazards_.alloc()) {}
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
   ~Guard() {
@@ -245,6 +247,10 @@ class Guard {
   }
 
  private:
+  static cds::gc::hp::thread_data* attached_record() noexcept {
+    assert(t_hp_record != nullptr && "a Guard on a thread with no ThreadScope");
+    return t_hp_record;
+  }
   void annotate_drop() noexcept {
     if (held_ != nullptr) hp_annotate_release(held_);
     held_ = nullptr;

@@ -1,8 +1,12 @@
 /* An outside C program that loads librtm with dlopen (as a plug-in host
  * would) rather than linking it: librtm's thread_locals use the
  * initial-exec TLS model (CMakeLists.txt), which a library loaded this way
- * must fit into glibc's static TLS surplus. Runs the consumer_c sequence
- * on the loading thread and on a thread created after the load. */
+ * must fit into glibc's static TLS surplus, and it must not force another
+ * library's TLS into the static block (libstdc++, loaded and used before
+ * librtm here, as by a host whose earlier plug-in was C++: its TLS is then
+ * dynamic for good, and a librtm compiled with -ftls-model=initial-exec
+ * failed to load). Runs the consumer_c sequence on the loading thread and
+ * on a thread created after the load. */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <rtmv2/rtmv2.h>
@@ -50,7 +54,14 @@ int main(int argc, char** argv) {
   void* lib;
   pthread_t t;
   int rc = -1;
+  void* cxx;
+  void* (*cxa_get_globals)(void);
   if (argc != 2) return 10;
+  /* An earlier C++ plug-in: libstdc++ by dlopen, its TLS touched. */
+  cxx = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+  if (cxx == NULL) return 14;
+  cxa_get_globals = (void* (*)(void))dlsym(cxx, "__cxa_get_globals");
+  if (cxa_get_globals == NULL || cxa_get_globals() == NULL) return 15;
   lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (lib == NULL) {
     fprintf(stderr, "consumer_dlopen: %s\n", dlerror());
