@@ -246,11 +246,6 @@ void update_forwarding(Core& core, Dest* d, const BestState& before, const BestS
 
 namespace {
 
-// The RIB's answer (the degraded fast path, and forward with detail): the
-// longest destination covering full-length `a` with a live route in view
-// v, its best route, and that route's hops copied to *out. not_found when
-// none; not_enough_memory when the destination's routes could not be
-// gathered (more than kGatherCap and no memory).
 // d's best route in `views` (*r, null when it has none there) and that
 // route's hops, from one snapshot of d's routes (protected in gs; the
 // route's data in gr, and r stays valid while gs protects the snapshot).
@@ -267,6 +262,11 @@ bool best_route(const Dest* d, ViewSet views, Guard& gs, Guard& gr, const Route*
   return true;
 }
 
+// The RIB's answer (the degraded fast path, with or without detail): the
+// longest destination covering full-length `a` with a live route in view
+// v, its best route, and that route's hops copied to *out. not_found when
+// none; not_enough_memory when the destination's routes could not be
+// gathered (more than kGatherCap and no memory).
 errc from_rib(Core& core, ViewId v, const NetAddress& a, ForwardingResult* out,
               ForwardingDetail* detail) noexcept {
   ThreadScope scope;
