@@ -6,6 +6,7 @@
 #include "api/instance_access.h"
 #include "core/core.h"
 #include "core/forwarding.h"
+#include "detail/tls.h"
 #include "fib/epoch.h"
 
 #include <cstdint>
@@ -52,7 +53,7 @@ const fib::RecordSlot kNoRecords{};
 // (nested: they publish nothing of their own). The outermost session's end
 // clears the thread's slot, so it must come after theirs: close() checks.
 // initial-exec, as epoch_detail::t_state: no __tls_get_addr per session.
-constinit thread_local unsigned t_nested_sessions __attribute__((tls_model("initial-exec"))) = 0;
+constinit thread_local unsigned t_nested_sessions RTM_TLS_IE = 0;
 
 // A session's slot word: the thread's slot, its low bit set for a nested
 // session (Slot is 64-byte aligned). Naming the slot in both cases lets

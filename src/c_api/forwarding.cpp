@@ -33,6 +33,7 @@
 
 #include "c_api/convert.h"
 #include "core/forwarding.h"
+#include "detail/tls.h"
 #include "c_api/registry.h"
 
 using namespace rtm::c_api;
@@ -129,7 +130,7 @@ static_assert(sizeof(CSession) <= sizeof(RTMX_FORWARDING_SESSION) &&
 static_assert(std::is_trivially_copyable_v<CSession>);
 
 // This thread's open C sessions (initial-exec: no __tls_get_addr per open).
-constinit thread_local std::uint64_t t_depth __attribute__((tls_model("initial-exec"))) = 0;
+constinit thread_local std::uint64_t t_depth RTM_TLS_IE = 0;
 
 // The record "no route" answers point at (NumHops 0).
 const rtm::ForwardingResult kNoRoute{};

@@ -130,7 +130,7 @@ namespace rtm::fib {
 namespace epoch_detail {
 
 ReaderShared g_reader;
-constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
+constinit thread_local ThreadState t_state RTM_TLS_IE;
 
 namespace {
 

@@ -56,6 +56,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "detail/tls.h"
+
 #if defined(__SANITIZE_THREAD__)
 #define RTM_FIB_TSAN 1
 #elif defined(__has_feature)
@@ -94,7 +96,7 @@ extern ReaderShared g_reader;
 struct ThreadState {
   Slot* slot = nullptr;
 };
-extern constinit thread_local ThreadState t_state __attribute__((tls_model("initial-exec")));
+extern constinit thread_local ThreadState t_state RTM_TLS_IE;
 
 // Registers the calling thread's slot (first section of the thread).
 Slot* register_slot() noexcept;
