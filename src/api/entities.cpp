@@ -23,10 +23,8 @@ using detail::Entity;
 using detail::Guard;
 using detail::ThreadScope;
 using detail::add_ref;
-using detail::drop_count;
 using detail::lookup_as;
 using detail::release_handles;
-using detail::take_hold;
 
 // ---- entities -------------------------------------------------------------------
 
@@ -107,7 +105,7 @@ errc Instance::register_entity(const EntityInfo& info, const EntityConfig& confi
     } catch (...) {
       std::erase(core_->entities, e);
       for (Entity* x : others) unref_memory(x);
-      unref_handle(e);
+      detail::unlink_primary(e);
       lock.unlock();
       give_slot();
       return errc::not_enough_memory;
@@ -183,10 +181,9 @@ errc Instance::get_registered_entities(EntityHandle caller, std::uint32_t* count
   for (Entity* x : core_->entities) {
     if (x->info.family != e->info.family) continue;
     if (errc r = add_ref(e, x); r != errc::ok) {
-      // Item by item: a unit a concurrent (double) release took is not ours to drop.
-      for (std::uint32_t j = 0; j < i; ++j)
-        if (take_hold(*core_, e, handles[j].value, HandleKind::entity) == errc::ok)
-          drop_count(*core_, e, handles[j].value);
+      // Item by item (this thread's ledger, else the hold records): a unit
+      // a concurrent (double) release took is not ours to drop.
+      detail::release_taken(*core_, e, reinterpret_cast<const std::uint64_t*>(handles), i);
       return r;
     }
     handles[i].value = x->handle;
@@ -231,11 +228,12 @@ errc Instance::outstanding(EntityHandle caller, Outstanding* out) const {
   if (!c.ok()) return c.status();
   Entity* const e = c.entity();
   if (out == nullptr) return errc::invalid_parameter;
-  out->entities = e->held[detail::kind_index(HandleKind::entity)].load(std::memory_order_relaxed);
-  out->dests = e->held[detail::kind_index(HandleKind::dest)].load(std::memory_order_relaxed);
-  out->routes = e->held[detail::kind_index(HandleKind::route)].load(std::memory_order_relaxed);
-  out->next_hops =
-      e->held[detail::kind_index(HandleKind::next_hop)].load(std::memory_order_relaxed);
+  std::int64_t held[detail::kHandleKindCount] = {};
+  detail::ledger_held(e, held);
+  out->entities = held[detail::kind_index(HandleKind::entity)];
+  out->dests = held[detail::kind_index(HandleKind::dest)];
+  out->routes = held[detail::kind_index(HandleKind::route)];
+  out->next_hops = held[detail::kind_index(HandleKind::next_hop)];
   return errc::ok;
 }
 

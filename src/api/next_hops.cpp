@@ -91,28 +91,36 @@ errc Instance::get_next_hop_info(EntityHandle caller, NextHopHandle handle, Next
   if (info == nullptr) return errc::invalid_parameter;
   NextHop* nh = lookup_as<NextHop>(*core_, handle.value, gn);
   if (nh == nullptr) return errc::invalid_handle;
-  NextHopInfo out;
-  detail::peek_next_hop_info(nh, &out);
-  RefBatch batch(*core_, e);
-  errc err = errc::ok;
-  // nh holds a handle link on its owner until nh is revoked (its last
-  // reference went after the lookup: then the handle is gone).
-  out.owner.value = batch.add(nh->owner, &err);
-  if (err == errc::not_found) return errc::invalid_handle;
-  if (err != errc::ok) return err;
-  if (nh->interface_index == 0) {
-    Table& t = core_->table(nh->address.family());
-    if (Dest* d = longest_match(*core_, t, nh->address, static_cast<int>(nh->address.length()),
-                                kViewMaskAll, gd)) {
-      out.remote_next_hop.value = batch.add(d, &err);
-      if (err == errc::not_found) err = errc::ok;  // died meanwhile: no remote dest
-      if (err != errc::ok) return err;
+  for (;;) {  // lock-free: each retry follows a fold (or revocation) of what it referenced
+    NextHopInfo out;
+    detail::peek_next_hop_info(nh, &out);
+    RefBatch batch(*core_, e);
+    errc err = errc::ok;
+    // nh holds a handle link on its owner until nh is revoked (its last
+    // reference went after the lookup: then the handle is gone).
+    out.owner.value = batch.add(nh->owner, &err);
+    if (err == errc::not_found) return errc::invalid_handle;
+    if (err != errc::ok) return err;
+    if (nh->interface_index == 0) {
+      Table& t = core_->table(nh->address.family());
+      if (Dest* d = longest_match(*core_, t, nh->address, static_cast<int>(nh->address.length()),
+                                  kViewMaskAll, gd)) {
+        out.remote_next_hop.value = batch.add(d, &err);
+        if (err == errc::not_found) err = errc::ok;  // died meanwhile: no remote dest
+        if (err != errc::ok) return err;
+      }
     }
+    // A reference taken at commit fails if its object left its table
+    // since: build the answer again (the owner's failure means nh is gone).
+    if (err = batch.commit(); err == errc::not_found) {
+      if (nh->counts.revoked()) return errc::invalid_handle;
+      continue;
+    }
+    if (err != errc::ok) return err;
+    out.address = nh->address;
+    *info = out;
+    return errc::ok;
   }
-  out.address = nh->address;
-  batch.commit();
-  *info = out;
-  return errc::ok;
 }
 
 errc Instance::release_next_hop_info(EntityHandle caller, const NextHopInfo& info) {

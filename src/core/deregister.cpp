@@ -115,9 +115,10 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
         break;
     }
   });
-  // References it still holds, dropped on its behalf: walk 3, (W3) of the
+  // References it still holds, dropped on its behalf: first those in
+  // ledgers ((D3), core/ledger_refs.cpp), then walk 3, (W3) of the
   // Dekker pair at add_ref (a reference counted after it gives itself back).
-  std::int64_t dropped = 0;
+  std::int64_t dropped = sweep_ledgers(e);
   core.handles.for_each_handle([&](std::uint64_t h) {
     Guard g;
     Object* o = core.handles.lookup(h, HandleKind::none, g);
@@ -132,6 +133,9 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     e->held[detail::kind_index(o->kind)].fetch_sub(n, std::memory_order_relaxed);
     detail::unref_handle(o, static_cast<std::uint64_t>(n));
   });
+  // Other entities' references on e itself, counted on e from here on: its
+  // registration (the caller drops it next) is its primary link.
+  fold_ledgers(e);
   return dropped;
 }
 

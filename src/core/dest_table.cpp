@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/core.h"
+#include "core/refs.h"
 #include "detail/fault.h"
 
 namespace rtm::detail {
@@ -212,7 +213,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       inserted = t.map.insert(key, nd);
     } catch (...) {  // out of memory for the map node: give up, unpublished
       nd->lock.unlock();
-      unref_handle(nd);
+      unlink_primary(nd);
       return nullptr;
     }
     if (inserted) {
@@ -222,7 +223,7 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       return nd;
     }
     nd->lock.unlock();
-    unref_handle(nd);  // never in the map: revoked here
+    unlink_primary(nd);  // never in the map: revoked here
   }
 }
 

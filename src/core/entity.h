@@ -26,7 +26,9 @@ class Entity final : public Object {
   // Its opaque-pointer slot on every destination, or -1 (not reserved).
   const int opaque_slot;
   std::atomic<bool> registered{true};
-  // References this entity holds, by HandleKind index.
+  // References this entity holds that are counted on objects (hold
+  // records), by HandleKind index; those in ledgers are counted there
+  // (ledger_held, core/ledger_refs.cpp).
   std::atomic<std::int64_t> held[kHandleKindCount] = {};
 
   // Method gate (slow path: a mutex and a condition variable). An

@@ -120,7 +120,7 @@ void fire_hold_down_expiry(Core& core, Dest* d) noexcept {
     }
   }
   publish_change(core, d, change);
-  if (removed) unref_handle(d);
+  if (removed) unlink_primary(d);
 }
 
 
@@ -143,7 +143,7 @@ void drop_all_hold_downs(Core& core) noexcept {
         removed = true;
       }
     }
-    if (removed) unref_handle(d);
+    if (removed) unlink_primary(d);
   });
 }
 

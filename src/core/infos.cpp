@@ -65,7 +65,7 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
   // its reference then fails, and the answer is rebuilt from the current
   // snapshots, so a route deleted and released before this call is never
   // returned.
-  auto add_route_ref = [&](Route* r) -> std::uint64_t {
+  auto add_route_ref = [&](Object* r) -> std::uint64_t {
     const std::uint64_t h = batch.add(r, &err);
     if (err == errc::not_found) *stale = true;
     return h;
@@ -91,12 +91,20 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
     if (b < 0) continue;
     vi.route.value = add_route_ref(routes[b].route);
     if (err != errc::ok) return failed(err);
-    // Its owner: infallible but for memory, the route we now reference
-    // holds a handle link on it.
-    vi.owner.value = batch.add(routes[b].route->owner, &err);
+    // Its owner: the route holds a handle link on it until the route is
+    // revoked, which may happen before commit (the route's reference is
+    // taken there): then the owner may be gone too, and the answer is
+    // rebuilt like for a revoked route.
+    vi.owner.value = add_route_ref(routes[b].route->owner);
     if (err != errc::ok) return failed(err);
   }
-  batch.commit();
+  // The references on linked objects are taken here (one ledger section);
+  // one that fails was revoked or folded since: retry from the snapshots
+  // of now (a revoked destination then fails at its add).
+  if (errc r = batch.commit(); r != errc::ok) {
+    if (r == errc::not_found) *stale = true;
+    return failed(r);
+  }
   info->dest.value = dest_handle;
   info->address = d->address;
   // The lowest bit of last_changed marks infos from get_changed_dests (see
@@ -259,9 +267,13 @@ errc fill_route_info(Core& core, Entity* e, Route* r, RouteInfo* info) {
       continue;
     }
     if (err != errc::ok) return err;
+    if (err = batch.commit(); err == errc::not_found) {
+      if (r->counts.revoked()) return errc::not_found;
+      continue;
+    }
+    if (err != errc::ok) return err;
     RouteInfo out;
     route_info_of(r, d, &out);
-    batch.commit();
     *info = out;
     return errc::ok;
   }

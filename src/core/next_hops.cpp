@@ -20,7 +20,7 @@ errc delete_next_hop_locked(Core& core, NextHop* nh) {
   nh->state.store(kNextHopStateDeleted, std::memory_order_release);
   nh->version.fetch_add(1, std::memory_order_release);
   core.next_hops->remove(next_hop_key(nh->owner, nh->address, nh->interface_index), nh);
-  unref_handle(nh);  // the map's link; our caller still protects nh
+  unlink_primary(nh);  // the map's link; our caller still protects nh
   return errc::ok;
 }
 
@@ -159,7 +159,7 @@ errc add_next_hop_obj(Core& core, Entity* e, const NextHopInfo& info, std::uint6
       nh->state.store(kNextHopStateDeleted, std::memory_order_release);
       lock.unlock();
       if (handle != nullptr) give_back_ref(e, nh);  // unless the walk took it
-      unref_handle(nh);  // its map link: revoked (frees the handle), then retired
+      unlink_primary(nh);  // its map link: revoked (frees the handle), then retired
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
     }

@@ -1,6 +1,8 @@
 // core/object.cpp — objects, their hold records and links (core/object.h).
 #include "core/object.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #include "core/core.h"
@@ -55,7 +57,10 @@ Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
 
 Object::Object(Core* c, HandleKind k, std::uint64_t handle_links,
                std::uint64_t memory_refs) noexcept
-    : core(c), kind(k), counts(handle_links, memory_refs) {
+    : core(c),
+      kind(k),
+      counts(handle_links, memory_refs),
+      ref_mode(uses_ledgers(k) ? kLinked : kCounted) {
   c->ref();
   g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
 }
@@ -73,6 +78,18 @@ void Object::destroy() noexcept {
 // acquire on that CAS sees every use made under the links just dropped.
 // The object stays allocated throughout: the memory unit goes last.
 void revoke(Object* o) noexcept {
+  // A linked object's ledger references are folded before its last link
+  // goes (unlink_primary); revoked with some still in ledgers, their
+  // handles would be refused while held.
+  // Checked in the debug and sanitizer (fault-injection) builds.
+#if !defined(NDEBUG) || defined(RTM_FAULT_INJECTION)
+  if (o->ref_mode.load(std::memory_order_relaxed) == kLinked &&
+      o->ledger_mask.load(std::memory_order_relaxed) != 0) {
+    std::fprintf(stderr, "rtm: object of kind %d revoked with ledger references unfolded\n",
+                 kind_index(o->kind));
+    std::abort();
+  }
+#endif
   if (o->handle != 0) o->core->handles.free(o->handle);
   o->revoke_children();
   unref_memory(o);

@@ -33,10 +33,13 @@
 //   on its route (moved at publish_hold_down); every HoldDownSet snapshot holds
 //   memory references on its routes. Cycle: dest -> hold entry -> route ->
 //   dest; broken by the hold's expiry, or drop_all_hold_downs at teardown.
-// - Every handle the library gives out is one handle-side reference plus
-//   one count on the receiving entity's Hold record on that object, so a
-//   release by an entity that holds nothing is detected (Hold count 0) and
-//   refused with no count touched.
+// - Every handle the library gives out is one reference of the receiving
+//   entity: while the object is linked, a count in the ledger of the thread
+//   that took it (core/ledger_refs.cpp; folded into the object when it
+//   leaves its table); otherwise one handle-side reference plus one count
+//   on the entity's Hold record on that object. A release by an entity
+//   that holds nothing is detected (no unit in any ledger or Hold record)
+//   and refused with no count touched.
 // - When an object's handle side reaches zero it is revoked (revoke()): its
 //   handle is invalidated at once (HandleTable::free), so every call given
 //   it refuses it, and it drops its handle-side links on its children
@@ -121,6 +124,16 @@ class Object : public Reclaimable {
   std::uint64_t handle = 0;  // set by HandleTable::allocate, before the handle is valid
   SplitCount counts;
   HoldList holds;
+  // Where its client references are counted (core/ledger_refs.cpp):
+  // kLinked while in the table (in the ledgers of the threads that took
+  // them), kFolding while fold_ledgers moves them into `counts` and
+  // `holds`, kCounted from then on (and from birth for kinds that never
+  // use ledgers). Monotone.
+  std::atomic<std::uint8_t> ref_mode;
+  // The ledgers that may hold references on it (Ledger::bit(); bits are
+  // set before a reference is taken there, never cleared): a fold visits
+  // only those.
+  std::atomic<std::uint64_t> ledger_mask{0};
 
  protected:
   friend void revoke(Object* o) noexcept;
@@ -147,6 +160,15 @@ void unlink_hops(const RouteData* d) noexcept;
 bool link_child(Object* o) noexcept;
 // Drops what link_child took (null: no-op).
 void unlink_child(Object* o) noexcept;
+
+inline constexpr std::uint8_t kLinked = 0;
+inline constexpr std::uint8_t kFolding = 1;
+inline constexpr std::uint8_t kCounted = 2;
+// Kinds whose client references go to ledgers while they are linked.
+constexpr bool uses_ledgers(HandleKind k) noexcept {
+  return k == HandleKind::dest || k == HandleKind::route || k == HandleKind::next_hop ||
+         k == HandleKind::entity;
+}
 
 // Process-wide object counters (see rtm::object_counters()).
 extern std::atomic<std::int64_t> g_allocated[kHandleKindCount];

@@ -2,6 +2,13 @@
 #include "core/refs.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "detail/fault.h"
+#include "detail/ledger.h"
+#include "detail/test_hook.h"
 
 namespace rtm::detail {
 
@@ -36,6 +43,34 @@ void drop_unit(Entity* e, Object* o) noexcept {
 }
 }  // namespace
 
+
+namespace {
+// Under l's lock: takes one unit of (h, e) from l if it has one.
+bool ledger_take(Ledger* l, std::uint64_t h, const Entity* e) noexcept {
+  LedgerEntry* s = l->find(h, e->handle);
+  if (s == nullptr || s->count <= 0) return false;
+#ifdef RTM_DELIBERATELY_BROKEN
+  // The broken variant the stress suite must catch (stress/CMakeLists.txt):
+  // a release of a destination reference forgets to drop its count.
+  if (handle_kind(h) == HandleKind::dest) return true;
+#endif
+  --s->count;
+  return true;
+}
+
+// Gives back a unit ledger_take took from l (under l's lock: the entry is
+// still there, only its owner's rebuild removes entries and the lock is
+// held since the take, or the owner is this thread and inserts nothing).
+void ledger_untake(Ledger* l, std::uint64_t h, const Entity* e) noexcept {
+  if (LedgerEntry* s = l->find(h, e->handle)) ++s->count;
+}
+
+// The ledger side of add_ref: counts one reference of e on o in this
+// thread's ledger if o is linked. o is protected, published
+// (o->handle != 0) and of a kind that uses ledgers; e's hold record on o
+// exists (a fold moves into it without allocating).
+}  // namespace
+
 // Adds one external reference on `o` owned by `e`. `o` must be protected.
 //
 // A reference of an entity whose deregistration has dropped what it holds
@@ -61,9 +96,7 @@ void drop_unit(Entity* e, Object* o) noexcept {
 // order (a full barrier already), and a seq_cst load is a plain load there
 // (the fence goes with seq_cst stores): the check costs one load of a line
 // every call of the entity reads anyway (resolve_caller).
-errc add_ref(Entity* e, Object* o, bool changed) noexcept {
-  Hold* h = o->holds.find_or_add(e->handle);
-  if (h == nullptr) return errc::not_enough_memory;
+errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept {
   if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
   std::atomic<std::int64_t>& counter = changed ? h->changed : h->count;
   counter.fetch_add(1, std::memory_order_seq_cst);  // (R1)
@@ -75,12 +108,48 @@ errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   return errc::ok;
 }
 
+errc add_ref(Entity* e, Object* o, bool changed) noexcept {
+  Hold* h = o->holds.find_or_add(e->handle);
+  if (h == nullptr) return errc::not_enough_memory;
+  if (ledger_eligible(o, changed)) {
+    switch (ledger_add(e, o)) {
+      case LedgerAdd::added:
+        return errc::ok;
+      case LedgerAdd::refused:
+        return errc::invalid_handle;
+      case LedgerAdd::counted:
+        break;
+    }
+  }
+  return add_counted(e, o, h, changed);
+}
+
+namespace {
+errc release_validated(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                       HandleKind kind, Ledger** from, Object** taken) noexcept;
+}  // namespace
+
+// Like release_taken for one protected object (see there for why a unit
+// may have to come from another ledger).
 errc give_back_ref(Entity* e, Object* o, bool changed) noexcept {
+  if (!changed && o->handle != 0) {
+    if (Ledger* l = t_ledger) {
+      l->lock();
+      const bool took = ledger_take(l, o->handle, e);
+      l->unlock();
+      if (took) return errc::ok;
+    }
+  }
   Hold* rec = o->holds.find(e->handle);
-  if (rec == nullptr || !take_unit(changed ? rec->changed : rec->count))
-    return errc::invalid_parameter;
-  drop_unit(e, o);
-  return errc::ok;
+  if (rec != nullptr && take_unit(changed ? rec->changed : rec->count)) {
+    drop_unit(e, o);
+    return errc::ok;
+  }
+  if (changed || o->handle == 0) return errc::invalid_parameter;
+  Ledger* from[1];
+  Object* taken[1];
+  const std::uint64_t h = o->handle;
+  return release_validated(*o->core, e, &h, 1, HandleKind::none, from, taken);
 }
 
 errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed,
@@ -98,10 +167,17 @@ errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool cha
 }
 
 namespace {
-// Undoes take_hold on o (alive: its external count still has ours).
-void give_hold_back(Entity* e, Object* o, bool changed) noexcept {
-  if (Hold* rec = o->holds.find(e->handle))
-    (changed ? rec->changed : rec->count).fetch_add(1, std::memory_order_relaxed);
+// Undoes take_hold on o (alive: its external count still has ours). The
+// unit goes back like add_ref's (R1)/(R2): if e's deregistration may have
+// passed its walk 3 meanwhile, it is taken again and true is returned —
+// the caller then drops it (drop_taken), after letting go of any ledger
+// lock it holds.
+[[nodiscard]] bool give_hold_back(Entity* e, Object* o, bool changed) noexcept {
+  Hold* rec = o->holds.find(e->handle);  // exists: take_hold took from it
+  std::atomic<std::int64_t>& counter = changed ? rec->changed : rec->count;
+  counter.fetch_add(1, std::memory_order_seq_cst);  // (R1)
+  if (e->registered.load(std::memory_order_seq_cst)) return false;  // (R2)
+  return take_unit(counter);
 }
 }  // namespace
 
@@ -117,48 +193,177 @@ void drop_taken(Entity* e, Object* o) noexcept {
   drop_unit(e, o);
 }
 
-void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept {
-  Guard g;
-  Object* o = core.handles.lookup(h, HandleKind::none, g);
-  if (o == nullptr) return;
-  drop_taken(e, o);
-}
 
+namespace {
+// A release's validated path (core/ledger_refs.cpp, "Releases"): with every ledger
+// locked, each unit comes from some ledger or from the hold record, all
+// or nothing. `from[i]` is the ledger a unit came from, null for a hold
+// record's.
+errc release_validated(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                       HandleKind kind, Ledger** from, Object** taken) noexcept {
+  errc err = errc::ok;
+  std::size_t i = 0;
+  test_hook("release_handles.validated");
+  {
+    LockAll all;
+    for (; i < n; ++i) {
+      const std::uint64_t h = hs[i];
+      if (h == 0) continue;
+      if (kind != HandleKind::none && handle_kind(h) != kind) {
+        err = errc::invalid_handle;
+        break;
+      }
+      from[i] = nullptr;
+      for (Ledger* l = all.head(); l != nullptr; l = l->next()) {
+        if (ledger_take(l, h, e)) {
+          from[i] = l;
+          break;
+        }
+      }
+      if (from[i] != nullptr) continue;
+      if (err = take_hold(core, e, h, kind, false, &taken[i]); err != errc::ok) break;
+    }
+    if (err != errc::ok) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (hs[j] == 0) continue;
+        if (from[j] != nullptr) {
+          ledger_untake(from[j], hs[j], e);
+          taken[j] = nullptr;
+        } else if (!give_hold_back(e, taken[j], false)) {
+          taken[j] = nullptr;
+        }
+      }
+    }
+  }
+  if (err != errc::ok) {
+    // Units a deregistration's walk can no longer drop (give_hold_back).
+    for (std::size_t j = 0; j < i; ++j)
+      if (hs[j] != 0 && taken[j] != nullptr) drop_taken(e, taken[j]);
+    return err;
+  }
+  // Outside the locks: a drop may revoke an object and cascade.
+  for (std::size_t j = 0; j < n; ++j)
+    if (hs[j] != 0 && from[j] == nullptr) drop_taken(e, taken[j]);
+  return errc::ok;
+}
+}  // namespace
+
+// Rolls back references this call took (see refs.h). A unit is looked for
+// in this thread's ledger, then in the hold record, then (validated, under
+// LockAll) in every ledger: units of one (entity, handle) are alike, and a
+// concurrent release of another reference of the same handle may have
+// taken this call's unit and left its own elsewhere. Only if none is found
+// anywhere did a release the caller does not own (a double release) take it.
 void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                    bool changed) noexcept {
+  Ledger* mine = changed ? nullptr : t_ledger;
   for (std::size_t i = 0; i < n; ++i) {
+    if (hs[i] == 0) continue;
+    if (mine != nullptr) {
+      mine->lock();
+      const bool took = ledger_take(mine, hs[i], e);
+      mine->unlock();
+      if (took) continue;
+    }
     Object* o = nullptr;
-    if (hs[i] != 0 && take_hold(core, e, hs[i], HandleKind::none, changed, &o) == errc::ok)
+    if (take_hold(core, e, hs[i], HandleKind::none, changed, &o) == errc::ok) {
       drop_taken(e, o);
+      continue;
+    }
+    if (!changed) {
+      Ledger* from[1];
+      Object* taken[1];
+      static_cast<void>(release_validated(core, e, &hs[i], 1, HandleKind::none, from, taken));
+    }
   }
 }
 
-// Each handle is looked up once, by its take_hold: the objects whose units
-// were taken stay alive (each unit is one of its handle-side references)
-// until phase 2 drops them, so they are kept by pointer. More than
-// kOnStack handles go in a heap array; without memory for it, the handles
-// are looked up again (the objects are alive all the same).
+// A release of references got on this thread touches only its ledger (and,
+// for counted references, their hold records and objects): every handle's
+// unit is taken there under one section of its lock, or none is and the
+// validated path decides. Counted units are dropped after the section; the
+// objects of taken units stay alive (each unit is one of its handle-side
+// references) until then. Changed-destination references are counted only:
+// phase 1 takes every hold, phase 2 drops them.
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                      HandleKind kind, bool changed) noexcept {
-  // The objects of the first kKept handles, kept from phase 1; later ones
-  // (a long batch) are looked up again, which is safe because the unit
-  // taken keeps the object's handle valid.
+  // The objects of the first kKept counted units are kept; later ones (a
+  // long batch) are looked up again, which is safe because the unit taken
+  // keeps the object's handle valid.
   constexpr std::size_t kKept = 64;
-  Object* taken[kKept];
+  Object* kept[kKept];
   auto object_at = [&](std::size_t i) -> Object* {
-    if (i < kKept) return taken[i];
+    if (i < kKept) return kept[i];
     Guard g;  // the object is alive (our unit); the guard only serves the lookup
     return core.handles.lookup(hs[i], HandleKind::none, g);
   };
+  auto bit = [](const std::uint64_t* map, std::size_t i) { return (map[i / 64] >> (i % 64)) & 1; };
+  if (!changed) {
+    constexpr std::size_t kFast = 1024;
+    if (Ledger* l = my_ledger(); l != nullptr && n <= kFast) {
+      // Each unit from this thread's ledger, else from the hold record,
+      // all under its lock (taking a hold record's unit waits for nothing,
+      // and a fold cannot move an entry under it, so giving units back
+      // puts them where they were).
+      std::uint64_t from_ledger[kFast / 64] = {};
+      std::uint64_t redrop[kFast / 64] = {};
+      l->lock();
+      std::size_t i = 0;
+      for (; i < n; ++i) {
+        const std::uint64_t h = hs[i];
+        if (h == 0) continue;
+        if (kind != HandleKind::none && handle_kind(h) != kind) break;
+        if (ledger_take(l, h, e)) {
+          from_ledger[i / 64] |= std::uint64_t{1} << (i % 64);
+          continue;
+        }
+        Object* o = nullptr;
+        if (take_hold(core, e, h, kind, false, &o) != errc::ok) break;
+        if (i < kKept) kept[i] = o;
+      }
+      if (i == n) {
+        l->unlock();
+        for (std::size_t j = 0; j < n; ++j)
+          if (hs[j] != 0 && !bit(from_ledger, j)) drop_taken(e, object_at(j));
+        return errc::ok;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (hs[j] == 0) continue;
+        if (bit(from_ledger, j))
+          ledger_untake(l, hs[j], e);
+        else if (give_hold_back(e, object_at(j), false))
+          redrop[j / 64] |= std::uint64_t{1} << (j % 64);
+      }
+      l->unlock();
+      for (std::size_t j = 0; j < i; ++j)
+        if (bit(redrop, j)) drop_taken(e, object_at(j));
+    }
+    constexpr std::size_t kOnStack = 64;
+    if (n <= kOnStack) {
+      Ledger* from[kOnStack];
+      Object* taken[kOnStack];
+      return release_validated(core, e, hs, n, kind, from, taken);
+    }
+    try {
+      fault_throw();
+      std::vector<Ledger*> from(n);
+      std::vector<Object*> taken(n);
+      return release_validated(core, e, hs, n, kind, from.data(), taken.data());
+    } catch (...) {
+      return errc::not_enough_memory;
+    }
+  }
+  // Changed-destination references: counted only. Phase 1 takes every
+  // hold, phase 2 drops them.
   for (std::size_t i = 0; i < n; ++i) {
     if (hs[i] == 0) continue;
     Object* o = nullptr;
     if (errc r = take_hold(core, e, hs[i], kind, changed, &o); r != errc::ok) {
       for (std::size_t j = 0; j < i; ++j)
-        if (hs[j] != 0) give_hold_back(e, object_at(j), changed);
+        if (hs[j] != 0 && give_hold_back(e, object_at(j), changed)) drop_taken(e, object_at(j));
       return r;
     }
-    if (i < kKept) taken[i] = o;
+    if (i < kKept) kept[i] = o;
   }
   for (std::size_t i = 0; i < n; ++i)
     if (hs[i] != 0) drop_taken(e, object_at(i));

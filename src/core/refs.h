@@ -40,10 +40,11 @@ T* lookup_as(Core& core, std::uint64_t h, Guard& g) noexcept {
 // outlive its walk: the protocol is at the definition); nothing changes on
 // failure. `o` need not be published yet.
 errc add_ref(Entity* e, Object* o, bool changed = false) noexcept;
-// Gives back one reference e took on protected `o` (add_ref), unless its
-// unit was already taken (a concurrent release, the owner's deregistration
-// walk): invalid_parameter then, and nothing is dropped. `o` need not be
-// published.
+// Gives back one reference e took on protected `o` (add_ref): a unit of
+// (e, o) from this thread's ledger, the hold record or (validated) any
+// ledger; invalid_parameter if there is none anywhere (a concurrent double
+// release, the owner's deregistration walk took it), and nothing is
+// dropped. `o` need not be published.
 errc give_back_ref(Entity* e, Object* o, bool changed = false) noexcept;
 
 // Phase 1 of a release: takes one count off e's hold record (ordinary or
@@ -56,7 +57,6 @@ errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool cha
 // Phase 2: drops the object count a taken hold stood for (of o; of the
 // object named by h).
 void drop_taken(Entity* e, Object* o) noexcept;
-void drop_count(Core& core, Entity* e, std::uint64_t h) noexcept;
 // Releases one reference per handle (zeros skipped), all or nothing.
 errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                      HandleKind kind, bool changed = false) noexcept;
@@ -67,7 +67,38 @@ errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
 void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                    bool changed = false) noexcept;
 
+// Ledgers (the protocol: core/ledger_refs.cpp).
+// Whether a reference of a client on o goes to a ledger while o is linked.
+inline bool ledger_eligible(const Object* o, bool changed) noexcept {
+  return !changed && o->handle != 0 && uses_ledgers(o->kind);
+}
+enum class LedgerAdd { added, counted, refused };
+// add_ref's ledger side: counts one reference of e on protected, published,
+// eligible o in this thread's ledger if o is linked (added); counted: the
+// caller counts it on the object; refused: e is deregistering. e's hold
+// record on o must exist (a fold moves into it without allocating).
+LedgerAdd ledger_add(Entity* e, Object* o) noexcept;
+// add_ref's counted side: h is e's hold record on o.
+errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept;
+// Moves every ledger reference on `o` into its counts and hold records and
+// makes it counted from then on; once per object (later calls return at
+// once). Called with o's primary link still held, by unlink_primary.
+void fold_ledgers(Object* o) noexcept;
+// Drops o's primary link (a destination's map membership, a route's table
+// link, a next hop's map link, an entity's registration) after folding
+// its ledger references: the only way that link may go.
+void unlink_primary(Object* o) noexcept;
+// Drops every ledger reference of `e` (after `registered` went false);
+// returns how many.
+std::int64_t sweep_ledgers(Entity* e) noexcept;
+// Adds e's references (ledgers and hold records) to by_kind[kind index]:
+// one validated snapshot.
+void ledger_held(const Entity* e, std::int64_t* by_kind) noexcept;
+
 // References taken while building one answer; rolled back unless committed.
+// References on linked objects are taken at commit(), in one section of
+// the thread's ledger (core/ledger_refs.cpp, "RefBatch"): objects passed to add()
+// must stay protected until then.
 class RefBatch {
  public:
   RefBatch(Core& core, Entity* e, bool changed = false) noexcept
@@ -78,28 +109,23 @@ class RefBatch {
   RefBatch(const RefBatch&) = delete;
   RefBatch& operator=(const RefBatch&) = delete;
 
-  // References protected `o`; returns its handle value, or 0 with *err set.
-  std::uint64_t add(Object* o, errc* err) noexcept {
-    if (n_ == kCap) {
-      *err = errc::not_enough_memory;
-      return 0;
-    }
-    if (errc r = add_ref(e_, o, changed_); r != errc::ok) {
-      *err = r;
-      return 0;
-    }
-    hs_[n_++] = o->handle;
-    return o->handle;
-  }
-  void commit() noexcept { committed_ = true; }
+  // References protected `o` (now, or at commit if it is linked); returns
+  // its handle value, or 0 with *err set.
+  std::uint64_t add(Object* o, errc* err) noexcept;
+  // Takes the deferred references. ok, or the error of one that failed
+  // (not_found: its object was revoked meanwhile; invalid_handle: the
+  // caller is deregistering) with nothing kept.
+  errc commit() noexcept;
 
  private:
   static constexpr std::size_t kCap = 4 + 3 * kMaxViews + kMaxNextHopsPerRoute;
   Core& core_;
   Entity* e_;
   const bool changed_;
-  std::uint64_t hs_[kCap];
+  std::uint64_t hs_[kCap];   // taken
+  Object* deferred_[kCap];   // to take at commit
   std::size_t n_ = 0;
+  std::size_t nd_ = 0;
   bool committed_ = false;
 };
 

@@ -110,10 +110,10 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
   // registration learns of the destination's deletion too (its queue entry
   // takes a link of its own).
   publish_change(core, d, change);
-  if (removed) unref_handle(d);
+  if (removed) unlink_primary(d);
   // The route's table link: from here on only client references and a
   // hold entry keep its handle valid. The caller's protection keeps r.
-  unref_handle(r);
+  unlink_primary(r);
   if (flags) *flags = out;
   return errc::ok;
 }
@@ -208,7 +208,7 @@ Route* find_route_of(const RouteSet* s, const Entity* e, const NextHop* neighbou
 void drop_dest_if_unused(Dest* d, const RouteSet* s) {
   if (!has_live_route(s) && !has_hold_down_route(d)) {
     remove_empty_dest(d);
-    unref_handle(d);
+    unlink_primary(d);
   }
 }
 

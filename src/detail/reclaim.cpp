@@ -1,6 +1,7 @@
 #include "detail/reclaim.h"
 
 #include "detail/deferred.h"
+#include "detail/ledger.h"
 
 #include <cds/init.h>
 #include <cds/threading/model.h>
@@ -66,6 +67,7 @@ struct ThreadDetacher {
       t_hp_record = nullptr;
       t_attached = false;
     }
+    unbind_ledger();  // its entries stay, for a later thread (detail/ledger.h)
     t_detacher_gone = true;
   }
 };

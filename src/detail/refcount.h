@@ -105,9 +105,9 @@ class SplitCount {
   bool revoked() const noexcept { return load().handle == kRevoked; }
   bool dead() const noexcept { return load().memory == kDead; }
 
-  // Adds one handle-side reference unless the handle is revoked.
-  bool try_add_handle() noexcept {
-    return add([](const RefPair& p) { return p.handle != kRevoked; }, 1, 0);
+  // Adds n handle-side references unless the handle is revoked.
+  bool try_add_handle(std::uint64_t n = 1) noexcept {
+    return add([](const RefPair& p) { return p.handle != kRevoked; }, n, 0);
   }
   // Adds one memory reference unless the object is dead.
   bool try_add_memory() noexcept {

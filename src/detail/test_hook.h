@@ -8,7 +8,9 @@
 //
 // Cost when no hook is installed: one relaxed load of a global and a
 // predicted branch. Hook points sit on slow paths (writers, teardown,
-// deregistration), never on a read fast path.
+// deregistration), and one on the Get path ("ledger_add.before_lock" in
+// core/ledger_refs.cpp's ledger_add and RefBatch::commit, where a fold can
+// overtake a Get).
 //
 // Orders: the hook pointer is stored with release and loaded with acquire,
 // so a hook function's own state is visible to the thread that calls it.

@@ -1,0 +1,135 @@
+// detail/ledger.cpp — per-thread reference ledgers (detail/ledger.h).
+#include "detail/ledger.h"
+
+#include <algorithm>
+#include <bit>
+#include <new>
+#include <thread>
+
+#include "detail/fault.h"
+
+namespace rtm::detail {
+
+namespace {
+std::atomic<Ledger*> g_ledgers{nullptr};
+// Held while a ledger is pushed and for the whole of a LockAll, so no
+// ledger appears while a LockAll holds every lock (a ledger pushed under
+// one would let a Get change the state it is validating).
+std::atomic<std::uint32_t> g_registry_gate{0};
+
+void gate_lock() noexcept {
+  for (unsigned spins = 0; g_registry_gate.exchange(1, std::memory_order_acquire) != 0; ++spins) {
+    if (spins < 64)
+      __builtin_ia32_pause();
+    else
+      std::this_thread::yield();
+  }
+}
+void gate_unlock() noexcept { g_registry_gate.store(0, std::memory_order_release); }
+}  // namespace
+
+__thread Ledger* t_ledger RTM_TLS_IE = nullptr;
+
+Ledger* ledger_head() noexcept { return g_ledgers.load(std::memory_order_seq_cst); }
+
+void Ledger::lock_slow() noexcept {
+  for (unsigned spins = 0;; ++spins) {
+    if (lock_.load(std::memory_order_relaxed) == 0 &&
+        lock_.exchange(1, std::memory_order_acquire) == 0)
+      return;
+    if (spins < 64)
+      __builtin_ia32_pause();
+    else
+      std::this_thread::yield();  // the holder may be preempted (more threads than cores)
+  }
+}
+
+bool Ledger::rebuild(std::size_t live) noexcept {
+  // Room for twice the live entries (and the one being added), at least 16.
+  const std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, 2 * (live + 1)));
+  auto* fresh = static_cast<LedgerEntry*>(nothrow_alloc(cap * sizeof(LedgerEntry)));
+  if (fresh == nullptr) return false;
+  for (std::size_t i = 0; i < cap; ++i) fresh[i] = LedgerEntry{0, 0, nullptr, 0};
+  LedgerEntry* old = slots_;
+  const std::size_t old_cap = cap_;
+  slots_ = fresh;
+  cap_ = cap;
+  shift_ = 64 - static_cast<unsigned>(std::countr_zero(cap));
+  used_ = 0;
+  for (std::size_t i = 0; i < old_cap; ++i) {
+    const LedgerEntry& s = old[i];
+    if (s.handle == 0 || s.count == 0) continue;  // zero entries go
+    std::size_t j = home(s.handle);
+    while (slots_[j].handle != 0) j = (j + 1) & (cap_ - 1);
+    slots_[j] = s;
+    ++used_;
+  }
+  ::operator delete(old);
+  return true;
+}
+
+LedgerEntry* Ledger::find_or_add(std::uint64_t h, std::uint64_t e, void* holder) noexcept {
+  if (LedgerEntry* s = find(h, e)) {
+    // A zero entry may have outlived its holder and, after 2^20 reuses of
+    // both handle slots, match a new pair: the holder is the caller's.
+    s->holder = holder;
+    return s;
+  }
+  // At most 3/4 full (counting zero entries), so probes stay short and
+  // every probe sequence ends at an empty slot.
+  if (4 * (used_ + 1) > 3 * cap_) {
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < cap_; ++i) live += slots_[i].handle != 0 && slots_[i].count != 0;
+    if (!rebuild(live)) return nullptr;
+  }
+  std::size_t i = home(h);
+  while (slots_[i].handle != 0) i = (i + 1) & (cap_ - 1);
+  slots_[i] = LedgerEntry{h, e, holder, 0};
+  ++used_;
+  return &slots_[i];
+}
+
+// Binding. A ledger whose thread exited (owned_ false) is adopted by CAS;
+// the acquire pairs with unbind_ledger's release, so the adopter sees the
+// table as its last owner left it (the lock orders everything else).
+Ledger* bind_ledger() noexcept {
+  for (Ledger* l = g_ledgers.load(std::memory_order_acquire); l != nullptr; l = l->next_) {
+    bool expected = false;
+    if (!l->owned_.load(std::memory_order_relaxed) &&
+        l->owned_.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+      t_ledger = l;
+      return l;
+    }
+  }
+  Ledger* l = nothrow_new<Ledger>();
+  if (l == nullptr) return nullptr;
+  gate_lock();
+  l->next_ = g_ledgers.load(std::memory_order_relaxed);
+  l->index_ = l->next_ != nullptr ? l->next_->index_ + 1 : 0;
+  // seq_cst: core/ledger_refs.cpp — a Get through this ledger reads the
+  // object's mode after this push; a fold reads the head after storing it.
+  g_ledgers.exchange(l, std::memory_order_seq_cst);
+  gate_unlock();
+  t_ledger = l;
+  return l;
+}
+
+void unbind_ledger() noexcept {
+  if (Ledger* l = t_ledger) {
+    t_ledger = nullptr;
+    l->owned_.store(false, std::memory_order_release);
+  }
+}
+
+LockAll::LockAll() noexcept {
+  gate_lock();  // no ledger is pushed until the destructor
+  head_ = ledger_head();
+  for (Ledger* l = head_; l != nullptr; l = l->next()) l->lock();
+}
+
+LockAll::~LockAll() {
+  for (Ledger* l = head_; l != nullptr; l = l->next()) l->unlock();
+  gate_unlock();
+}
+
+}  // namespace rtm::detail
