@@ -139,5 +139,6 @@ bool linearizability(const Options&, Report&);
 bool enum_churn(const Options&, Report&);
 bool expiry_race(const Options&, Report&);
 bool forwarding(const Options&, Report&);
+bool ledger_handoff(const Options&, Report&);
 
 }  // namespace rtm_stress

@@ -37,6 +37,9 @@ const Scenario kScenarios[] = {
      "full destination and route enumerations while destinations are created and deleted"},
     {"expiry_race", rtm_stress::expiry_race,
      "route expiry on a manual clock racing refreshes, cancels and explicit deletes"},
+    {"ledger_handoff", rtm_stress::ledger_handoff,
+     "references got on one thread and released on others, racing releases, folds and "
+     "deregistrations with references on every thread"},
     {"forwarding", rtm_stress::forwarding,
      "forward / forward4_batch / forward6_batch vs writers churning nested prefixes, checked "
      "against the writers' logs"},

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 threads=${RTM_STRESS_THREADS:-4}
-scenarios="hot_dest_churn route_races dest_delete_held notify entity_churn table_replay linearizability enum_churn expiry_race forwarding"
+scenarios="hot_dest_churn route_races dest_delete_held notify entity_churn table_replay linearizability enum_churn expiry_race forwarding ledger_handoff"
 status=0
 rows=()
 for preset in asan tsan; do
