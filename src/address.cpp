@@ -16,9 +16,14 @@ errc NetAddress::make(Family family, const std::uint8_t* bytes, unsigned length,
   a.family_ = static_cast<std::uint16_t>(family);
   a.length_ = static_cast<std::uint8_t>(length);
   if (bytes != nullptr) std::memcpy(a.bytes_, bytes, width / 8);
-  // Host bits beyond the length must be zero: rejected, not masked.
-  for (unsigned i = length; i < width; ++i)
-    if (a.bit(i)) return errc::invalid_parameter;
+  // Host bits beyond the length must be zero: rejected, not masked. By
+  // bytes (bit i is bit 7 - i % 8 of byte i / 8): every call that takes a
+  // prefix checks it.
+  unsigned i = length / 8;
+  if (length % 8 != 0 && (a.bytes_[i++] & (0xFFu >> (length % 8))) != 0)
+    return errc::invalid_parameter;
+  for (; i < width / 8; ++i)
+    if (a.bytes_[i] != 0) return errc::invalid_parameter;
   *out = a;
   return errc::ok;
 }

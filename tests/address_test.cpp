@@ -36,6 +36,25 @@ TEST(NetAddress, MakeRejectsHostBitsBeyondTheLength) {
   EXPECT_EQ(out.to_string(), "10.1.2.3/32");
 }
 
+// Every host bit counts, at each position of a partial byte and past it.
+TEST(NetAddress, MakeChecksEachHostBitOfAPartialByteAndTheBytesAfter) {
+  for (unsigned len = 0; len < 128; ++len) {
+    for (unsigned bit = 0; bit < 128; ++bit) {
+      std::uint8_t b[16] = {};
+      b[bit / 8] = static_cast<std::uint8_t>(0x80u >> (bit % 8));
+      NetAddress out;
+      EXPECT_EQ(NetAddress::make(Family::ipv6, b, len, &out),
+                bit < len ? errc::ok : errc::invalid_parameter)
+          << "length " << len << ", bit " << bit;
+      if (bit < 32 && len <= 32) {
+        EXPECT_EQ(NetAddress::make(Family::ipv4, b, len, &out),
+                  bit < len ? errc::ok : errc::invalid_parameter)
+            << "IPv4 length " << len << ", bit " << bit;
+      }
+    }
+  }
+}
+
 TEST(NetAddress, MakeRejectsBadFamilyLengthAndNullBytes) {
   const std::uint8_t b[16] = {};
   NetAddress out;

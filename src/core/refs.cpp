@@ -1,6 +1,7 @@
 // core/refs.cpp — taking and releasing the references the library gives out (core/refs.h).
 #include "core/refs.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -305,8 +306,9 @@ errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
       // all under its lock (taking a hold record's unit waits for nothing,
       // and a fold cannot move an entry under it, so giving units back
       // puts them where they were).
-      std::uint64_t from_ledger[kFast / 64] = {};
-      std::uint64_t redrop[kFast / 64] = {};
+      const std::size_t words = (n + 63) / 64;
+      std::uint64_t from_ledger[kFast / 64];
+      std::fill_n(from_ledger, words, 0);
       l->lock();
       std::size_t i = 0;
       for (; i < n; ++i) {
@@ -327,6 +329,8 @@ errc release_handles(Core& core, Entity* e, const std::uint64_t* hs, std::size_t
           if (hs[j] != 0 && !bit(from_ledger, j)) drop_taken(e, object_at(j));
         return errc::ok;
       }
+      std::uint64_t redrop[kFast / 64];
+      std::fill_n(redrop, words, 0);
       for (std::size_t j = 0; j < i; ++j) {
         if (hs[j] == 0) continue;
         if (bit(from_ledger, j))

@@ -44,9 +44,12 @@ void Ledger::lock_slow() noexcept {
   }
 }
 
-bool Ledger::rebuild(std::size_t live) noexcept {
-  // Room for twice the live entries (and the one being added), at least 16.
-  const std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, 2 * (live + 1)));
+// Keeps zero entries (the next Get of their handle reuses its slot) while
+// the table is smaller than kKeepZeros slots: a thread's hot set then
+// settles in a table that never rebuilds. Past that, a rebuild drops them.
+constexpr std::size_t kKeepZeros = 1024;
+
+bool Ledger::rebuild(std::size_t cap, bool keep_zeros) noexcept {
   auto* fresh = static_cast<LedgerEntry*>(nothrow_alloc(cap * sizeof(LedgerEntry)));
   if (fresh == nullptr) return false;
   for (std::size_t i = 0; i < cap; ++i) fresh[i] = LedgerEntry{0, 0, nullptr, 0};
@@ -58,7 +61,7 @@ bool Ledger::rebuild(std::size_t live) noexcept {
   used_ = 0;
   for (std::size_t i = 0; i < old_cap; ++i) {
     const LedgerEntry& s = old[i];
-    if (s.handle == 0 || s.count == 0) continue;  // zero entries go
+    if (s.handle == 0 || (s.count == 0 && !keep_zeros)) continue;
     std::size_t j = home(s.handle);
     while (slots_[j].handle != 0) j = (j + 1) & (cap_ - 1);
     slots_[j] = s;
@@ -78,9 +81,16 @@ LedgerEntry* Ledger::find_or_add(std::uint64_t h, std::uint64_t e, void* holder)
   // At most 3/4 full (counting zero entries), so probes stay short and
   // every probe sequence ends at an empty slot.
   if (4 * (used_ + 1) > 3 * cap_) {
-    std::size_t live = 0;
-    for (std::size_t i = 0; i < cap_; ++i) live += slots_[i].handle != 0 && slots_[i].count != 0;
-    if (!rebuild(live)) return nullptr;
+    bool ok;
+    if (cap_ < kKeepZeros) {
+      ok = rebuild(std::max<std::size_t>(16, 2 * cap_), true);
+    } else {
+      std::size_t live = 0;
+      for (std::size_t i = 0; i < cap_; ++i) live += slots_[i].handle != 0 && slots_[i].count != 0;
+      // Room for twice the live entries (and the one being added).
+      ok = rebuild(std::bit_ceil(std::max<std::size_t>(16, 2 * (live + 1))), false);
+    }
+    if (!ok) return nullptr;
   }
   std::size_t i = home(h);
   while (slots_[i].handle != 0) i = (i + 1) & (cap_ - 1);

@@ -26,9 +26,10 @@
 //   LockAll's (held across the handles of one release or one count, and
 //   across the time LockAll waits for every other ledger's lock).
 // - Entries whose count is 0 stay (the next Get of that handle reuses its
-//   slot) until the owner's next rebuild drops them; nothing but the owner
-//   inserts or rebuilds, so a visitor's pointers into the table stay valid
-//   while it holds the lock.
+//   slot) while the table is small (under 1024 slots, 32 KB); a rebuild of
+//   a larger one drops them. Nothing but the owner inserts or rebuilds, so
+//   a visitor's pointers into the table stay valid while it holds the
+//   lock.
 // - Lock order: a thread holds at most one ledger lock, except LockAll,
 //   which takes the registry gate and then every ledger's lock in registry
 //   order (the list from its head, which only grows at the head, so every
@@ -109,7 +110,7 @@ class Ledger {
     // tag): consecutive slot indices spread over the table.
     return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_);
   }
-  bool rebuild(std::size_t live) noexcept;
+  bool rebuild(std::size_t cap, bool keep_zeros) noexcept;
   void lock_slow() noexcept;
 
   alignas(64) std::atomic<std::uint32_t> lock_{0};
