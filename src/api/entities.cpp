@@ -181,8 +181,8 @@ errc Instance::get_registered_entities(EntityHandle caller, std::uint32_t* count
   for (Entity* x : core_->entities) {
     if (x->info.family != e->info.family) continue;
     if (errc r = add_ref(e, x); r != errc::ok) {
-      // Item by item (this thread's ledger, else the hold records): a unit
-      // a concurrent (double) release took is not ours to drop.
+      // Item by item (this thread's ledger, the hold records, else any
+      // ledger): a unit a concurrent (double) release took is not ours to drop.
       detail::release_taken(*core_, e, reinterpret_cast<const std::uint64_t*>(handles), i);
       return r;
     }

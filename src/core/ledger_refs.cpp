@@ -192,10 +192,13 @@ void ledger_held(const Entity* e, std::int64_t* by_kind) noexcept {
 // ---- RefBatch --------------------------------------------------------------------
 //
 // The references of one answer on linked objects are counted at commit,
-// in one section of this thread's ledger: one lock per answer, and no
-// reference the answer took is visible before the answer is (a retry
-// after a revoked route leaves nothing a racing release could take).
-// Until commit the objects are protected by the caller's guards.
+// in one section of this thread's ledger: one lock per answer, and none of
+// them is visible before the answer is (a retry after a revoked route
+// leaves none that a racing double release could take). The answer's
+// counted references (hold routes, folding objects) are taken at add(),
+// and a commit whose counted part fails gives its ledger units back
+// afterwards: docs/design.md, "Ledgers". Until commit the objects are
+// protected by the caller's guards.
 
 std::uint64_t RefBatch::add(Object* o, errc* err) noexcept {
   if (n_ + nd_ == kCap) {

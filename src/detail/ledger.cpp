@@ -47,7 +47,7 @@ void Ledger::lock_slow() noexcept {
 // Keeps zero entries (the next Get of their handle reuses its slot) while
 // the table is smaller than kKeepZeros slots: a thread's hot set then
 // settles in a table that never rebuilds. Past that, a rebuild drops them.
-constexpr std::size_t kKeepZeros = 1024;
+constexpr std::size_t kKeepZeros = 256;
 
 bool Ledger::rebuild(std::size_t cap, bool keep_zeros) noexcept {
   auto* fresh = static_cast<LedgerEntry*>(nothrow_alloc(cap * sizeof(LedgerEntry)));

@@ -26,7 +26,7 @@
 //   LockAll's (held across the handles of one release or one count, and
 //   across the time LockAll waits for every other ledger's lock).
 // - Entries whose count is 0 stay (the next Get of that handle reuses its
-//   slot) while the table is small (under 1024 slots, 32 KB); a rebuild of
+//   slot) while the table is small (under 256 slots, 8 KB); a rebuild of
 //   a larger one drops them. Nothing but the owner inserts or rebuilds, so
 //   a visitor's pointers into the table stay valid while it holds the
 //   lock.
