@@ -99,31 +99,48 @@ void mark_ledger(Object* o, const Ledger* l) noexcept {
   if ((o->ledger_mask.load(std::memory_order_seq_cst) & b) == 0)
     o->ledger_mask.fetch_or(b, std::memory_order_seq_cst);
 }
+
+// A Get's ledger section, (L1) to (L5), for the protected, eligible
+// objects os[0, n): each one still linked is counted in l and its handle
+// appended to taken[*nt]; the others (folding, or no memory for the table)
+// go to counted[*nc], for the caller to count on the object. False, with
+// nothing counted, if e is deregistering (L3').
+bool ledger_section(Ledger* l, Entity* e, Object* const* os, std::size_t n,
+                    std::uint64_t* taken, std::size_t* nt, Object** counted,
+                    std::size_t* nc) noexcept {
+  for (std::size_t i = 0; i < n; ++i) mark_ledger(os[i], l);  // (L1)
+  test_hook("ledger_add.before_lock", os[0]);  // the one hook on a Get's path: a load and a branch
+  l->lock();                                   // (L2)
+  if (!e->registered.load(std::memory_order_seq_cst)) {  // (L3')
+    l->unlock();
+    return false;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* o = os[i];
+    LedgerEntry* s = o->ref_mode.load(std::memory_order_seq_cst) == kLinked  // (L3)
+                         ? l->find_or_add(o->handle, e->handle, e)
+                         : nullptr;
+    if (s == nullptr) {
+      counted[(*nc)++] = o;
+      continue;
+    }
+    ++s->count;
+    taken[(*nt)++] = o->handle;
+  }
+  l->unlock();  // (L5)
+  return true;
+}
 }  // namespace
 
 LedgerAdd ledger_add(Entity* e, Object* o) noexcept {
   if (o->ref_mode.load(std::memory_order_relaxed) != kLinked) return LedgerAdd::counted;
   Ledger* l = my_ledger();
   if (l == nullptr) return LedgerAdd::counted;  // no memory for a ledger
-  mark_ledger(o, l);                        // (L1)
-  test_hook("ledger_add.before_lock", o);  // the one hook on a Get's path: a load and a branch
-  l->lock();                                // (L2)
-  if (!e->registered.load(std::memory_order_seq_cst)) {  // (L3')
-    l->unlock();
-    return LedgerAdd::refused;
-  }
-  if (o->ref_mode.load(std::memory_order_seq_cst) != kLinked) {  // (L3)
-    l->unlock();
-    return LedgerAdd::counted;
-  }
-  LedgerEntry* s = l->find_or_add(o->handle, e->handle, e);
-  if (s == nullptr) {  // no memory for a bigger table: count it on the object
-    l->unlock();
-    return LedgerAdd::counted;
-  }
-  ++s->count;
-  l->unlock();  // (L5)
-  return LedgerAdd::added;
+  std::uint64_t taken;
+  Object* counted;
+  std::size_t nt = 0, nc = 0;
+  if (!ledger_section(l, e, &o, 1, &taken, &nt, &counted, &nc)) return LedgerAdd::refused;
+  return nt == 1 ? LedgerAdd::added : LedgerAdd::counted;
 }
 
 void fold_ledgers(Object* o) noexcept {
@@ -229,28 +246,9 @@ errc RefBatch::commit() noexcept {
     Ledger* l = my_ledger();
     if (l == nullptr) {  // no memory for a ledger: all on the objects
       for (std::size_t i = 0; i < nd_; ++i) counted[nc++] = deferred_[i];
-    } else {
-      for (std::size_t i = 0; i < nd_; ++i) mark_ledger(deferred_[i], l);  // (L1)
-      test_hook("ledger_add.before_lock", deferred_[0]);  // a load and a branch
-      l->lock();                                          // (L2)
-      if (!e_->registered.load(std::memory_order_seq_cst)) {  // (L3')
-        l->unlock();
-        nd_ = 0;
-        return errc::invalid_handle;  // the destructor gives back the counted ones
-      }
-      for (std::size_t i = 0; i < nd_; ++i) {
-        Object* o = deferred_[i];
-        LedgerEntry* s = o->ref_mode.load(std::memory_order_seq_cst) == kLinked  // (L3)
-                             ? l->find_or_add(o->handle, e_->handle, e_)
-                             : nullptr;  // folding, or no memory for the table
-        if (s == nullptr) {
-          counted[nc++] = o;
-          continue;
-        }
-        ++s->count;
-        hs_[n_++] = o->handle;
-      }
-      l->unlock();  // (L5)
+    } else if (!ledger_section(l, e_, deferred_, nd_, hs_, &n_, counted, &nc)) {
+      nd_ = 0;
+      return errc::invalid_handle;  // the destructor gives back the counted ones
     }
     nd_ = 0;
     for (std::size_t i = 0; i < nc; ++i) {

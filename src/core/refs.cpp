@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "detail/fault.h"
@@ -44,7 +42,6 @@ void drop_unit(Entity* e, Object* o) noexcept {
 }
 }  // namespace
 
-
 namespace {
 // Under l's lock: takes one unit of (h, e) from l if it has one.
 bool ledger_take(Ledger* l, std::uint64_t h, const Entity* e) noexcept {
@@ -66,10 +63,25 @@ void ledger_untake(Ledger* l, std::uint64_t h, const Entity* e) noexcept {
   if (LedgerEntry* s = l->find(h, e->handle)) ++s->count;
 }
 
-// The ledger side of add_ref: counts one reference of e on o in this
-// thread's ledger if o is linked. o is protected, published
-// (o->handle != 0) and of a kind that uses ledgers; e's hold record on o
-// exists (a fold moves into it without allocating).
+// Takes one unit of (h, e) from this thread's ledger, if it has one.
+bool take_from_my_ledger(std::uint64_t h, const Entity* e) noexcept {
+  Ledger* l = t_ledger;
+  if (l == nullptr) return false;
+  l->lock();
+  const bool took = ledger_take(l, h, e);
+  l->unlock();
+  return took;
+}
+
+errc release_validated(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
+                       HandleKind kind, Ledger** from, Object** taken) noexcept;
+
+// release_validated for the one handle h.
+errc release_one_validated(Core& core, Entity* e, std::uint64_t h) noexcept {
+  Ledger* from[1];
+  Object* taken[1];
+  return release_validated(core, e, &h, 1, HandleKind::none, from, taken);
+}
 }  // namespace
 
 // Adds one external reference on `o` owned by `e`. `o` must be protected.
@@ -125,32 +137,17 @@ errc add_ref(Entity* e, Object* o, bool changed) noexcept {
   return add_counted(e, o, h, changed);
 }
 
-namespace {
-errc release_validated(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
-                       HandleKind kind, Ledger** from, Object** taken) noexcept;
-}  // namespace
-
 // Like release_taken for one protected object (see there for why a unit
 // may have to come from another ledger).
 errc give_back_ref(Entity* e, Object* o, bool changed) noexcept {
-  if (!changed && o->handle != 0) {
-    if (Ledger* l = t_ledger) {
-      l->lock();
-      const bool took = ledger_take(l, o->handle, e);
-      l->unlock();
-      if (took) return errc::ok;
-    }
-  }
+  if (!changed && o->handle != 0 && take_from_my_ledger(o->handle, e)) return errc::ok;
   Hold* rec = o->holds.find(e->handle);
   if (rec != nullptr && take_unit(changed ? rec->changed : rec->count)) {
     drop_unit(e, o);
     return errc::ok;
   }
   if (changed || o->handle == 0) return errc::invalid_parameter;
-  Ledger* from[1];
-  Object* taken[1];
-  const std::uint64_t h = o->handle;
-  return release_validated(*o->core, e, &h, 1, HandleKind::none, from, taken);
+  return release_one_validated(*o->core, e, o->handle);
 }
 
 errc take_hold(Core& core, Entity* e, std::uint64_t h, HandleKind kind, bool changed,
@@ -193,7 +190,6 @@ void drop_taken(Entity* e, Object* o) noexcept {
 #endif
   drop_unit(e, o);
 }
-
 
 namespace {
 // A release's validated path (core/ledger_refs.cpp, "Releases"): with every ledger
@@ -257,25 +253,15 @@ errc release_validated(Core& core, Entity* e, const std::uint64_t* hs, std::size
 // anywhere did a release the caller does not own (a double release) take it.
 void release_taken(Core& core, Entity* e, const std::uint64_t* hs, std::size_t n,
                    bool changed) noexcept {
-  Ledger* mine = changed ? nullptr : t_ledger;
   for (std::size_t i = 0; i < n; ++i) {
     if (hs[i] == 0) continue;
-    if (mine != nullptr) {
-      mine->lock();
-      const bool took = ledger_take(mine, hs[i], e);
-      mine->unlock();
-      if (took) continue;
-    }
+    if (!changed && take_from_my_ledger(hs[i], e)) continue;
     Object* o = nullptr;
     if (take_hold(core, e, hs[i], HandleKind::none, changed, &o) == errc::ok) {
       drop_taken(e, o);
       continue;
     }
-    if (!changed) {
-      Ledger* from[1];
-      Object* taken[1];
-      static_cast<void>(release_validated(core, e, &hs[i], 1, HandleKind::none, from, taken));
-    }
+    if (!changed) static_cast<void>(release_one_validated(core, e, hs[i]));
   }
 }
 

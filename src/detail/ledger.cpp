@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "detail/fault.h"
+#include "detail/tiny_mutex.h"
 
 namespace rtm::detail {
 
@@ -14,18 +15,9 @@ namespace {
 std::atomic<Ledger*> g_ledgers{nullptr};
 // Held while a ledger is pushed and for the whole of a LockAll, so no
 // ledger appears while a LockAll holds every lock (a ledger pushed under
-// one would let a Get change the state it is validating).
-std::atomic<std::uint32_t> g_registry_gate{0};
-
-void gate_lock() noexcept {
-  for (unsigned spins = 0; g_registry_gate.exchange(1, std::memory_order_acquire) != 0; ++spins) {
-    if (spins < 64)
-      __builtin_ia32_pause();
-    else
-      std::this_thread::yield();
-  }
-}
-void gate_unlock() noexcept { g_registry_gate.store(0, std::memory_order_release); }
+// one would let a Get change the state it is validating). Rarely taken:
+// its waiters sleep.
+TinyMutex g_registry_gate;
 }  // namespace
 
 __thread Ledger* t_ledger RTM_TLS_IE = nullptr;
@@ -113,13 +105,13 @@ Ledger* bind_ledger() noexcept {
   }
   Ledger* l = nothrow_new<Ledger>();
   if (l == nullptr) return nullptr;
-  gate_lock();
+  g_registry_gate.lock();
   l->next_ = g_ledgers.load(std::memory_order_relaxed);
   l->index_ = l->next_ != nullptr ? l->next_->index_ + 1 : 0;
   // seq_cst: core/ledger_refs.cpp — a Get through this ledger reads the
   // object's mode after this push; a fold reads the head after storing it.
   g_ledgers.exchange(l, std::memory_order_seq_cst);
-  gate_unlock();
+  g_registry_gate.unlock();
   t_ledger = l;
   return l;
 }
@@ -132,14 +124,14 @@ void unbind_ledger() noexcept {
 }
 
 LockAll::LockAll() noexcept {
-  gate_lock();  // no ledger is pushed until the destructor
+  g_registry_gate.lock();  // no ledger is pushed until the destructor
   head_ = ledger_head();
   for (Ledger* l = head_; l != nullptr; l = l->next()) l->lock();
 }
 
 LockAll::~LockAll() {
   for (Ledger* l = head_; l != nullptr; l = l->next()) l->unlock();
-  gate_unlock();
+  g_registry_gate.unlock();
 }
 
 }  // namespace rtm::detail
