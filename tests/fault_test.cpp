@@ -17,7 +17,10 @@
 #include <rtm/fault_injection.h>
 #include <rtm/rtm.h>
 
+#include "test_hook_util.h"
+
 #include <functional>
+#include <thread>
 #include <memory>
 #include <set>
 #include <string>
@@ -324,42 +327,70 @@ TEST(AllocationFailure, AFailedNextHopGroupDegradesTheFastPathToTheTable) {
 
 namespace {
 
+// Registers a (an owner, with a route on 10/8) and b (a reader).
+void owner_and_reader(rtm::Instance& inst, rtm::EntityHandle* a, rtm::EntityHandle* b) {
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, a), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 15, 1}, {}, b), errc::ok);
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(inst.add_route(*a, nullptr, P("10.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+}
+
 // A Get fills the caller's info in place, only the views asked for
-// (core/infos.cpp): one that fails part-way (here: no memory for the
-// caller's hold record on the destination or its route) must leave an info
-// that names no handle, even in a struct that held a valid info before (the
-// caller's own copy of it still holds those references), so a release of
-// the failed info cannot drop references it never got.
+// (core/infos.cpp): one that fails part-way must leave an info that names
+// no handle, even in a struct that held a valid info before (the caller's
+// own copy of it still holds those references), so a release of the failed
+// info cannot drop references it never got. Here the Get's references on
+// the destination, its route and the owner go to b's ledger (a failed
+// spare record there only sends them to the counted path), and the
+// held-down former best route is counted: no memory for b's hold record on
+// it fails the Get (at its add, before the others are counted).
 TEST(AllocationFailure, AFailedGetLeavesAnInfoThatNamesNoHandle) {
   rtm::Instance inst;
   rtm::EntityHandle a, b;
-  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a), errc::ok);
-  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 15, 1}, {}, &b), errc::ok);
+  ASSERT_NO_FATAL_FAILURE(owner_and_reader(inst, &a, &b));
   rtm::RouteChangeFlags f = 0;
-  ASSERT_EQ(inst.add_route(a, nullptr, P("10.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
-  ASSERT_EQ(inst.add_route(a, nullptr, P("11.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+  rtm::EntityHandle c;  // the second route's owner
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 16, 1}, {}, &c), errc::ok);
+  rtm::RouteHandle best;
+  ASSERT_EQ(inst.add_route(a, &best, P("11.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+  ASSERT_EQ(inst.add_route(c, nullptr, P("11.0.0.0/8"), route(20), rtm::kInfinite, &f), errc::ok);
   rtm::DestInfo held;
   ASSERT_EQ(inst.get_exact_match_destination(b, P("10.0.0.0/8"), rtm::kBestProtocol,
                                              rtm::kViewMaskUnicast, &held),
             errc::ok);
   ASSERT_EQ(held.number_of_views, 1u);
+  {
+    rtm::DestInfo d11;
+    ASSERT_EQ(inst.get_exact_match_destination(a, P("11.0.0.0/8"), rtm::kBestProtocol,
+                                               rtm::kViewMaskUnicast, &d11),
+              errc::ok);
+    ASSERT_EQ(inst.hold_destination(a, d11.dest, rtm::kViewMaskUnicast, 3'600'000), errc::ok);
+    ASSERT_EQ(inst.release_dest_info(a, d11), errc::ok);
+  }
+  ASSERT_EQ(inst.delete_route(a, best, &f), errc::ok);  // held down for an hour
+  ASSERT_EQ(inst.release_routes(a, {&best, 1}), errc::ok);
   rtm::Outstanding before;
   ASSERT_EQ(inst.outstanding(b, &before), errc::ok);
-  // b's first Get on 11/8 allocates its hold records; fail each in turn.
   int failures = 0;
-  for (std::uint64_t k = 1; k < 16; ++k) {
+  for (std::uint64_t k = 1; k < 32; ++k) {
     rtm::DestInfo info = held;  // a struct holding a valid info
     rtm::fault_injection::fail_allocation(k);
     const errc r = inst.get_most_specific_destination(b, P("11.1.2.3"), rtm::kBestProtocol,
                                                       rtm::kViewMaskUnicast, &info);
     const bool fired = rtm::fault_injection::fired();
     rtm::fault_injection::fail_allocation(0);
-    if (!fired) {  // past the last site
-      ASSERT_EQ(r, errc::ok);
+    if (r == errc::ok) {  // past the last site, or a failure the Get went around
       EXPECT_EQ(info.address, P("11.0.0.0/8"));
+      ASSERT_EQ(info.number_of_views, 1u);
+      EXPECT_NE(info.views[0].hold_route.value, 0u) << "the held-down route";
       EXPECT_EQ(inst.release_dest_info(b, info), errc::ok);
-      break;
+      rtm::Outstanding o;
+      ASSERT_EQ(inst.outstanding(b, &o), errc::ok);
+      EXPECT_EQ(o.total(), before.total()) << "a Get and its release did not balance";
+      if (!fired) break;
+      continue;
     }
+    ASSERT_TRUE(fired) << "a Get failed with no allocation failure";
     ASSERT_EQ(r, errc::not_enough_memory);
     ++failures;
     EXPECT_EQ(info.dest.value, 0u);
@@ -372,8 +403,62 @@ TEST(AllocationFailure, AFailedGetLeavesAnInfoThatNamesNoHandle) {
     ASSERT_EQ(inst.outstanding(b, &o), errc::ok);
     EXPECT_EQ(o.total(), before.total());
   }
-  EXPECT_GE(failures, 2) << "the Get should allocate a hold record on 11/8 and on its route";
+  EXPECT_GE(failures, 1) << "no memory for b's hold record on the held-down route should fail the Get";
   EXPECT_EQ(inst.release_dest_info(b, held), errc::ok);
+  std::int64_t still = -1;
+  EXPECT_EQ(inst.deregister_entity(b, &still), errc::ok);
+  EXPECT_EQ(still, 0);
+}
+
+// A Get's references on linked objects are counted at commit; an object
+// that left its table between the Get's add and its ledger section is
+// counted on the object instead, which needs a hold record. No memory for
+// it fails the commit after the owner's reference went into the ledger:
+// that one is given back, and the info names nothing. The Get is parked
+// before its section while its destination and route are deleted (both
+// stay alive: a holds them), then the record's allocation fails.
+TEST(AllocationFailure, ACommitWithoutMemoryForAFoldedObjectGivesItsLedgerUnitsBack) {
+  rtm::Instance inst;
+  rtm::EntityHandle a, b;
+  ASSERT_NO_FATAL_FAILURE(owner_and_reader(inst, &a, &b));
+  rtm::RouteChangeFlags f = 0;
+  rtm::RouteHandle r;
+  ASSERT_EQ(inst.add_route(a, &r, P("12.0.0.0/8"), route(10), rtm::kInfinite, &f), errc::ok);
+  rtm::DestInfo by_a;  // keeps 12/8 and its route alive after their deletion
+  ASSERT_EQ(inst.get_exact_match_destination(a, P("12.0.0.0/8"), rtm::kBestProtocol,
+                                             rtm::kViewMaskUnicast, &by_a),
+            errc::ok);
+  {  // this thread's ledger: a table, and an entry for a's handle
+    rtm::DestInfo warm;
+    ASSERT_EQ(inst.get_exact_match_destination(b, P("10.0.0.0/8"), rtm::kBestProtocol,
+                                               rtm::kViewMaskUnicast, &warm),
+              errc::ok);
+    ASSERT_EQ(inst.release_dest_info(b, warm), errc::ok);
+  }
+  rtm::DestInfo info;
+  errc got = errc::ok;
+  {
+    rtm_test::HookParker park("ledger_add.before_lock");
+    std::thread deleter([&] {
+      park.wait_arrived();  // b's Get, before its ledger section
+      EXPECT_EQ(inst.delete_route(a, r, &f), errc::ok);  // 12/8 leaves the map: both folded
+      rtm::fault_injection::fail_allocation(1);  // b's hold record on 12/8
+      park.release();
+    });
+    got = inst.get_dest_info(b, by_a.dest, rtm::kBestProtocol, rtm::kViewMaskUnicast, &info);
+    deleter.join();
+  }
+  const bool fired = rtm::fault_injection::fired();
+  rtm::fault_injection::fail_allocation(0);
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(got, errc::not_enough_memory);
+  EXPECT_EQ(info.dest.value, 0u);
+  EXPECT_EQ(info.number_of_views, 0u);
+  rtm::Outstanding o;
+  ASSERT_EQ(inst.outstanding(b, &o), errc::ok);
+  EXPECT_EQ(o.total(), 0) << "the owner's ledger unit was not given back";
+  EXPECT_EQ(inst.release_dest_info(a, by_a), errc::ok);
+  EXPECT_EQ(inst.release_routes(a, {&r, 1}), errc::ok);
   std::int64_t still = -1;
   EXPECT_EQ(inst.deregister_entity(b, &still), errc::ok);
   EXPECT_EQ(still, 0);

@@ -8,6 +8,7 @@
 // and that every object was freed.
 #include <thread>
 
+#include "core/object.h"
 #include "detail/ledger.h"
 #include "test_hook_util.h"
 #include "test_util.h"
@@ -261,6 +262,47 @@ TEST_F(RtmTest, ALedgerGrowsAndShrinksWithItsReferences) {
     EXPECT_EQ(outstanding(b_).total(), 0);
   }
   for (auto& r : routes) remove(a_, r);
+}
+
+// A Get of a linked object makes no hold record on it (its reference is a
+// ledger entry, whose spare record comes from a per-ledger pool): a reader
+// that gets and releases every destination of a table leaves nothing
+// behind on them. The old shape made a record per (entity, object) touched
+// — two per Get here, 4000 for this walk — and freed them only with the
+// object. A fold of references held at deletion still finds a record for
+// each holder (the spare), and the counts balance.
+TEST_F(RtmTest, GetsOfLinkedObjectsMakeNoHoldRecords) {
+  constexpr int kPrefixes = 2000;
+  std::vector<rtm::RouteHandle> routes;
+  auto prefix = [](int i) {
+    return "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
+  };
+  for (int i = 0; i < kPrefixes; ++i) routes.push_back(add_held(a_, prefix(i).c_str(), 10));
+  const std::int64_t before = rtm::detail::g_hold_records.load();
+  for (int i = 0; i < kPrefixes; ++i) {
+    rtm::DestInfo di;
+    ASSERT_EQ(exact(rtm(), b_, prefix(i).c_str(), &di), errc::ok);
+    ASSERT_EQ(rtm().release_dest_info(b_, di), errc::ok);
+  }
+  // At most a pool's worth: one spare per slot of a ledger of 256.
+  EXPECT_LE(rtm::detail::g_hold_records.load() - before, 256);
+  // References held across the deletion: the fold moves them into records.
+  rtm::DestInfo held;
+  ASSERT_EQ(exact(rtm(), b_, prefix(0).c_str(), &held), errc::ok);
+  rtm::EntityHandle c;
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 8, 1}, {}, &c), errc::ok);
+  rtm::DestInfo by_c;
+  ASSERT_EQ(exact(rtm(), c, prefix(0).c_str(), &by_c), errc::ok);
+  remove(a_, routes[0]);  // out of the map: folded
+  EXPECT_EQ(outstanding(b_).dests, 1);
+  EXPECT_EQ(outstanding(c).dests, 1);
+  EXPECT_EQ(rtm().release_dest_info(b_, held), errc::ok);
+  EXPECT_EQ(rtm().release_dest_info(b_, held), errc::invalid_parameter) << "released once";
+  EXPECT_EQ(rtm().release_dest_info(c, by_c), errc::ok);
+  EXPECT_EQ(outstanding(b_).total(), 0);
+  EXPECT_EQ(outstanding(c).total(), 0);
+  EXPECT_EQ(rtm().deregister_entity(c), errc::ok);
+  for (int i = 1; i < kPrefixes; ++i) remove(a_, routes[i]);
 }
 
 // Ledgers from index 63 on share one bit of an object's ledger mask: a fold

@@ -60,8 +60,10 @@ namespace rtm::detail {
 // still protected by the caller's hazard pointer, and its try_add_handle
 // fails once o is revoked).
 // - The move (F4) adds n handle-side counts to o — infallible: the primary
-//   link is still held — then n to the holder's hold record (allocated by
-//   the Get before L1, so a fold never allocates) and its `held` counter.
+//   link is still held — then n to the holder's hold record (the entry's
+//   spare, pushed on o if the holder has none there: a fold never
+//   allocates, and a Get of a linked object makes no record) and its
+//   `held` counter.
 //   The holder is alive: its deregistration sweeps its entries (below)
 //   before its registration link goes, under each ledger's lock.
 //
@@ -108,6 +110,7 @@ void mark_ledger(Object* o, const Ledger* l) noexcept {
 bool ledger_section(Ledger* l, Entity* e, Object* const* os, std::size_t n,
                     std::uint64_t* taken, std::size_t* nt, Object** counted,
                     std::size_t* nc) noexcept {
+  l->reserve(n);  // spare hold records for new entries, allocated outside the lock
   for (std::size_t i = 0; i < n; ++i) mark_ledger(os[i], l);  // (L1)
   test_hook("ledger_add.before_lock", os[0]);  // the one hook on a Get's path: a load and a branch
   l->lock();                                   // (L2)
@@ -166,9 +169,23 @@ void fold_ledgers(Object* o) noexcept {
         }
 #endif
         holder->held[k].fetch_add(s.count, std::memory_order_relaxed);
-        // Exists: the Get made it before (L1). Ordered before the
-        // holder's walk 3 by this ledger's lock (the sweep takes it first).
-        o->holds.find(s.entity)->count.fetch_add(s.count, std::memory_order_seq_cst);
+        // The holder's record on o, or the entry's spare pushed as one (a
+        // counted reference of the holder may have made a record first).
+        // Ordered before the holder's walk 3 by this ledger's lock (the
+        // sweep takes it first).
+        Hold* rec = o->holds.find(s.entity);
+        if (rec == nullptr) {
+#if !defined(NDEBUG) || defined(RTM_FAULT_INJECTION)
+          if (s.spare == nullptr) {
+            std::fprintf(stderr, "rtm: a ledger entry with references and no spare record\n");
+            std::abort();
+          }
+#endif
+          s.spare->entity = s.entity;
+          rec = o->holds.adopt(s.spare);
+          if (rec == s.spare) s.spare = nullptr;
+        }
+        rec->count.fetch_add(s.count, std::memory_order_seq_cst);
         s.count = 0;
       });
       l->unlock();
@@ -222,14 +239,14 @@ std::uint64_t RefBatch::add(Object* o, errc* err) noexcept {
     *err = errc::not_enough_memory;
     return 0;
   }
-  Hold* h = o->holds.find_or_add(e_->handle);  // a fold moves into it without allocating
-  if (h == nullptr) {
-    *err = errc::not_enough_memory;
-    return 0;
-  }
   if (ledger_eligible(o, changed_) && o->ref_mode.load(std::memory_order_relaxed) == kLinked) {
     deferred_[nd_++] = o;
     return o->handle;
+  }
+  Hold* h = o->holds.find_or_add(e_->handle);
+  if (h == nullptr) {
+    *err = errc::not_enough_memory;
+    return 0;
   }
   if (errc r = add_counted(e_, o, h, changed_); r != errc::ok) {
     *err = r;
@@ -252,9 +269,9 @@ errc RefBatch::commit() noexcept {
     }
     nd_ = 0;
     for (std::size_t i = 0; i < nc; ++i) {
-      // Infallible lookup: made by add().
-      if (errc r = add_counted(e_, counted[i], counted[i]->holds.find(e_->handle), changed_);
-          r != errc::ok)
+      Hold* h = counted[i]->holds.find_or_add(e_->handle);
+      if (h == nullptr) return errc::not_enough_memory;  // the destructor gives back what was taken
+      if (errc r = add_counted(e_, counted[i], h, changed_); r != errc::ok)
         return r;  // the destructor gives back what was taken
       hs_[n_++] = counted[i]->handle;
     }

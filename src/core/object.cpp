@@ -12,6 +12,7 @@ namespace rtm::detail {
 
 std::atomic<std::int64_t> g_allocated[kHandleKindCount] = {};
 std::atomic<std::int64_t> g_freed[kHandleKindCount] = {};
+std::atomic<std::int64_t> g_hold_records{0};
 
 // ---- HoldList -------------------------------------------------------------------
 
@@ -31,25 +32,26 @@ Hold* HoldList::find(std::uint64_t entity) const noexcept {
 }
 
 Hold* HoldList::find_or_add(std::uint64_t entity) noexcept {
-  Hold* head = head_.load(std::memory_order_acquire);
-  for (Hold* h = head; h != nullptr; h = h->next)
-    if (h->entity == entity) return h;
+  if (Hold* h = find(entity)) return h;
   Hold* mine = nothrow_new<Hold>(entity);
   if (mine == nullptr) return nullptr;
-  Hold* seen = head;  // records at and below `seen` were searched already
+  Hold* h = adopt(mine);
+  if (h != mine) delete mine;
+  return h;
+}
+
+Hold* HoldList::adopt(Hold* mine) noexcept {
+  Hold* head = head_.load(std::memory_order_acquire);
+  Hold* seen = nullptr;  // records from `seen` on were searched already
   for (;;) {
+    for (Hold* h = head; h != seen; h = h->next)
+      if (h->entity == mine->entity) return h;
+    seen = head;
     mine->next = head;
     // release: publishes *mine; acquire on failure: we walk the new records.
     if (head_.compare_exchange_weak(head, mine, std::memory_order_acq_rel,
                                     std::memory_order_acquire))
       return mine;
-    for (Hold* h = head; h != seen; h = h->next) {
-      if (h->entity == entity) {
-        delete mine;
-        return h;
-      }
-    }
-    seen = head;
   }
 }
 

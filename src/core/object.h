@@ -68,10 +68,20 @@ class RouteData;
 
 // ---- per-entity hold records ------------------------------------------------
 
-// How many references one entity holds on one object.
+// How many references one entity holds on one object. Made for the
+// counted references (at their Get) and for the ledger references a fold
+// moves in (a spare its ledger entry carried: detail/ledger.h), never for a
+// Get of a linked object alone.
+// Hold records alive (made, not yet freed), for tests.
+extern std::atomic<std::int64_t> g_hold_records;
 struct Hold {
-  explicit Hold(std::uint64_t e) noexcept : entity(e) {}
-  const std::uint64_t entity;  // the entity's handle value
+  explicit Hold(std::uint64_t e) noexcept : entity(e) {
+    g_hold_records.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Hold() { g_hold_records.fetch_sub(1, std::memory_order_relaxed); }
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  std::uint64_t entity;  // the entity's handle value; set before the record is pushed
   std::atomic<std::int64_t> count{0};    // ordinary references
   std::atomic<std::int64_t> changed{0};  // references inside changed-destination infos
   Hold* next = nullptr;
@@ -91,6 +101,9 @@ class HoldList {
   Hold* find(std::uint64_t entity) const noexcept;
   // The record for `entity`, created if absent; null only on allocation failure.
   Hold* find_or_add(std::uint64_t entity) noexcept;
+  // The record for spare->entity: an existing one, or `spare` itself,
+  // pushed (the caller then no longer owns it). Never allocates.
+  Hold* adopt(Hold* spare) noexcept;
 
   template <typename F>
   void for_each(F&& f) const {

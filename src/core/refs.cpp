@@ -122,8 +122,6 @@ errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept {
 }
 
 errc add_ref(Entity* e, Object* o, bool changed) noexcept {
-  Hold* h = o->holds.find_or_add(e->handle);
-  if (h == nullptr) return errc::not_enough_memory;
   if (ledger_eligible(o, changed)) {
     switch (ledger_add(e, o)) {
       case LedgerAdd::added:
@@ -134,6 +132,8 @@ errc add_ref(Entity* e, Object* o, bool changed) noexcept {
         break;
     }
   }
+  Hold* h = o->holds.find_or_add(e->handle);
+  if (h == nullptr) return errc::not_enough_memory;
   return add_counted(e, o, h, changed);
 }
 

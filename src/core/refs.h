@@ -75,8 +75,8 @@ inline bool ledger_eligible(const Object* o, bool changed) noexcept {
 enum class LedgerAdd { added, counted, refused };
 // add_ref's ledger side: counts one reference of e on protected, published,
 // eligible o in this thread's ledger if o is linked (added); counted: the
-// caller counts it on the object; refused: e is deregistering. e's hold
-// record on o must exist (a fold moves into it without allocating).
+// caller counts it on the object; refused: e is deregistering. It makes
+// no hold record: the ledger entry carries a spare one for the fold.
 LedgerAdd ledger_add(Entity* e, Object* o) noexcept;
 // add_ref's counted side: h is e's hold record on o.
 errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept;
@@ -114,7 +114,8 @@ class RefBatch {
   std::uint64_t add(Object* o, errc* err) noexcept;
   // Takes the deferred references. ok, or the error of one that failed
   // (not_found: its object was revoked meanwhile; invalid_handle: the
-  // caller is deregistering) with nothing kept.
+  // caller is deregistering; not_enough_memory: no hold record for an
+  // object that left its table meanwhile) with nothing kept.
   errc commit() noexcept;
 
  private:

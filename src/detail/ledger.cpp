@@ -6,6 +6,7 @@
 #include <new>
 #include <thread>
 
+#include "core/object.h"
 #include "detail/fault.h"
 #include "detail/tiny_mutex.h"
 
@@ -44,7 +45,7 @@ constexpr std::size_t kKeepZeros = 256;
 bool Ledger::rebuild(std::size_t cap, bool keep_zeros) noexcept {
   auto* fresh = static_cast<LedgerEntry*>(nothrow_alloc(cap * sizeof(LedgerEntry)));
   if (fresh == nullptr) return false;
-  for (std::size_t i = 0; i < cap; ++i) fresh[i] = LedgerEntry{0, 0, nullptr, 0};
+  for (std::size_t i = 0; i < cap; ++i) fresh[i] = LedgerEntry{0, 0, nullptr, 0, nullptr};
   LedgerEntry* old = slots_;
   const std::size_t old_cap = cap_;
   slots_ = fresh;
@@ -53,7 +54,11 @@ bool Ledger::rebuild(std::size_t cap, bool keep_zeros) noexcept {
   used_ = 0;
   for (std::size_t i = 0; i < old_cap; ++i) {
     const LedgerEntry& s = old[i];
-    if (s.handle == 0 || (s.count == 0 && !keep_zeros)) continue;
+    if (s.handle == 0) continue;
+    if (s.count == 0 && !keep_zeros) {
+      if (s.spare != nullptr) give_spare(s.spare);
+      continue;
+    }
     std::size_t j = home(s.handle);
     while (slots_[j].handle != 0) j = (j + 1) & (cap_ - 1);
     slots_[j] = s;
@@ -63,10 +68,39 @@ bool Ledger::rebuild(std::size_t cap, bool keep_zeros) noexcept {
   return true;
 }
 
+Hold* Ledger::take_spare() noexcept {
+  Hold* h = spares_;
+  if (h != nullptr) {
+    spares_ = h->next;
+    h->next = nullptr;
+    --nspares_;
+  }
+  return h;
+}
+
+void Ledger::give_spare(Hold* h) noexcept {
+  h->next = spares_;
+  spares_ = h;
+  ++nspares_;
+}
+
+void Ledger::reserve(std::size_t n) noexcept {
+  // Spares beyond what the table could take (dropped entries give theirs
+  // back) go here, outside the lock, never below this section's n.
+  while (nspares_ > std::max(cap_, n)) delete take_spare();
+  while (nspares_ < n) {
+    Hold* h = nothrow_new<Hold>(0);
+    if (h == nullptr) return;
+    give_spare(h);
+  }
+}
+
 LedgerEntry* Ledger::find_or_add(std::uint64_t h, std::uint64_t e, void* holder) noexcept {
   if (LedgerEntry* s = find(h, e)) {
     // A zero entry may have outlived its holder and, after 2^20 reuses of
-    // both handle slots, match a new pair: the holder is the caller's.
+    // both handle slots, match a new pair: the holder is the caller's, and
+    // its spare may have gone into the old object at its fold.
+    if (s->spare == nullptr && (s->spare = take_spare()) == nullptr) return nullptr;
     s->holder = holder;
     return s;
   }
@@ -79,14 +113,18 @@ LedgerEntry* Ledger::find_or_add(std::uint64_t h, std::uint64_t e, void* holder)
     } else {
       std::size_t live = 0;
       for (std::size_t i = 0; i < cap_; ++i) live += slots_[i].handle != 0 && slots_[i].count != 0;
-      // Room for twice the live entries (and the one being added).
-      ok = rebuild(std::bit_ceil(std::max<std::size_t>(16, 2 * (live + 1))), false);
+      // Room for twice the live entries (and the one being added), and no
+      // smaller than the tables that keep zero entries: shrinking to 16
+      // would regrow through every size up to it again.
+      ok = rebuild(std::bit_ceil(std::max(kKeepZeros, 2 * (live + 1))), false);
     }
     if (!ok) return nullptr;
   }
+  Hold* spare = take_spare();  // after the rebuild: it may give spares back
+  if (spare == nullptr) return nullptr;
   std::size_t i = home(h);
   while (slots_[i].handle != 0) i = (i + 1) & (cap_ - 1);
-  slots_[i] = LedgerEntry{h, e, holder, 0};
+  slots_[i] = LedgerEntry{h, e, holder, 0, spare};
   ++used_;
   return &slots_[i];
 }

@@ -26,10 +26,10 @@
 //   LockAll's (held across the handles of one release or one count, and
 //   across the time LockAll waits for every other ledger's lock).
 // - Entries whose count is 0 stay (the next Get of that handle reuses its
-//   slot) while the table is small (under 256 slots, 8 KB); a rebuild of
-//   a larger one drops them. Nothing but the owner inserts or rebuilds, so
-//   a visitor's pointers into the table stay valid while it holds the
-//   lock.
+//   slot) while the table is small (under 256 slots: 10 KB, plus a spare
+//   hold record per entry); a rebuild of a larger one drops them. Nothing
+//   but the owner inserts or rebuilds, so a visitor's pointers into the
+//   table stay valid while it holds the lock.
 // - Lock order: a thread holds at most one ledger lock, except LockAll,
 //   which takes the registry gate and then every ledger's lock in registry
 //   order (the list from its head, which only grows at the head, so every
@@ -46,11 +46,19 @@
 
 namespace rtm::detail {
 
+struct Hold;  // core/object.h
+
 struct LedgerEntry {
   std::uint64_t handle;  // 0: empty slot
   std::uint64_t entity;  // the holder's entity handle
   void* holder;          // the holder (an Entity*), alive while count > 0
   std::int64_t count;
+  // A hold record for (handle, entity), made by the owner before the entry
+  // could count anything: a fold that finds the holder without a record on
+  // the object pushes this one (and clears it here), so a fold never
+  // allocates and a Get of a linked object makes no record on it. Every
+  // entry find_or_add returns has one.
+  Hold* spare;
 };
 
 class Ledger {
@@ -76,8 +84,13 @@ class Ledger {
     }
   }
   // Under the lock, by the owner only. The entry of (h, e), created with
-  // count 0 if absent; null if the table could not grow (no memory).
+  // count 0 if absent, with a spare hold record; null if the table could
+  // not grow or no spare is left (reserve() found no memory for enough).
   LedgerEntry* find_or_add(std::uint64_t h, std::uint64_t e, void* holder) noexcept;
+  // By the owner only, with or without the lock: keeps at least n spare
+  // hold records for find_or_add (fewer if memory runs out). Allocates only
+  // when the pool is short; dropped entries give their spares back to it.
+  void reserve(std::size_t n) noexcept;
   // Under the lock. Calls f(entry) for each entry of handle h (any entity).
   template <typename F>
   void for_handle(std::uint64_t h, F&& f) noexcept {
@@ -121,6 +134,12 @@ class Ledger {
   std::size_t cap_ = 0;   // 0 or a power of two
   std::size_t used_ = 0;  // slots with a handle, counted 0 or not
   unsigned shift_ = 64;
+  // Spare hold records for new entries (owner only), linked by Hold::next;
+  // reserve() trims the pool to the table's capacity.
+  Hold* spares_ = nullptr;
+  std::size_t nspares_ = 0;
+  Hold* take_spare() noexcept;
+  void give_spare(Hold* h) noexcept;
 };
 
 // The registry's newest ledger (seq_cst: see core/ledger_refs.cpp, F3); walk
