@@ -66,8 +66,10 @@ errc Instance::get_exact_match_destination(EntityHandle caller, const NetAddress
     return errc::invalid_parameter;
   Table& t = core_->table(address.family());
   Dest* d = t.map.find(detail::dest_key(address), gd);
-  if (d == nullptr || !detail::has_route_or_hold_down_in(d, tv)) return errc::not_found;
-  return fill_dest_info(*core_, e, d, protocol, tv, info);
+  if (d == nullptr) return errc::not_found;
+  // not_found too if d has no route or held-down route in tv (in the
+  // snapshot the answer is built from: one walk of the route set).
+  return fill_dest_info(*core_, e, d, protocol, tv, info, false, true);
 }
 
 errc Instance::get_most_specific_destination(EntityHandle caller, const NetAddress& address,

@@ -79,13 +79,13 @@ errc Instance::get_enum_dests(EntityHandle caller, EnumHandle h, std::uint32_t* 
     Guard gd;
     Dest* d = lookup_as<Dest>(*core_, en->items[en->cursor], gd);
     if (d == nullptr || d->gone.load(std::memory_order_acquire) ||
-        !detail::has_route_or_hold_down_in(d, en->views) ||
         ((en->flags & kEnumOwnDests) && !detail::has_route_in(d, en->views, e))) {
       ++en->cursor;  // deleted since the snapshot, or filtered out
       continue;
     }
-    const errc r = detail::fill_dest_info(*core_, e, d, en->protocol, en->views, &infos[n]);
-    if (r == errc::not_found) {  // its last reference went after the checks: deleted, skip
+    const errc r =
+        detail::fill_dest_info(*core_, e, d, en->protocol, en->views, &infos[n], false, true);
+    if (r == errc::not_found) {  // deleted, or no route in the views: skip
       ++en->cursor;
       continue;
     }

@@ -22,19 +22,6 @@ bool has_route_in(const Dest* d, ViewSet views, const Entity* owner) noexcept {
   return false;
 }
 
-// Whether d has a live route, or a held-down one, in `views` (lock-free).
-// Exact matches and enumerations see held destinations; longest-prefix
-// matches (forwarding) do not.
-bool has_route_or_hold_down_in(const Dest* d, ViewSet views) noexcept {
-  if (has_route_in(d, views)) return true;
-  Guard gh;
-  const HoldDownSet* h = gh.protect(d->hold_down);
-  if (h == nullptr) return false;
-  for (std::uint32_t i = 0; i < h->size; ++i)
-    if ((views >> h->entries[i].view) & 1u) return true;
-  return false;
-}
-
 // ---- longest-prefix match --------------------------------------------------------
 //
 // Two ways to the most specific destination covering `a` (length <= max_len)

@@ -16,8 +16,6 @@ namespace rtm::detail {
 
 // Whether d has a live route in `views` (of `owner` only, when given).
 bool has_route_in(const Dest* d, ViewSet views, const Entity* owner = nullptr) noexcept;
-// Whether d has a live route, or a held-down one, in `views` (lock-free).
-bool has_route_or_hold_down_in(const Dest* d, ViewSet views) noexcept;
 // Whether set s has a route that is not deleted.
 bool has_live_route(const RouteSet* s) noexcept;
 // Whether `a` is an address `e` may use (its family, a valid length).

@@ -38,7 +38,8 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept {
 // number_of_views are not touched. On an error *info names no handle
 // (dest 0, no views), whatever it held before.
 static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t protocol,
-                                ViewSet views, DestInfo* info, bool changed, bool* stale) noexcept {
+                                ViewSet views, DestInfo* info, bool changed, bool only_if_present,
+                                bool* stale) noexcept {
   RefBatch batch(core, e, changed);
   errc err = errc::ok;
   auto failed = [info](errc r) {
@@ -60,6 +61,16 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
   const std::uint32_t proto = protocol_filter(e, protocol);
   Guard gh;
   const HoldDownSet* held = gh.protect(d->hold_down);
+  if (only_if_present && (belongs & views) == 0) {
+    bool in_views = false;
+    for (std::uint32_t h = 0; held != nullptr && h < held->size; ++h)
+      in_views |= ((views >> held->entries[h].view) & 1u) != 0;
+    // Exact matches and enumerations see held destinations (longest-prefix
+    // matches check routes only, before). Nothing is taken yet: the
+    // destination's reference, if linked, waits for commit; if counted,
+    // the batch gives it back.
+    if (!in_views) return failed(errc::not_found);
+  }
   // A route of a protected snapshot is allocated (the snapshot holds it) but
   // may have been revoked since (deleted, and its last reference gone):
   // its reference then fails, and the answer is rebuilt from the current
@@ -122,10 +133,11 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
 // for `e`. Nothing is referenced on error; not_found if d itself was
 // revoked.
 errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
-                    DestInfo* info, bool changed) noexcept {
+                    DestInfo* info, bool changed, bool only_if_present) noexcept {
   for (;;) {  // lock-free: each retry follows a route's revocation
     bool stale = false;
-    const errc r = fill_dest_info_once(core, e, d, protocol, views, info, changed, &stale);
+    const errc r = fill_dest_info_once(core, e, d, protocol, views, info, changed,
+                                       only_if_present, &stale);
     if (!stale) return r;
   }
 }

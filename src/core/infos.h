@@ -22,9 +22,11 @@ errc target_views(const Entity* e, ViewSet views, ViewSet* out) noexcept;
 
 // Fills *info from destination `d` (protected by the caller) with
 // references for `e` (changed-destination references when `changed`).
-// Nothing is referenced on error.
+// Nothing is referenced on error. With `only_if_present`, not_found unless
+// d has a route or a held-down route in `views` in the snapshot the info
+// is built from (what an exact match or an enumeration returns).
 errc fill_dest_info(Core& core, Entity* e, Dest* d, std::uint32_t protocol, ViewSet views,
-                    DestInfo* info, bool changed = false) noexcept;
+                    DestInfo* info, bool changed = false, bool only_if_present = false) noexcept;
 
 // Fills *info from the longest-prefix match of `a` in t (at most max_len
 // bits, a route in `views`), searching again when the match dies under
