@@ -32,7 +32,7 @@ void RouteSet::destroy() noexcept {
 
 // Map membership: one handle link.
 Dest::Dest(Core* c, Table* t, const NetAddress& a, RouteSet* empty) noexcept
-    : Object(c, HandleKind::dest, 1), table(t), address(a), routes(empty) {}
+    : Object(c, HandleKind::dest, 1), routes(empty), address(a), table(t) {}
 
 void Dest::release_children() noexcept {
   // No handle links to drop at the revoke: a current hold entry holds its

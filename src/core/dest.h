@@ -60,11 +60,14 @@ class Dest final : public Object {
  public:
   Dest(Core* core, Table* table, const NetAddress& address, RouteSet* empty) noexcept;
 
-  Table* const table;
-  const NetAddress address;
-  TinyMutex lock;          // writers of this destination
+  // What a Get reads first, next to the object's own hot fields.
   std::atomic<RouteSet*> routes;
+  // Hold-down (null: never asked). Readers protect it like `routes`.
+  std::atomic<HoldDownSet*> hold_down{nullptr};
   std::atomic<std::uint64_t> last_changed{0};
+  const NetAddress address;
+  Table* const table;
+  TinyMutex lock;          // writers of this destination
   // Change notification, one bit per registration slot of the table:
   // queued — the destination is in that registration's queue (coalescing);
   // ignored — IgnoreChangedDests dropped the pending change (the consumer
@@ -77,8 +80,6 @@ class Dest final : public Object {
   // found it in the map and then took the lock retry; a longest match that
   // found it through the forwarding index's depth treats it as stale.
   std::atomic<bool> gone{false};
-  // Hold-down (null: never asked). Readers protect it like `routes`.
-  std::atomic<HoldDownSet*> hold_down{nullptr};
   ClientLock client_lock;  // RtmLockDestination
   // kMaxOpaquePointers slots, allocated on first use (CAS), freed with the
   // destination.

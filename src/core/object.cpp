@@ -59,9 +59,9 @@ Hold* HoldList::adopt(Hold* mine) noexcept {
 
 Object::Object(Core* c, HandleKind k, std::uint64_t handle_links,
                std::uint64_t memory_refs) noexcept
-    : core(c),
+    : counts(handle_links, memory_refs),
+      core(c),
       kind(k),
-      counts(handle_links, memory_refs),
       ref_mode(uses_ledgers(k) ? kLinked : kCounted) {
   c->ref();
   g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
