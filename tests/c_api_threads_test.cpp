@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "c_api/scratch.h"
+
 namespace {
 
 RTM_ENTITY_HANDLE reg(USHORT instance, ULONG proto, RTM_REGN_PROFILE* profile) {
@@ -169,3 +171,30 @@ TEST(CApiThreads, AForwardingSessionNestedAcrossTheApisClosesInOrder) {
 }
 
 }  // namespace
+
+// The per-thread C++ info the C calls of one info convert through
+// (c_api/scratch.h): a call nested in another (a change callback inside a
+// C call) gets storage of its own, so the outer call's info is not
+// overwritten; another thread has its own.
+TEST(CApiScratch, ANestedCallGetsItsOwnInfo) {
+  rtm::c_api::ScratchDestInfo outer;
+  outer->number_of_views = 3;
+  outer->dest = rtm::DestHandle{42};
+  const rtm::DestInfo* const first = outer.get();
+  {
+    rtm::c_api::ScratchDestInfo inner;
+    EXPECT_NE(inner.get(), outer.get());
+    inner->number_of_views = 0;
+    inner->dest = rtm::DestHandle{7};
+  }
+  EXPECT_EQ(outer->number_of_views, 3u);
+  EXPECT_EQ(outer->dest.value, 42u);
+  const rtm::DestInfo* other = nullptr;
+  std::thread([&] {
+    rtm::c_api::ScratchDestInfo theirs;
+    other = theirs.get();
+  }).join();
+  EXPECT_NE(other, first);
+  EXPECT_NE(other, nullptr);
+}
+

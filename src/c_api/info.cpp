@@ -8,6 +8,7 @@
 #include "c_api/arrays.h"
 #include "c_api/convert.h"
 #include "c_api/registry.h"
+#include "c_api/scratch.h"
 
 using namespace rtm::c_api;
 using rtm::errc;
@@ -36,10 +37,10 @@ DWORD WINAPI RtmGetDestInfo(RTM_ENTITY_HANDLE RtmRegHandle, RTM_DEST_HANDLE Dest
                             ULONG ProtocolId, RTM_VIEW_SET TargetViews, PRTM_DEST_INFO DestInfo) {
   RTM_CALLER(inst, RtmRegHandle);
   if (DestInfo == nullptr) return ERROR_INVALID_PARAMETER;
-  rtm::DestInfo d;
+  ScratchDestInfo d;
   errc r = inst->get_dest_info(to_entity(RtmRegHandle), to_dest(DestHandle), ProtocolId,
-                               TargetViews, &d);
-  if (r == errc::ok) to_c_dest_info(d, DestInfo);
+                               TargetViews, d.get());
+  if (r == errc::ok) to_c_dest_info(*d, DestInfo);
   return rtm::to_win32(r);
 }
 

@@ -6,6 +6,7 @@
 
 #include "c_api/convert.h"
 #include "c_api/registry.h"
+#include "c_api/scratch.h"
 
 using namespace rtm::c_api;
 using rtm::errc;
@@ -17,9 +18,9 @@ template <typename Query>
 DWORD dest_by_address(PRTM_NET_ADDRESS address, PRTM_DEST_INFO out, Query query) {
   rtm::NetAddress a;
   if (out == nullptr || !to_address(address, &a)) return ERROR_INVALID_PARAMETER;
-  rtm::DestInfo d;
-  errc r = query(a, &d);
-  if (r == errc::ok) to_c_dest_info(d, out);
+  ScratchDestInfo d;
+  errc r = query(a, d.get());
+  if (r == errc::ok) to_c_dest_info(*d, out);
   return rtm::to_win32(r);
 }
 
