@@ -26,7 +26,8 @@ HoldList::~HoldList() {
 }
 
 Hold* HoldList::find(std::uint64_t entity) const noexcept {
-  for (Hold* h = head_.load(std::memory_order_acquire); h != nullptr; h = h->next)
+  // seq_cst: (H2) of the add_ref / walk 3 argument (core/refs.cpp).
+  for (Hold* h = head_.load(std::memory_order_seq_cst); h != nullptr; h = h->next)
     if (h->entity == entity) return h;
   return nullptr;
 }
@@ -48,8 +49,10 @@ Hold* HoldList::adopt(Hold* mine) noexcept {
       if (h->entity == mine->entity) return h;
     seen = head;
     mine->next = head;
-    // release: publishes *mine; acquire on failure: we walk the new records.
-    if (head_.compare_exchange_weak(head, mine, std::memory_order_acq_rel,
+    // Publishes *mine (release), and on failure we walk the new records
+    // (acquire); seq_cst for (H1) of the add_ref / walk 3 argument
+    // (core/refs.cpp).
+    if (head_.compare_exchange_weak(head, mine, std::memory_order_seq_cst,
                                     std::memory_order_acquire))
       return mine;
   }

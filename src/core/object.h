@@ -89,8 +89,9 @@ struct Hold {
 
 // A push-only lock-free list of Hold records, freed with the object. The
 // object is always protected (reference or hazard) while its list is read.
-// Orders: push is a release CAS (publishes the record's fields), walks load
-// the head with acquire.
+// Orders: push is a seq_cst CAS (publishes the record's fields), find loads
+// the head seq_cst (both for the add_ref / walk 3 argument in
+// core/refs.cpp; plain lock cmpxchg and mov on x86).
 class HoldList {
  public:
   HoldList() = default;

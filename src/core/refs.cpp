@@ -102,6 +102,13 @@ errc release_one_validated(Core& core, Entity* e, std::uint64_t h) noexcept {
 // modification order, so in the total order S of seq_cst operations
 // D1 < W3 < R1 < R2 (sequenced-before, coherence), and R2 reads false
 // (`registered` never becomes true again): add_ref gives the unit back.
+// The walk may also miss the record itself, pushed (H1, a seq_cst CAS of
+// the object's list head, HoldList::adopt) before R1 while walk 3's find
+// (H2, a seq_cst load of that head) read the list before it: H2 then
+// precedes H1 in S (it read a value earlier in the head's modification
+// order), so D1 < H2 < H1 < R1 < R2 and R2 reads false again. (With
+// acquire/release on the head this case was not covered; on x86 the
+// seq_cst forms are the same instructions.)
 // Both may happen (R2 reads false and W3 took the unit): the CAS of
 // take_unit then finds no unit of ours (or takes another late unit whose
 // own add_ref then finds none), so each unit is dropped exactly once.
