@@ -68,12 +68,13 @@ class RouteData;
 
 // ---- per-entity hold records ------------------------------------------------
 
+// Hold records alive (made, not yet freed), for tests.
+extern std::atomic<std::int64_t> g_hold_records;
+
 // How many references one entity holds on one object. Made for the
 // counted references (at their Get) and for the ledger references a fold
 // moves in (a spare its ledger entry carried: detail/ledger.h), never for a
 // Get of a linked object alone.
-// Hold records alive (made, not yet freed), for tests.
-extern std::atomic<std::int64_t> g_hold_records;
 struct Hold {
   explicit Hold(std::uint64_t e) noexcept : entity(e) {
     g_hold_records.fetch_add(1, std::memory_order_relaxed);
