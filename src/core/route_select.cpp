@@ -80,6 +80,37 @@ void best_state(const RouteSet* s, BestState* out) noexcept {
   }
 }
 
+void best_state_locked(const RouteSet* s, BestState* out) noexcept {
+  // Relaxed loads: under the lock every store to data and zombie
+  // happens-before them (or is ours), and no version a route has now is
+  // retired while we hold it.
+  ViewSet views = 0;
+  for (std::uint32_t i = 0; i < s->size; ++i) {
+    const Route* r = s->routes[i];
+    if (!r->zombie.load(std::memory_order_relaxed)) views |= r->data.load(std::memory_order_relaxed)->views;
+  }
+  out->present = views;
+  out->complete = true;
+  for (ViewSet rest = views; rest != 0; rest &= rest - 1) {
+    const int v = std::countr_zero(rest);
+    const ViewSet bit = 1u << v;
+    Route* best = nullptr;
+    const RouteData* bd = nullptr;
+    for (std::uint32_t i = 0; i < s->size; ++i) {  // ties: the earlier route, as best_of
+      Route* r = s->routes[i];
+      if (r->zombie.load(std::memory_order_relaxed)) continue;
+      const RouteData* d = r->data.load(std::memory_order_relaxed);
+      if ((d->views & bit) == 0) continue;
+      if (best == nullptr || compare_pref(d->pref, bd->pref) < 0) {
+        best = r;
+        bd = d;
+      }
+    }
+    out->route[v] = best;  // non-null: some route is in view v
+    out->fwd[v] = forwarding_signature(bd);
+  }
+}
+
 Route* best_route_in(const BestState& s, int v) noexcept {
   return (s.present >> v) & 1u ? s.route[v] : nullptr;
 }

@@ -82,6 +82,12 @@ struct BestState {
 };
 
 void best_state(const RouteSet* s, BestState* out) noexcept;
+// The same for a writer holding the destination's lock, with s its current
+// (or next, unpublished) set: route data changes only under that lock, so
+// it reads each route's data without a hazard pointer (a protect is a
+// fence), computes forwarding signatures only for the best routes, and
+// never allocates (complete is always true).
+void best_state_locked(const RouteSet* s, BestState* out) noexcept;
 Route* best_route_in(const BestState& s, int v) noexcept;
 std::uint64_t best_fwd_in(const BestState& s, int v) noexcept;
 

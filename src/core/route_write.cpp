@@ -59,7 +59,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       return errc::invalid_handle;
     RouteSet* s = d->routes.load(std::memory_order_relaxed);
     BestState before, after;
-    best_state(s, &before);
+    best_state_locked(s, &before);
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
     // The route leaves the table when the set without it is published;
     // its state is what get_route_info reports from now on. seq_cst: the
@@ -97,7 +97,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
         d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     }
     const RouteSet* cur = d->routes.load(std::memory_order_relaxed);
-    best_state(cur, &after);
+    best_state_locked(cur, &after);
     change = summarize(before, after, views, nullptr, &out);
     change.all |= held_views;
     update_forwarding(core, d, before, after, change.fwd);  // before d can leave its map
@@ -350,7 +350,7 @@ errc add_route_obj(Core& core, Entity* e, const RouteAdd& a, RouteChangeFlags* f
   }
   if (route == nullptr && !a.force_new) route = find_route_of(s, e, a.neighbour);
   BestState before, after;
-  best_state(s, &before);
+  best_state_locked(s, &before);
   RouteChangeFlags out = 0;
   ViewSet touched = data->views;
   bool owner_gone = false;
@@ -376,7 +376,7 @@ errc add_route_obj(Core& core, Entity* e, const RouteAdd& a, RouteChangeFlags* f
     if (first) out |= kRouteChangeFirst;
     owner_gone = owner_deregistered(e);  // (A2), see owner_deregistered
   }
-  best_state(d->routes.load(std::memory_order_relaxed), &after);
+  best_state_locked(d->routes.load(std::memory_order_relaxed), &after);
   const ChangeSummary change = summarize(before, after, touched, route, &out);
   update_forwarding(core, d, before, after, change.fwd);
   route->version.fetch_add(1, std::memory_order_release);
