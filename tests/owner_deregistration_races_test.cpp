@@ -4,6 +4,7 @@
 // redesign, and their variants).
 #include <condition_variable>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "api/instance_access.h"
@@ -104,12 +105,15 @@ class HookRendezvous {
 };
 
 // add_next_hop published the handle before it inserted the next hop into
-// the map, holding no lock: a deregistration walk that found the handle in
-// that window deleted the next hop (the map remove found nothing), and the
-// creator then inserted the dead next hop. Now the creator holds the next
-// hop's lock from before the handle is published until after the insert:
-// the walk, which finds the handle here, waits for it in its delete.
-TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsInsertLeavesNoDeadEntry) {
+// the map, holding no lock: a deregistration walk (of the handle table,
+// then) that found the handle in that window deleted the next hop (the map
+// remove found nothing), and the creator then inserted the dead next hop.
+// Now the creator holds the next hop's lock from before the handle is
+// published until after its owner check, and the walk (of the owner's
+// next hops) finds it once it is inserted and linked: here, parked before
+// the owner check, the walk pops it and waits for the lock in its delete;
+// the creator, released, finds its owner deregistered and deletes it.
+TEST_F(OwnerDeregistrationRaces, NextHopFoundByWalkBeforeItsOwnerCheckLeavesNoDeadEntry) {
   hold_entities();  // keeps a's handle valid (for the key)
   errc added = errc::ok;
   const rtm::NextHopInfo info = hop();
@@ -245,6 +249,156 @@ TEST_F(OwnerDeregistrationRaces, ReferenceCountedAfterOwnerWalkIsGivenBack) {
   ASSERT_EQ(rtm().release_next_hops(b_, {&nh, 1}), errc::ok);
   EXPECT_FALSE(still_valid(nh))
       << "a reference of the deregistered entity keeps the deleted next hop's handle valid";
+  expect_clean_ = false;
+}
+
+// ---- deregistration in O(what the entity owns) ---------------------------------------
+
+// A hook that counts the deregistration's walks of the whole handle table.
+class TableWalkCounter {
+ public:
+  TableWalkCounter() {
+    count() = 0;
+    rtm::detail::g_test_hook.store(&TableWalkCounter::hook, std::memory_order_release);
+  }
+  ~TableWalkCounter() { rtm::detail::g_test_hook.store(nullptr, std::memory_order_release); }
+  int walks() const { return count().load(); }
+
+ private:
+  static std::atomic<int>& count() {
+    static std::atomic<int> n{0};
+    return n;
+  }
+  static void hook(const char* point, const void*) {
+    const std::string_view p(point);
+    if (p == "deregister_impl.opaque_walk" || p == "deregister_impl.hold_walk") count().fetch_add(1);
+  }
+};
+
+// An entity's routes (added by three of its threads, so in three shards),
+// next hop, enumeration, route list and notification registration are all
+// deleted by its deregistration, which walks no table to find them.
+TEST_F(OwnerDeregistrationRaces, DeregistrationFindsWhatTheEntityOwnsWithoutWalkingTheTable) {
+  rtm::EntityHandle c{};
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 40, 1}, {}, &c), errc::ok);
+  ASSERT_EQ(add(b_, "10.0.0.0/8", 5), errc::ok);  // b's: stays
+  const char* prefixes[3][2] = {{"10.1.0.0/16", "10.2.0.0/16"},
+                                {"10.3.0.0/16", "10.4.0.0/16"},
+                                {"10.0.0.0/8", "10.5.0.0/16"}};
+  for (auto& ps : prefixes) {
+    std::thread t([&] {
+      for (const char* p : ps) EXPECT_EQ(add(c, p, 20), errc::ok) << p;
+    });
+    t.join();
+  }
+  rtm::NextHopInfo info = hop();
+  ASSERT_EQ(rtm().add_next_hop(c, info, nullptr, nullptr), errc::ok);
+  rtm::EnumHandle en{};
+  ASSERT_EQ(rtm().create_next_hop_enum(c, 0, nullptr, &en), errc::ok);
+  rtm::RouteListHandle list{};
+  ASSERT_EQ(rtm().create_route_list(c, &list), errc::ok);
+  rtm::NotifyHandle reg{};
+  ASSERT_EQ(rtm().register_for_change_notification(c, rtm::kViewMaskUnicast,
+                                                   rtm::kChangeTypeAll, nullptr, &reg),
+            errc::ok);
+  ASSERT_EQ(rtm().dest_count(rtm::Family::ipv4), 6u);
+  const CounterSnapshot before;
+  TableWalkCounter walks;
+  std::int64_t held = -1;
+  ASSERT_EQ(rtm().deregister_entity(c, &held), errc::ok);
+  EXPECT_EQ(held, 0);
+  EXPECT_EQ(walks.walks(), 0) << "the deregistration walked the handle table";
+  EXPECT_EQ(rtm().dest_count(rtm::Family::ipv4), 1u) << "a route of the entity survived it";
+  rtm::reclaim_all();
+  EXPECT_EQ(before.live_delta(rtm::HandleKind::route), -6);
+  EXPECT_EQ(before.live_delta(rtm::HandleKind::next_hop), -1);
+  EXPECT_EQ(before.live_delta(rtm::HandleKind::enumeration), -1);
+  EXPECT_EQ(before.live_delta(rtm::HandleKind::route_list), -1);
+  EXPECT_EQ(before.live_delta(rtm::HandleKind::notify), -1);
+}
+
+// Whether route r's handle is still valid (b's view), once nothing names it.
+bool route_valid(rtm::Instance& inst, rtm::EntityHandle b, rtm::RouteHandle r) {
+  rtm::reclaim_all();
+  rtm::RouteInfo out;
+  const errc got = inst.get_route_info(b, r, &out, nullptr);
+  if (got == errc::ok) inst.release_route_info(b, out);
+  return got != errc::invalid_handle;
+}
+
+// Walk 3 (the hold records) is skipped for an entity that holds no
+// reference counted on an object (held[] all zero, (G)). A reference
+// counted just before the deregistration, its registration check passed
+// (parked right after), counted itself in held[] first, so the walk runs
+// and drops it.
+TEST_F(OwnerDeregistrationRaces, ACountedReferenceTakenRightBeforeItsOwnersDeregistrationIsDropped) {
+  // b's route, deleted while b still references it: a reference on it is
+  // counted on the route (a's hold record), not in a ledger.
+  rtm::RouteHandle r = add_held(b_, "10.1.0.0/16", 10);
+  ASSERT_EQ(rtm().delete_route(b_, r, nullptr), errc::ok);
+  const rtm::AnyHandle any = r.value;
+  errc referenced = errc::invalid_parameter;
+  std::int64_t held = -1;
+  {
+    HookParker park("add_counted.counted");
+    std::thread t([&] { referenced = rtm().reference_handles(a_, {&any, 1}); });
+    park.wait_arrived();
+    EXPECT_EQ(rtm().deregister_entity(a_, &held), errc::ok);
+    park.release();
+    t.join();
+  }
+  EXPECT_EQ(referenced, errc::ok);
+  EXPECT_EQ(held, 1) << "the deregistration did not drop a's counted reference";
+  release(b_, r);
+  EXPECT_FALSE(route_valid(rtm(), b_, r))
+      << "a reference of the deregistered entity keeps the deleted route's handle valid";
+  expect_clean_ = false;
+}
+
+// The creator's references on the route and next hop it added are
+// counted on the objects: while it keeps them its deregistration walks the
+// hold records (and drops them); once it released them (held[] back to
+// zero) it walks no table.
+TEST_F(OwnerDeregistrationRaces, HandlesOfAddedObjectsCostAWalkOnlyWhileKept) {
+  rtm::EntityHandle c{};
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 40, 1}, {}, &c), errc::ok);
+  for (rtm::EntityHandle e : {a_, c}) {
+    rtm::NextHopHandle nh{};
+    ASSERT_EQ(rtm().add_next_hop(e, hop(), &nh, nullptr), errc::ok);
+    rtm::RouteHandle r = add_held(e, e == a_ ? "10.3.0.0/16" : "10.4.0.0/16", 10);
+    const bool keep = e == a_;
+    if (!keep) {
+      release(e, r);
+      ASSERT_EQ(rtm().release_next_hops(e, {&nh, 1}), errc::ok);
+    }
+    const CounterSnapshot before;
+    TableWalkCounter walks;
+    std::int64_t held = -1;
+    ASSERT_EQ(rtm().deregister_entity(e, &held), errc::ok);
+    EXPECT_EQ(walks.walks(), keep ? 1 : 0) << (keep ? "kept" : "released");
+    EXPECT_EQ(held, keep ? 2 : 0);
+    rtm::reclaim_all();
+    EXPECT_EQ(before.live_delta(rtm::HandleKind::route), -1);
+    EXPECT_EQ(before.live_delta(rtm::HandleKind::next_hop), -1);
+  }
+}
+
+// A fold moves a reference from a ledger into a hold record (the route
+// leaves its destination) and sets the holder's flag: its deregistration
+// then walks the hold records and drops it.
+TEST_F(OwnerDeregistrationRaces, AReferenceFoldedIntoAHoldRecordIsDroppedByItsHoldersDeregistration) {
+  rtm::RouteHandle r = add_held(b_, "10.2.0.0/16", 10);
+  const rtm::AnyHandle any = r.value;
+  ASSERT_EQ(rtm().reference_handles(a_, {&any, 1}), errc::ok);  // in this thread's ledger
+  ASSERT_EQ(rtm().delete_route(b_, r, nullptr), errc::ok);       // folded into a's record
+  TableWalkCounter walks;
+  std::int64_t held = -1;
+  ASSERT_EQ(rtm().deregister_entity(a_, &held), errc::ok);
+  EXPECT_EQ(walks.walks(), 1);
+  EXPECT_EQ(held, 1) << "the deregistration did not drop a's folded reference";
+  release(b_, r);
+  EXPECT_FALSE(route_valid(rtm(), b_, r))
+      << "a reference of the deregistered entity keeps the deleted route's handle valid";
   expect_clean_ = false;
 }
 

@@ -124,6 +124,10 @@ errc Instance::get_opaque_pointer(EntityHandle caller, DestHandle dest, void*** 
       delete[] mine;
     }
   }
+  // Its deregistration clears its slots only if this is set (relaxed: see
+  // deregister_impl).
+  if (!c.entity()->used_opaque.load(std::memory_order_relaxed))
+    c.entity()->used_opaque.store(true, std::memory_order_relaxed);
   *slot = &slots[c.entity()->opaque_slot];
   return errc::ok;
 }

@@ -150,7 +150,7 @@ errc Instance::deregister_entity(EntityHandle caller, std::int64_t* still_held) 
   // before D1), when this returns.
   detail::wait_for_callbacks(e);
   const std::int64_t dropped = deregister_impl(*core_, e);
-  if (e->opaque_slot >= 0) {  // cleared on every destination by deregister_impl
+  if (e->opaque_slot >= 0) {  // cleared wherever it was set, by deregister_impl
     std::lock_guard lock(core_->registry_mu);
     core_->opaque_slots &= ~(1u << e->opaque_slot);
   }

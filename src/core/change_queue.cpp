@@ -97,6 +97,7 @@ void NotifyReg::release_children() noexcept {
 void deregister_notification(NotifyReg* r) {
   bool expected = true;
   if (!r->active.compare_exchange_strong(expected, false, std::memory_order_acq_rel)) return;
+  r->owner->owned_regs.unlink(r, 0);  // core/owned.h (a no-op if never linked)
   NotifyReg* self = r;
   r->table->regs[r->slot].compare_exchange_strong(self, nullptr, std::memory_order_acq_rel);
   unref_handle(r);  // the registration: its handle is refused from here on
@@ -158,15 +159,15 @@ bool enqueue_entry(NotifyReg* r, Dest* d) {
 
 // Publication against the owner's deregistration (another thread of e
 // that passed its caller check too): (A1) the handle is published, then
-// the slot stored, then (A2) owner_deregistered — the Dekker pair argued
-// at owner_deregistered (src/core/deregister.cpp) — so either A2 sees the
-// deregistration and undoes, or the walk (D2) finds the handle and
-// deregisters r. The handle goes first because a producer that finds r
-// in its slot may signal with r->handle (signal_registration). If the
-// walk deregisters r before the slot store, its CAS of the slot finds
-// nothing; A2 then sees the deregistration (the walk came after D1, and
-// a slot store before A2 succeeding would have been visible to it), and
-// the creator empties the slot itself. The creator's memory reference
+// the slot stored, then (A1') r linked into its owner's registrations
+// (unless deregistered already), then (A2) owner_deregistered — the Dekker
+// pair argued at owner_deregistered (src/core/deregister.cpp) — so either
+// A2 sees the deregistration and undoes, or the walk (D2) pops r and
+// deregisters it. The handle goes first because a producer that finds r
+// in its slot may signal with r->handle (signal_registration). If
+// something deregisters r (a release of a guessed handle) before the slot
+// store, its CAS of the slot finds nothing, r is not linked, and the
+// creator, seeing r inactive, empties the slot itself. The creator's memory reference
 // (infallible: unpublished) keeps r allocated meanwhile and retires it
 // only after it left its slot, so no producer protects it afterwards.
 errc create_registration(Core& core, Entity* e, Table& t, ViewSet views, NotifyFlags flags,
@@ -194,6 +195,12 @@ errc create_registration(Core& core, Entity* e, Table& t, ViewSet views, NotifyF
   test_hook("register_for_change_notification.published", r);
   // release: the registration is fully built before producers see it.
   t.regs[slot].store(r, std::memory_order_release);
+  e->owned_regs.link_if(r, 0, [r] {  // (A1'), core/owned.h
+    // Unless deregistered since its handle went out (by a client that
+    // guessed it): its unlink, after the flag, then comes before or after
+    // this section under the same lock, and after it this load reads false.
+    return r->active.load(std::memory_order_acquire);
+  });
   if (owner_deregistered(e)) deregister_notification(r);  // (A2)
   if (!r->active.load(std::memory_order_acquire)) {  // deregistered meanwhile
     NotifyReg* self = r;

@@ -15,13 +15,16 @@ namespace rtm::detail {
 bool owner_deregistered(Entity* e) noexcept;
 
 // Publishes unpublished `o`, owned by `owner`, under a new handle of
-// `kind`: (A1) the handle, test_hook(hook, o), then (A2). On success
+// `kind`: (A1) the handle, `link` (A1': into the owner's set of its kind,
+// unless it was deleted meanwhile, core/owned.h), test_hook(hook, o), then
+// (A2). On success
 // *out is the handle. not_enough_memory if no handle was free (o's
 // creation reference dropped); invalid_handle if the owner deregistered
 // meanwhile (o given to `del`, which must be idempotent: the walk may
 // delete it too).
 errc publish_owned(Core& core, Object* o, Entity* owner, HandleKind kind, const char* hook,
-                   void (*del)(Core&, Object*), std::uint64_t* out);
+                   void (*link)(Core&, Object*), void (*del)(Core&, Object*),
+                   std::uint64_t* out);
 
 // Deregisters `e` (already out of the registry, `registered` exchanged to
 // false: D1). Returns references dropped.

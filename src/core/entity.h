@@ -11,6 +11,7 @@
 #include <rtm/instance.h>
 
 #include "core/object.h"
+#include "core/owned.h"
 
 namespace rtm::detail {
 
@@ -18,6 +19,7 @@ class Entity final : public Object {
  public:
   Entity(Core* core, const EntityInfo& info, const RegnProfile& profile, EventCallback cb,
          std::vector<EntityMethod> methods, int opaque_slot) noexcept;
+  ~Entity() override;
 
   const EntityInfo info;
   const RegnProfile profile;
@@ -28,8 +30,21 @@ class Entity final : public Object {
   std::atomic<bool> registered{true};
   // References this entity holds that are counted on objects (hold
   // records), by HandleKind index; those in ledgers are counted there
-  // (ledger_held, core/ledger_refs.cpp).
+  // (ledger_held, core/ledger_refs.cpp). Its deregistration walks the
+  // hold records (walk 3) only if one is non-zero: (G) at add_ref.
   std::atomic<std::int64_t> held[kHandleKindCount] = {};
+  // Set (for good) when it first gets its opaque-pointer slot: only then
+  // does its deregistration clear the slot on every destination.
+  std::atomic<bool> used_opaque{false};
+
+  // What it owns (core/owned.h), deleted by its deregistration without a
+  // walk of the table. Routes in one shard per creating thread (so that a
+  // peer's loaders do not share a lock), the rest in one.
+  OwnedSet<8> owned_routes;
+  OwnedSet<1> owned_next_hops;
+  OwnedSet<1> owned_enums;
+  OwnedSet<1> owned_lists;
+  OwnedSet<1> owned_regs;
 
   // Method gate (slow path: a mutex and a condition variable). An
   // invocation waits while `blocked`, then counts itself in `active`;

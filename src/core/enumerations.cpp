@@ -29,6 +29,7 @@ void delete_enum_obj(EnumObj* en) noexcept {
     if (en->deleted) return;  // a racing delete won
     en->deleted = true;
   }
+  en->owner->owned_enums.unlink(en, 0);  // core/owned.h (a no-op if never linked)
   unref_handle(en);  // the creation reference: revokes it, freeing the handle
 }
 
@@ -157,6 +158,13 @@ EnumObj* new_enum(Core& core, Entity* e, EnumObj::Kind kind, errc* err) {
 errc publish_enum(Core& core, EnumObj* en, EnumHandle* out) {
   return publish_owned(
       core, en, en->owner, HandleKind::enumeration, "publish_enum.published",
+      [](Core&, Object* o) {
+        // Under mu, as the delete's flag: one deleted since its handle went
+        // out (by a client that guessed it) is not linked.
+        auto* x = static_cast<EnumObj*>(o);
+        std::lock_guard lock(x->mu);
+        if (!x->deleted) x->owner->owned_enums.link(x, 0);
+      },
       [](Core&, Object* o) { delete_enum_obj(static_cast<EnumObj*>(o)); }, &out->value);
 }
 

@@ -28,7 +28,7 @@ class RouteList;
 
 // An enumeration: a sorted snapshot of handle values and a cursor (see
 // Instance::create_dest_enum). Used under its mutex (gets by one client).
-class EnumObj final : public Object {
+class EnumObj final : public Object, public OwnedLink {
  public:
   enum class Kind { dests, routes, next_hops, list_routes };
   EnumObj(Core* core, Entity* owner, Kind kind) noexcept;

@@ -168,7 +168,8 @@ void fold_ledgers(Object* o) noexcept {
           std::abort();
         }
 #endif
-        holder->held[k].fetch_add(s.count, std::memory_order_relaxed);
+        // (R0) for these units, inside this section: see (G) at add_ref.
+        holder->held[k].fetch_add(s.count, std::memory_order_seq_cst);
         // The holder's record on o, or the entry's spare pushed as one (a
         // counted reference of the holder may have made a record first).
         // Ordered before the holder's walk 3 by this ledger's lock (the

@@ -23,7 +23,7 @@ class NextHopData final : public Reclaimable {
   void* entity_specific_info = nullptr;
 };
 
-class NextHop final : public Object {
+class NextHop final : public Object, public OwnedLink {
  public:
   NextHop(Core* core, Entity* owner, const NetAddress& address, std::uint32_t ifindex) noexcept;
 

@@ -19,6 +19,7 @@ errc delete_next_hop_locked(Core& core, NextHop* nh) {
   // (ND1), (ND2): see write_next_hop. No version is written after this.
   nh->state.store(kNextHopStateDeleted, std::memory_order_release);
   nh->version.fetch_add(1, std::memory_order_release);
+  nh->owner->owned_next_hops.unlink(nh, 0);  // core/owned.h
   core.next_hops->remove(next_hop_key(nh->owner, nh->address, nh->interface_index), nh);
   unlink_primary(nh);  // the map's link; our caller still protects nh
   return errc::ok;
@@ -138,12 +139,12 @@ errc add_next_hop_obj(Core& core, Entity* e, const NextHopInfo& info, std::uint6
       return err;
     }
     // nh->lock from before the handle is published (A1) until after the map
-    // insert and its re-check (A2): a deregistration walk that finds the
-    // handle meanwhile waits in delete_next_hop_obj, then finds nh either
-    // in the map (and removes it) or deleted (see owner_deregistered).
+    // insert, the link into its owner's next hops (A1') and the re-check
+    // (A2): a deregistration walk that pops it meanwhile waits in
+    // delete_next_hop_obj, then finds nh either in the map (and removes it)
+    // or deleted (see owner_deregistered).
     std::unique_lock lock(nh->lock);
     const std::uint64_t h = core.handles.allocate(HandleKind::next_hop, nh);  // (A1)
-    test_hook("add_next_hop.published", nh);
     bool inserted = false;
     bool oom = h == 0;
     if (!oom) {
@@ -154,8 +155,9 @@ errc add_next_hop_obj(Core& core, Entity* e, const NextHopInfo& info, std::uint6
       }
     }
     if (!inserted) {
-      // Deleted before the lock goes, so a walk waiting for it does not
-      // drop the map link a second time.
+      // Deleted before the lock goes, so a delete by its handle waiting
+      // for it does not drop the map link a second time (it was never
+      // linked to its owner: no walk finds it).
       nh->state.store(kNextHopStateDeleted, std::memory_order_release);
       lock.unlock();
       if (handle != nullptr) give_back_ref(e, nh);  // unless the walk took it
@@ -163,8 +165,11 @@ errc add_next_hop_obj(Core& core, Entity* e, const NextHopInfo& info, std::uint6
       if (oom) return errc::not_enough_memory;
       continue;  // another thread of this entity created it first
     }
-    // (A2) for next hops: if e deregistered meanwhile and its walk missed
-    // the handle, undo (see owner_deregistered).
+    // (A1') in its owner's next hops (core/owned.h), then (A2): if e
+    // deregistered meanwhile and its walk missed it, undo (see
+    // owner_deregistered).
+    e->owned_next_hops.link(nh, 0);
+    test_hook("add_next_hop.published", nh);
     if (owner_deregistered(e)) {
       delete_next_hop_locked(core, nh);
       lock.unlock();

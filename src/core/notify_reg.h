@@ -19,7 +19,7 @@
 
 namespace rtm::detail {
 
-class NotifyReg final : public Object {
+class NotifyReg final : public Object, public OwnedLink {
  public:
   NotifyReg(Core* core, Entity* owner, Table* table, int slot, ViewSet views, std::uint32_t flags,
             void* context) noexcept;

@@ -27,17 +27,19 @@ namespace {
 // Takes one unit off a hold counter unless it is 0: of the threads that
 // may drop one unit (a release, a rollback, the owner's walk (W3) below),
 // the one whose CAS takes it drops the object count it stands for.
+// seq_cst: the take follows the unit's (R1) in S, for (G) at add_ref.
 bool take_unit(std::atomic<std::int64_t>& counter) noexcept {
   std::int64_t c = counter.load(std::memory_order_relaxed);
   do {
     if (c <= 0) return false;
-  } while (!counter.compare_exchange_weak(c, c - 1, std::memory_order_relaxed));
+  } while (!counter.compare_exchange_weak(c, c - 1, std::memory_order_seq_cst,
+                                          std::memory_order_relaxed));
   return true;
 }
 
-// Drops the object count of a taken unit.
+// Drops the object count of a taken unit. seq_cst: (G) at add_ref.
 void drop_unit(Entity* e, Object* o) noexcept {
-  e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+  e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_seq_cst);
   detail::unref_handle(o);
 }
 }  // namespace
@@ -109,6 +111,32 @@ errc release_one_validated(Core& core, Entity* e, std::uint64_t h) noexcept {
 // order), so D1 < H2 < H1 < R1 < R2 and R2 reads false again. (With
 // acquire/release on the head this case was not covered; on x86 the
 // seq_cst forms are the same instructions.)
+// Walk 3 runs only if (G), seq_cst loads of each e->held[k] after D1 and
+// the sweep, reads some non-zero count. Premise: every write of held[k]
+// and of e's record counters is a seq_cst RMW (take_unit's CAS, R1, W3's
+// exchange, drop_unit's, W3's and unwind_unpublished_route's decrements,
+// the fold's increments; a relaxed one would break what follows). Then at
+// every point of S
+//   held[k] = (e's record counters of kind k, summed)
+//           + (units counted in held[k] (R0) but not yet added (R1))
+//           + (a fold's increment not yet added to its record)
+//           + (units taken off a counter (take_hold) whose held decrement
+//              has not happened, and which were not put back),
+// because each increment of a counter follows its R0 in S (sequenced
+// before; give_hold_back puts back a unit held still counts, without R0),
+// and each decrement of held[k] follows a take (a counter RMW that read a
+// positive value). Every term is >= 0. So if G reads 0 for every k, no
+// unit of e is in a record at G, and none is in flight to one. Units
+// counted after G give themselves back: their R1 follows G in S, so D1 <
+// G < R1 < R2 and R2 reads false (units are fungible: that add_counted
+// may take back another unit than its own, but the count of e's units in
+// records still returns to 0). A fold after the sweep visited its ledger
+// moves no unit of e (the sweep took them: core/ledger_refs.cpp,
+// "Deregistration of e"); a fold before it counts its units (R0) inside
+// its ledger section, which the sweep's section on that ledger follows,
+// so hb, and S, order that R0 before G. (On x86 a relaxed and a seq_cst
+// RMW are the same locked instruction and a seq_cst load a plain mov: the
+// orders cost nothing there; elsewhere they are acquire-release RMWs.)
 // Both may happen (R2 reads false and W3 took the unit): the CAS of
 // take_unit then finds no unit of ours (or takes another late unit whose
 // own add_ref then finds none), so each unit is dropped exactly once.
@@ -118,13 +146,14 @@ errc release_one_validated(Core& core, Entity* e, std::uint64_t h) noexcept {
 // every call of the entity reads anyway (resolve_caller).
 errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept {
   if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
+  e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_seq_cst);  // (R0)
   std::atomic<std::int64_t>& counter = changed ? h->changed : h->count;
   counter.fetch_add(1, std::memory_order_seq_cst);  // (R1)
-  e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_relaxed);
   if (!e->registered.load(std::memory_order_seq_cst)) {  // (R2)
     if (take_unit(counter)) drop_unit(e, o);
     return errc::invalid_handle;
   }
+  test_hook("add_counted.counted", o);  // a counted path: no cost on a Get of a linked object
   return errc::ok;
 }
 
@@ -180,6 +209,7 @@ namespace {
 [[nodiscard]] bool give_hold_back(Entity* e, Object* o, bool changed) noexcept {
   Hold* rec = o->holds.find(e->handle);  // exists: take_hold took from it
   std::atomic<std::int64_t>& counter = changed ? rec->changed : rec->count;
+  // No (R0): take_hold left the unit in held (drop_taken takes it out).
   counter.fetch_add(1, std::memory_order_seq_cst);  // (R1)
   if (e->registered.load(std::memory_order_seq_cst)) return false;  // (R2)
   return take_unit(counter);
@@ -191,7 +221,7 @@ void drop_taken(Entity* e, Object* o) noexcept {
   // The broken variant the stress suite must catch (stress/CMakeLists.txt):
   // a release of a destination reference forgets to drop the object's count.
   if (o->kind == HandleKind::dest) {
-    e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_relaxed);
+    e->held[kind_index(o->kind)].fetch_sub(1, std::memory_order_seq_cst);
     return;
   }
 #endif

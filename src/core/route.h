@@ -34,7 +34,7 @@ class RouteData final : public Reclaimable {
   RouteData() = default;
 };
 
-class Route final : public Object {
+class Route final : public Object, public OwnedLink {
  public:
   Route(Core* core, Dest* dest, Entity* owner, NextHop* neighbour, RouteData* data) noexcept;
 
@@ -51,6 +51,8 @@ class Route final : public Object {
   // Deleted while its set could not be copied (out of memory): it stays in
   // the current set and every reader skips it. Set only on that path.
   std::atomic<bool> zombie{false};
+  // Its shard in owner->owned_routes (core/owned.h), set before it is linked.
+  std::uint8_t owned_shard = 0;
 
   // Bumped (under the destination lock) whenever data or state changes:
   // pointer blocks of the C API compare it to know they are stale.

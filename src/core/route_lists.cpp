@@ -66,6 +66,13 @@ errc create_route_list_obj(Core& core, Entity* e, RouteListHandle* out) {
   }
   return publish_owned(
       core, l, e, HandleKind::route_list, "create_route_list.published",
+      [](Core& c, Object* o) {
+        // Under list_mu, as the delete's unlink: a list deleted since its
+        // handle went out (by a client that guessed it) is not linked.
+        auto* rl = static_cast<RouteList*>(o);
+        std::lock_guard lock(c.list_mu);
+        if (!rl->deleted) rl->owner->owned_lists.link(rl, 0);
+      },
       [](Core& c, Object* o) { delete_route_list_obj(c, static_cast<RouteList*>(o)); },
       &out->value);
 }
@@ -75,6 +82,7 @@ void delete_route_list_obj(Core& core, RouteList* l) noexcept {
     std::lock_guard lock(core.list_mu);
     if (l->deleted) return;  // a racing delete won
     l->deleted = true;
+    l->owner->owned_lists.unlink(l, 0);  // core/owned.h (a no-op if never linked)
     for (Route* r : l->routes) r->list = nullptr;
     l->routes.clear();
     l->routes.shrink_to_fit();

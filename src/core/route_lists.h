@@ -24,7 +24,7 @@ namespace rtm::detail {
 // A route list of one entity. Membership (`routes`, Route::list) changes
 // under Core::list_mu; a route in a list is not deleted (delete takes it
 // out first), so the raw pointers are alive.
-class RouteList final : public Object {
+class RouteList final : public Object, public OwnedLink {
  public:
   RouteList(Core* core, Entity* owner) noexcept;
   Entity* const owner;  // memory reference

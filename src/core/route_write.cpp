@@ -68,6 +68,7 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     r->version.fetch_add(1, std::memory_order_release);
     r->expiry_at = 0;  // an armed expiry timer fires as a no-op
     unlink_from_route_list(core, r);  // U2, core/route_lists.cpp
+    r->owner->owned_routes.unlink(r, r->owned_shard);  // core/owned.h
     // Hold-down: the best route of a view that asked for it is kept.
     ViewSet held_views = 0;
     if (const HoldDownSet* hs = d->hold_down.load(std::memory_order_relaxed);
@@ -251,8 +252,8 @@ bool link_route_children(Dest* d, Entity* e, NextHop* neighbour) noexcept {
 // reference of the set it never entered (its destroy drops its data).
 void unwind_unpublished_route(Entity* e, Route* route, bool ref_taken) noexcept {
   if (ref_taken) {
-    route->holds.find(e->handle)->count.fetch_sub(1, std::memory_order_relaxed);
-    e->held[kind_index(HandleKind::route)].fetch_sub(1, std::memory_order_relaxed);
+    route->holds.find(e->handle)->count.fetch_sub(1, std::memory_order_seq_cst);
+    e->held[kind_index(HandleKind::route)].fetch_sub(1, std::memory_order_seq_cst);  // (G), add_ref
     unref_handle(route);
   }
   route->state.store(kRouteStateDeleted, std::memory_order_relaxed);
@@ -299,6 +300,9 @@ errc publish_new_route(Core& core, Dest* d, const RouteSet* s, Entity* e, NextHo
     drop_dest_if_unused(d, s);
     return ref != errc::ok ? ref : errc::not_enough_memory;
   }
+  // (A1') in its owner's routes (core/owned.h), before the caller's (A2).
+  route->owned_shard = static_cast<std::uint8_t>(my_owned_shard(decltype(e->owned_routes)::kShards));
+  e->owned_routes.link(route, route->owned_shard);
   test_hook("add_route.published", route);
   std::uint32_t j = copy_live_routes(s, nullptr, next);
   next->routes[j++] = route;  // with the memory reference it was built with

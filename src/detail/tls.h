@@ -1,10 +1,10 @@
 // detail/tls.h — the TLS model of librtm's own thread_locals.
 //
 // librtm's thread_locals (the hazard-pointer record, scope depth, deferred
-// call-outs, read-section slots, callback depths) are read on every API
+// call-outs, read-section slots, callback depths, the owned-set shard) are read on every API
 // call. In a shared library the default TLS model reaches each through a
 // __tls_get_addr call; initial-exec makes each one a load of its offset
-// and an %fs-relative access. They take ~216 bytes of the static TLS
+// and an %fs-relative access. They take ~220 bytes of the static TLS
 // surplus glibc keeps for libraries loaded by dlopen
 // (tests/install_consumer loads librtm that way).
 //
