@@ -244,12 +244,7 @@ std::uint64_t RefBatch::add(Object* o, errc* err) noexcept {
     deferred_[nd_++] = o;
     return o->handle;
   }
-  Hold* h = o->holds.find_or_add(e_->handle);
-  if (h == nullptr) {
-    *err = errc::not_enough_memory;
-    return 0;
-  }
-  if (errc r = add_counted(e_, o, h, changed_); r != errc::ok) {
+  if (errc r = add_counted(e_, o, changed_); r != errc::ok) {
     *err = r;
     return 0;
   }
@@ -270,9 +265,7 @@ errc RefBatch::commit() noexcept {
     }
     nd_ = 0;
     for (std::size_t i = 0; i < nc; ++i) {
-      Hold* h = counted[i]->holds.find_or_add(e_->handle);
-      if (h == nullptr) return errc::not_enough_memory;  // the destructor gives back what was taken
-      if (errc r = add_counted(e_, counted[i], h, changed_); r != errc::ok)
+      if (errc r = add_counted(e_, counted[i], changed_); r != errc::ok)
         return r;  // the destructor gives back what was taken
       hs_[n_++] = counted[i]->handle;
     }

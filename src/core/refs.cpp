@@ -144,7 +144,9 @@ errc release_one_validated(Core& core, Entity* e, std::uint64_t h) noexcept {
 // order (a full barrier already), and a seq_cst load is a plain load there
 // (the fence goes with seq_cst stores): the check costs one load of a line
 // every call of the entity reads anyway (resolve_caller).
-errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept {
+errc add_counted(Entity* e, Object* o, bool changed) noexcept {
+  Hold* h = o->holds.find_or_add(e->handle);
+  if (h == nullptr) return errc::not_enough_memory;
   if (!o->counts.try_add_handle()) return errc::not_found;  // revoked meanwhile
   e->held[kind_index(o->kind)].fetch_add(1, std::memory_order_seq_cst);  // (R0)
   std::atomic<std::int64_t>& counter = changed ? h->changed : h->count;
@@ -168,9 +170,7 @@ errc add_ref(Entity* e, Object* o, bool changed) noexcept {
         break;
     }
   }
-  Hold* h = o->holds.find_or_add(e->handle);
-  if (h == nullptr) return errc::not_enough_memory;
-  return add_counted(e, o, h, changed);
+  return add_counted(e, o, changed);
 }
 
 // Like release_taken for one protected object (see there for why a unit

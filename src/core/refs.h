@@ -78,8 +78,9 @@ enum class LedgerAdd { added, counted, refused };
 // caller counts it on the object; refused: e is deregistering. It makes
 // no hold record: the ledger entry carries a spare one for the fold.
 LedgerAdd ledger_add(Entity* e, Object* o) noexcept;
-// add_ref's counted side: h is e's hold record on o.
-errc add_counted(Entity* e, Object* o, Hold* h, bool changed) noexcept;
+// add_ref's counted side: one reference of e on protected o, counted on
+// e's hold record on o (made if absent: not_enough_memory without memory).
+errc add_counted(Entity* e, Object* o, bool changed) noexcept;
 // Moves every ledger reference on `o` into its counts and hold records and
 // makes it counted from then on; once per object (later calls return at
 // once). Called with o's primary link still held, by unlink_primary.
