@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -72,6 +73,108 @@ TEST(Lifecycle, RegistrationFinalizedAfterTeardownFindsItsTable) {
   destroyed.open();
   worker.join();
   rtm::Instance next;  // API calls finalize what the worker left behind
+  rtm::reclaim_all();
+}
+
+// Parks the first thread to reach each of two hook points (as HookParker
+// does for one).
+struct TwoPoints {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool arrived[2] = {false, false};
+  bool released[2] = {false, false};
+  std::string points[2];
+  static TwoPoints*& current() {
+    static TwoPoints* p = nullptr;
+    return p;
+  }
+  static void hook(const char* point, const void*) {
+    TwoPoints* t = current();
+    const int i = point == t->points[0] ? 0 : point == t->points[1] ? 1 : -1;
+    if (i < 0) return;
+    std::unique_lock l(t->mu);
+    if (t->arrived[i]) return;
+    t->arrived[i] = true;
+    t->cv.notify_all();
+    t->cv.wait(l, [&] { return t->released[i]; });
+  }
+  TwoPoints(std::string p0, std::string p1) : points{std::move(p0), std::move(p1)} {
+    current() = this;
+    rtm::detail::g_test_hook.store(&TwoPoints::hook, std::memory_order_release);
+  }
+  ~TwoPoints() {
+    release(0);
+    release(1);
+    rtm::detail::g_test_hook.store(nullptr, std::memory_order_release);
+    current() = nullptr;
+  }
+  void wait(int i) {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return arrived[i]; });
+  }
+  void release(int i) {
+    std::lock_guard l(mu);
+    released[i] = true;
+    cv.notify_all();
+  }
+};
+
+// ~Instance frees what its route deletes retire at once (no hazard-pointer
+// scan) only when no registration of the instance is left anywhere: one
+// whose finalization runs late, on a thread that is not calling into the
+// instance, walks the destinations under hazard pointers (clearing its
+// marks). Here that walk is parked holding a guard on A's destination
+// while A is destroyed: the destination must outlive the guard (before the
+// fix it was freed at once, and the walk went on in freed memory).
+TEST(Lifecycle, TeardownDuringALateRegistrationFinalizationWaitsForItsGuard) {
+  auto a = std::make_unique<rtm::Instance>();
+  rtm::EntityHandle e;
+  ASSERT_EQ(a->register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &e), errc::ok);
+  rtm::NotifyHandle n;
+  ASSERT_EQ(a->register_for_change_notification(
+                e, rtm::kViewMaskUnicast, rtm::kChangeTypeAll | rtm::kNotifyOnlyMarkedDests,
+                nullptr, &n),
+            errc::ok);
+  ASSERT_EQ(add(*a, e, P("10.0.0.0/8")), errc::ok);
+  rtm::DestInfo di;
+  ASSERT_EQ(a->get_exact_match_destination(e, P("10.0.0.0/8"), rtm::kBestProtocol,
+                                           rtm::kViewMaskUnicast, &di),
+            errc::ok);
+  ASSERT_EQ(a->mark_dest_for_change_notification(e, n, di.dest, true), errc::ok);
+  ASSERT_EQ(a->release_dest_info(e, di), errc::ok);
+  rtm::RouteInfo ri;
+  ri.pref = {2, 2};
+  ri.views = rtm::kViewMaskUnicast;
+  rtm::RouteChangeFlags f = 0;
+  ASSERT_EQ(a->add_route(e, nullptr, P("10.0.0.0/8"), ri, rtm::kInfinite, &f), errc::ok);
+  rtm::reclaim_all();
+
+  TwoPoints tp("notify_reg.marked_walk", "add_counted.counted");
+  rtm::DestInfo got[1];
+  std::thread consumer([&] {  // parks holding a guard on the registration
+    std::uint32_t count = 1;
+    (void)a->get_changed_dests(e, n, &count, got);
+  });
+  tp.wait(1);
+  std::thread deregisterer([&] {  // its reclaim cannot free it (the consumer's guard)
+    EXPECT_EQ(a->deregister_from_change_notification(e, n), errc::ok);
+  });
+  deregisterer.join();  // gone: its retired array is left for another thread's scan
+  tp.release(1);
+  consumer.join();
+  // No call into A is running now. This thread runs the process-wide
+  // reclaim (any API call of another instance would do the same): it
+  // finalizes A's registration and parks in its walk.
+  std::thread finalizer([] { rtm::reclaim_all(); });
+  tp.wait(0);
+  const rtm::ObjectCounters before = rtm::object_counters();
+  a.reset();
+  const rtm::ObjectCounters after = rtm::object_counters();
+  const int kd = static_cast<int>(rtm::HandleKind::dest);
+  EXPECT_EQ(after.freed[kd] - before.freed[kd], 0)
+      << "the destination the finalizer's guard holds was freed";
+  tp.release(0);
+  finalizer.join();
   rtm::reclaim_all();
 }
 

@@ -85,7 +85,10 @@ void NotifyReg::release_children() noexcept {
     core->handles.for_each_handle([&](std::uint64_t h) {
       if (handle_kind(h) != HandleKind::dest) return;
       Guard g;
-      if (Dest* x = lookup_as<Dest>(*core, h, g)) x->marked.fetch_and(~bit, std::memory_order_acq_rel);
+      if (Dest* x = lookup_as<Dest>(*core, h, g)) {
+        test_hook("notify_reg.marked_walk", x);
+        x->marked.fetch_and(~bit, std::memory_order_acq_rel);
+      }
     });
   }
   table->slots_taken.fetch_and(~bit, std::memory_order_release);  // S2

@@ -68,6 +68,14 @@ errc publish_owned(Core& core, Object* o, Entity* owner, HandleKind kind, const 
   return errc::ok;
 }
 
+void deregister_notifications(Core& core, Entity* e) {
+  e->owned_regs.drain<NotifyReg>([&](std::uint64_t h) {
+    Guard g;
+    auto* r = static_cast<NotifyReg*>(core.handles.lookup(h, HandleKind::notify, g));
+    if (r != nullptr && r->owner == e) deregister_notification(r);
+  });
+}
+
 // Deregisters `e` (already out of the registry, `registered` exchanged to
 // false: D1). Returns references dropped. Its own objects are popped from
 // its owned sets ((D2), see owner_deregistered and core/owned.h), so the
@@ -96,11 +104,7 @@ std::int64_t deregister_impl(Core& core, Entity* e) {
     }
   });
   // Its change-notification registrations, enumerations and route lists.
-  e->owned_regs.drain<NotifyReg>([&](std::uint64_t h) {
-    Guard g;
-    auto* r = static_cast<NotifyReg*>(core.handles.lookup(h, HandleKind::notify, g));
-    if (r != nullptr && r->owner == e) deregister_notification(r);
-  });
+  deregister_notifications(core, e);
   e->owned_enums.drain<EnumObj>([&](std::uint64_t h) {
     Guard g;
     auto* en = static_cast<EnumObj*>(core.handles.lookup(h, HandleKind::enumeration, g));

@@ -29,5 +29,8 @@ errc publish_owned(Core& core, Object* o, Entity* owner, HandleKind kind, const 
 // Deregisters `e` (already out of the registry, `registered` exchanged to
 // false: D1). Returns references dropped.
 std::int64_t deregister_impl(Core& core, Entity* e);
+// Deregisters e's change-notification registrations (part of
+// deregister_impl; ~Instance runs it for every entity first).
+void deregister_notifications(Core& core, Entity* e);
 
 }  // namespace rtm::detail

@@ -12,10 +12,11 @@
 namespace rtm::detail {
 namespace {
 
-// Hazard pointers per thread: libcds' split-list lookups use up to 4, the
-// API's own paths at most 9 at once (the deepest: update_and_unlock_route
-// -> add_route -> the forwarding index's cover walk, core/forwarding.cpp),
-// 13 with a lookup; 16 leaves room.
+// Hazard pointers per thread: libcds' hash-map get, emplace and erase use
+// up to 3 (a bucket list's clear 4, at teardown only), the API's own paths
+// at most 9 at once (the deepest: update_and_unlock_route -> add_route ->
+// the forwarding index's cover walk, core/forwarding.cpp), 12 with a
+// lookup; 16 leaves room.
 constexpr std::size_t kHazardsPerThread = 16;
 constexpr std::size_t kMaxThreads = 256;
 
@@ -43,6 +44,14 @@ void push(std::atomic<Reclaimable*>& stack, Reclaimable* p, Reclaimable** link) 
 }
 
 thread_local bool t_in_disposer RTM_TLS_IE = false;
+
+// Reclaiming at once (ReclaimNowScope, reclaim.h): how many scopes are open
+// on this thread; whether its drain loop is running; and the objects
+// retired by the destroy() calls of that loop, waiting for it (a plain
+// thread-local stack: only this thread pushes and pops).
+thread_local unsigned t_now_depth RTM_TLS_IE = 0;
+thread_local bool t_in_now RTM_TLS_IE = false;
+thread_local Reclaimable* t_now_head RTM_TLS_IE = nullptr;
 
 // Per-thread attachment to the HP GC. The flags are trivially destructible
 // thread_locals, so they stay readable after the thread's thread_local
@@ -142,10 +151,102 @@ ThreadScope::~ThreadScope() {
 
 bool in_disposer() noexcept { return t_in_disposer; }
 
+namespace {
+
+// Whether one of this thread's own hazard slots holds p. The only hazards
+// a ReclaimNowScope must respect (see reclaim.h): the caller's guards.
+bool held_by_own_hazard(const void* p) noexcept {
+  const auto& hz = t_hp_record->hazards_;
+  for (const cds::gc::hp::guard* g = hz.begin(); g != hz.end(); ++g)
+    if (g->get() == p) return true;
+  return false;
+}
+
+}  // namespace
+
+// Objects a ReclaimNowScope found held by one of the thread's own guards:
+// looked at again on each later reclaim_now (the guard is usually gone by
+// the next retire) and when the outermost scope closes. At most
+// kNowHeldMax; beyond that, the usual way.
+constexpr int kNowHeldMax = 32;
+thread_local Reclaimable* t_now_held[kNowHeldMax] RTM_TLS_IE = {};
+thread_local int t_now_held_n RTM_TLS_IE = 0;
+
+// Frees p (null: only the held ones now free) and whatever its
+// destruction retires, at once (ReclaimNowScope). Outside any disposer:
+// destroy() may use libcds containers (so objects that need API context
+// need no detour), and a libcds scan that one of them runs calls its
+// disposers as usual (t_in_disposer), whose retires go to g_pending, not
+// here.
+void reclaim_now(Reclaimable* p) noexcept {
+  assert(!t_in_now);
+  t_in_now = true;
+  t_now_head = nullptr;
+  // The held objects no guard holds any more go onto the drain stack.
+  int kept = 0;
+  for (int i = 0; i < t_now_held_n; ++i) {
+    Reclaimable* r = t_now_held[i];
+    if (held_by_own_hazard(r)) {
+      t_now_held[kept++] = r;
+    } else {
+      r->pending_next_ = t_now_head;
+      t_now_head = r;
+    }
+  }
+  t_now_held_n = kept;
+  if (p != nullptr) {
+    p->pending_next_ = t_now_head;
+    t_now_head = p;
+  }
+  while (Reclaimable* r = t_now_head) {
+    t_now_head = r->pending_next_;
+    if (held_by_own_hazard(r)) {
+      if (t_now_held_n < kNowHeldMax) {
+        t_now_held[t_now_held_n++] = r;
+      } else {  // the usual way
+        retire_fence();  // (R2)
+        Gc::retire(r, &dispose);
+      }
+      continue;
+    }
+    hp_annotate_acquire(r);
+    r->destroy();
+  }
+  t_in_now = false;
+}
+
+ReclaimNowScope::ReclaimNowScope() noexcept { ++t_now_depth; }
+
+ReclaimNowScope::~ReclaimNowScope() {
+  if (t_now_depth > 1) {
+    --t_now_depth;
+    return;
+  }
+  // The depth stays 1 while the held ones drain: a destroy that opened and
+  // closed a scope of its own must not start a drain inside this one.
+  assert(!t_in_now);
+  reclaim_now(nullptr);
+  t_now_depth = 0;
+  // Still held by a guard of the caller (one that outlives the scope): the
+  // usual way.
+  if (t_now_held_n != 0) retire_fence();  // (R2)
+  for (int i = 0; i < t_now_held_n; ++i) Gc::retire(t_now_held[i], &dispose);
+  t_now_held_n = 0;
+}
+
 void retire(Reclaimable* p) noexcept {
   hp_annotate_release(p);
   if (t_in_disposer) {
     push(g_pending, p, &p->pending_next_);
+    return;
+  }
+  if (t_in_now) {  // retired by a destroy() of reclaim_now's loop
+    p->pending_next_ = t_now_head;
+    t_now_head = p;
+    return;
+  }
+  if (t_now_depth != 0) {
+    reclaim_now(p);
     return;
   }
   // (R2) of the publication protocol (reclaim.h): the caller unlinked p
@@ -167,11 +268,21 @@ void reclaim_pending() noexcept {
     p = next;
   }
   p = g_finalize.exchange(nullptr, std::memory_order_acquire);
+  if (p == nullptr) return;
+  // These may be of any instance, and other threads may hold hazard
+  // pointers on what their destruction retires: that goes the usual way,
+  // even inside a ReclaimNowScope.
+  const unsigned depth = t_now_depth;
+  const bool in_now = t_in_now;
+  t_now_depth = 0;
+  t_in_now = false;
   while (p != nullptr) {
     Reclaimable* next = p->pending_next_;
     p->destroy();
     p = next;
   }
+  t_now_depth = depth;
+  t_in_now = in_now;
 }
 
 void reclaim_all_now() noexcept {

@@ -67,7 +67,7 @@
 // only "happens before").
 //
 // What still rests on x86: libcds' own protects, inside its containers (the
-// split-list map's guards on its nodes: ObjectMap::find, insert, remove),
+// hash map's guards on its nodes: ObjectMap::find, insert, remove),
 // and the start of its scan, order store and load only by
 // thread_data::sync(), an acq_rel fetch_add on a word of the calling thread.
 // In the C++ model that RMW synchronises with no other thread and orders
@@ -118,6 +118,7 @@ class Reclaimable {
   friend void dispose_trampoline(void*) noexcept;
   friend void retire(Reclaimable*) noexcept;
   friend void reclaim_pending() noexcept;
+  friend void reclaim_now(Reclaimable*) noexcept;
   Reclaimable* pending_next_ = nullptr;
 };
 
@@ -261,6 +262,26 @@ class Guard {
 
 // Retires p: p->destroy() runs once no hazard pointer holds p.
 void retire(Reclaimable* p) noexcept;
+
+// While one is open on a thread, retire() on that thread (outside a
+// disposer) frees the object at once, and with it whatever its
+// destruction retires, unless one of the thread's own guards holds it
+// (that one waits for the guard, or goes the usual way if the guard
+// outlives the scope). Objects that reclaim_pending finalizes (any
+// instance's: those needing API context) and whatever they retire go the
+// usual way even inside a scope. For a teardown only: sound while no other
+// thread holds, or can come to hold, a hazard pointer on anything else the
+// thread retires in the scope. ~Instance opens one for the route deletes
+// of its instance, and only once no registration of it is left anywhere
+// (a registration finalized late, on any thread, walks the destinations
+// under hazard pointers): api/instance.cpp.
+class ReclaimNowScope {
+ public:
+  ReclaimNowScope() noexcept;
+  ~ReclaimNowScope();
+  ReclaimNowScope(const ReclaimNowScope&) = delete;
+  ReclaimNowScope& operator=(const ReclaimNowScope&) = delete;
+};
 
 // True while the calling thread runs a disposer.
 bool in_disposer() noexcept;
