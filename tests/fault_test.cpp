@@ -32,8 +32,15 @@ using rtm::errc;
 
 rtm::NetAddress P(const char* s) { return *rtm::NetAddress::parse(s); }
 
+// Small destination maps: a context is built per failed allocation.
+rtm::InstanceOptions small_maps() {
+  rtm::InstanceOptions o;
+  o.ipv4_buckets = o.ipv6_buckets = 64;
+  return o;
+}
+
 struct Ctx {
-  std::unique_ptr<rtm::Instance> rtm = std::make_unique<rtm::Instance>();
+  std::unique_ptr<rtm::Instance> rtm = std::make_unique<rtm::Instance>(small_maps());
   rtm::EntityHandle a, b;
   rtm::NextHopHandle nh;
   rtm::RouteHandle ra, rb, ra2, ra3;

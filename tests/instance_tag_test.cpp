@@ -34,7 +34,10 @@ TEST(InstanceTags, StaleHandleRefusedWhereItsTagIsReused) {
   std::size_t b_at = SIZE_MAX;
   for (;;) {
     try {
-      held.push_back(std::make_unique<rtm::Instance>());
+      // Small maps: 255 instances at the default 20 MiB each would be 5 GiB.
+      rtm::InstanceOptions o;
+      o.ipv4_buckets = o.ipv6_buckets = 16;
+      held.push_back(std::make_unique<rtm::Instance>(o));
     } catch (const std::length_error&) {
       break;
     }

@@ -2,6 +2,8 @@
 // less specific, exact-match route with match flags; the longest match with
 // and without the forwarding index, and its fallback when the index lags.
 #include <algorithm>
+#include <cstring>
+#include <stdexcept>
 #include <iterator>
 #include <random>
 #include <string>
@@ -325,4 +327,88 @@ TEST_F(LookupTest, MostSpecificFallsBackWhenTheIndexStillHasADeletedRoute) {
   }
   release(a_, r24);
   EXPECT_EQ(lpm(a_, "10.1.2.3"), "10.0.0.0/8");
+}
+
+// ---- InstanceOptions::ipv4_buckets / ipv6_buckets ---------------------------------------
+
+// A map with 16 buckets and thousands of destinations: every list is long,
+// so inserts, finds and removals land before, between and after other
+// nodes of the same list.
+TEST(MapBuckets, ATableFarLargerThanItsBucketsAnswersEveryLookup) {
+  rtm::Instance inst(small_maps(16));
+  rtm::EntityHandle e4, e6;
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &e4), errc::ok);
+  ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv6, 14, 1}, {}, &e6), errc::ok);
+  std::vector<rtm::NetAddress> prefixes;
+  for (std::uint32_t i = 0; i < 3000; ++i)
+    prefixes.push_back(rtm::NetAddress::ipv4(0x0A000000u + (i << 8), 24));
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8, static_cast<std::uint8_t>(i >> 8),
+                          static_cast<std::uint8_t>(i)};
+    rtm::NetAddress a;
+    ASSERT_EQ(rtm::NetAddress::make(rtm::Family::ipv6, b, 48, &a), errc::ok);
+    prefixes.push_back(a);
+  }
+  auto entity_for = [&](const rtm::NetAddress& p) {
+    return p.family() == rtm::Family::ipv4 ? e4 : e6;
+  };
+  for (const auto& p : prefixes) {
+    rtm::RouteInfo ri;
+    ri.pref = {0, 10};
+    ri.views = rtm::kViewMaskUnicast;
+    rtm::RouteChangeFlags flags = 0;
+    ASSERT_EQ(inst.add_route(entity_for(p), nullptr, p, ri, rtm::kInfinite, &flags), errc::ok);
+  }
+  EXPECT_EQ(inst.dest_count(rtm::Family::ipv4), 3000u);
+  EXPECT_EQ(inst.dest_count(rtm::Family::ipv6), 1000u);
+  // Delete every other one, in a shuffled order.
+  std::vector<std::size_t> order(prefixes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  for (std::size_t i : order) {
+    if (i % 2 == 0) continue;
+    rtm::DestInfo di;
+    const auto& p = prefixes[i];
+    ASSERT_EQ(inst.get_exact_match_destination(entity_for(p), p, rtm::kBestProtocol,
+                                               rtm::kViewMaskUnicast, &di),
+              errc::ok);
+    ASSERT_EQ(di.number_of_views, 1u);
+    ASSERT_EQ(inst.delete_route(entity_for(p), di.views[0].route, nullptr), errc::ok);
+    ASSERT_EQ(inst.release_dest_info(entity_for(p), di), errc::ok);
+  }
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    const auto& p = prefixes[i];
+    rtm::DestInfo di;
+    const errc r = inst.get_exact_match_destination(entity_for(p), p, rtm::kBestProtocol,
+                                                    rtm::kViewMaskUnicast, &di);
+    if (i % 2 == 1) {
+      EXPECT_EQ(r, errc::not_found) << p.to_string() << " was deleted";
+      continue;
+    }
+    ASSERT_EQ(r, errc::ok) << p.to_string();
+    EXPECT_EQ(di.address, p);
+    EXPECT_EQ(inst.release_dest_info(entity_for(p), di), errc::ok);
+    // An address inside it finds it as its longest match.
+    std::uint8_t host[16];
+    std::memcpy(host, p.bytes(), 16);
+    host[p.family() == rtm::Family::ipv4 ? 3 : 15] = 7;
+    ASSERT_EQ(inst.get_most_specific_destination(
+                  entity_for(p), rtm::NetAddress::make_masked(p.family(), host, 128),
+                  rtm::kBestProtocol, rtm::kViewMaskUnicast, &di),
+              errc::ok);
+    EXPECT_EQ(di.address, p);
+    EXPECT_EQ(inst.release_dest_info(entity_for(p), di), errc::ok);
+  }
+  EXPECT_EQ(inst.dest_count(rtm::Family::ipv4), 1500u);
+  EXPECT_EQ(inst.dest_count(rtm::Family::ipv6), 500u);
+}
+
+TEST(MapBuckets, MoreThanTwoToTheTwentyEightIsRefused) {
+  rtm::InstanceOptions v4;
+  v4.ipv4_buckets = (1u << 28) + 1;
+  EXPECT_THROW(rtm::Instance{v4}, std::invalid_argument);
+  rtm::InstanceOptions v6;
+  v6.ipv6_buckets = (1u << 28) + 1;
+  EXPECT_THROW(rtm::Instance{v6}, std::invalid_argument);
+  EXPECT_NO_THROW(rtm::Instance{small_maps(0)}) << "too few is rounded up to 16";
 }

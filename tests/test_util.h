@@ -30,6 +30,15 @@ inline rtm::NetAddress of_no_family() {
   return a;
 }
 
+// Instance options whose destination maps have `buckets` buckets per
+// family (the default fits a full table: 20 MiB).
+inline rtm::InstanceOptions small_maps(std::uint32_t buckets) {
+  rtm::InstanceOptions o;
+  o.ipv4_buckets = buckets;
+  o.ipv6_buckets = buckets;
+  return o;
+}
+
 // Object counters: live objects by kind since a snapshot.
 struct CounterSnapshot {
   rtm::ObjectCounters at = rtm::object_counters();
@@ -48,11 +57,13 @@ struct CounterSnapshot {
 // An instance with two IPv4 entities (a: protocol 14, b: protocol 3) and one
 // IPv6 entity (v6: protocol 14); each test checks at its end that nobody
 // holds a reference (unless it said so) and that, once the instance is gone,
-// every object it allocated was freed.
+// every object it allocated was freed. Its maps have 64 buckets.
 class RtmTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    rtm_ = std::make_unique<rtm::Instance>();
+    // Small destination maps (the default fits a full table): lists of
+    // several nodes once a test adds a few hundred destinations.
+    rtm_ = std::make_unique<rtm::Instance>(small_maps(64));
     ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a_), rtm::errc::ok);
     ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv4, 3, 1}, {}, &b_), rtm::errc::ok);
     ASSERT_EQ(rtm_->register_entity({0, rtm::Family::ipv6, 14, 1}, {}, &v6_), rtm::errc::ok);

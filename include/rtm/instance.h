@@ -82,6 +82,16 @@ struct InstanceOptions {
   // every view). Each index costs its memory (per family and view) and
   // some time on every write that changes a best route.
   ViewSet forwarding_views = kViewMaskUnicast;
+  // Buckets of each family's destination map (a lock-free hash table with
+  // a fixed bucket array, allocated with the instance: 16 bytes a bucket;
+  // rounded up to a power of two, at least 16). More destinations than
+  // buckets still work, each lookup walking a longer list (on average
+  // destinations / buckets nodes past the second). The defaults fit a
+  // full table, 1M IPv4 and 256K IPv6 destinations, and cost 20 MiB; an
+  // instance that stays small can ask for fewer. Above 2^28 the
+  // constructor throws std::invalid_argument.
+  std::uint32_t ipv4_buckets = 1u << 20;
+  std::uint32_t ipv6_buckets = 1u << 18;
 };
 
 class Instance {

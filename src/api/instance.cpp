@@ -11,6 +11,7 @@
 // destination's TinyMutex, copy-on-write route sets, retire the old set.
 #include <bit>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "core/infos.h"
 #include "core/refs.h"
 #include "core/route_select.h"
+#include "detail/reclaim.h"
 #include "detail/timers.h"
 
 namespace rtm {
@@ -37,6 +39,8 @@ Instance::Instance(const InstanceOptions& options) {
   if (options.views_supported == 0) throw std::invalid_argument("rtm: no views supported");
   if (std::popcount(options.forwarding_views & options.views_supported) > kMaxForwardingViews)
     throw std::invalid_argument("rtm: more than kMaxForwardingViews forwarding views");
+  if (options.ipv4_buckets > (1u << 28) || options.ipv6_buckets > (1u << 28))
+    throw std::invalid_argument("rtm: more than 2^28 buckets");
   ThreadScope scope;
   const detail::TagLease lease = detail::take_tag();
   try {
@@ -62,9 +66,29 @@ Instance::~Instance() {
   for (Entity* e : all) {
     e->registered.exchange(false, std::memory_order_seq_cst);  // (D1), see owner_deregistered
     detail::wake_method_waiters(e);  // D1, core/entity_methods.cpp
-    deregister_impl(*core_, e);
-    unref_handle(e);  // the registration
   }
+  // Every registration first: then no delete below has anyone to notify,
+  // and deletes skip the best-route work (Core::bulk_teardown).
+  for (Entity* e : all) detail::deregister_notifications(*core_, e);
+  detail::reclaim_all_now();
+  // The route deletes free what they retire at once (detail/reclaim.h),
+  // not through hazard-pointer scans: nobody else can hold a hazard pointer
+  // on it, no other thread being in the instance, once no registration of
+  // it is left anywhere: a registration whose finalization waits in some
+  // other thread's retired array walks the destinations under hazard
+  // pointers when it runs, on that thread. A registration's table slot is
+  // taken until it is finalized (the acquire pairs with the release that
+  // gives it back, change_queue.cpp); while one is, the usual way.
+  std::optional<detail::ReclaimNowScope> now;
+  if (core_->table(Family::ipv4).slots_taken.load(std::memory_order_acquire) == 0 &&
+      core_->table(Family::ipv6).slots_taken.load(std::memory_order_acquire) == 0)
+    now.emplace();
+  core_->bulk_teardown.store(true, std::memory_order_relaxed);
+  for (Entity* e : all) deregister_impl(*core_, e);
+  // The entities the usual way: a method waiter woken above may still be
+  // leaving its call, holding a guard on its entity.
+  now.reset();
+  for (Entity* e : all) unref_handle(e);  // the registrations
   detail::drop_all_hold_downs(*core_);
   detail::reclaim_all_now();
   core_->destroy_tables();

@@ -14,9 +14,10 @@ namespace rtm::detail {
 // ---- core -----------------------------------------------------------------------------
 
 Core::Core(const InstanceOptions& o, std::uint8_t tag, std::uint32_t index_base)
-    : options(o), forwarding(o.forwarding_views & o.views_supported), handles(tag, index_base), next_hops(new ObjectMap<NextHopKey, NextHopKeyHash, NextHop>()),
-      timers(new Timers(this, o.clock, &fire_timer)), ipv4_(new Table(Family::ipv4)),
-      ipv6_(new Table(Family::ipv6)) {}
+    : options(o), forwarding(o.forwarding_views & o.views_supported), handles(tag, index_base), next_hops(std::make_unique<ObjectMap<NextHopKey, NextHopKeyHash, NextHop>>(kNextHopBuckets)),
+      timers(std::make_unique<Timers>(this, o.clock, &fire_timer)),
+      ipv4_(std::make_unique<Table>(Family::ipv4, o.ipv4_buckets)),
+      ipv6_(std::make_unique<Table>(Family::ipv6, o.ipv6_buckets)) {}
 
 void Core::destroy_tables() noexcept {
   // Maps hold no references of their own beyond the cells, which are empty
@@ -28,17 +29,12 @@ void Core::destroy_tables() noexcept {
   // to its table, and every object holds a reference on the Core.
   ipv4_->map.destroy_storage();
   ipv6_->map.destroy_storage();
-  delete next_hops;
-  next_hops = nullptr;
+  next_hops.reset();
 }
 
 // Runs wherever the last object goes (possibly inside a disposer): it
 // touches no libcds container, those went with destroy_tables.
-Core::~Core() {
-  delete timers;
-  delete ipv4_;
-  delete ipv6_;
-}
+Core::~Core() = default;
 
 // ---- instance tags ------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -35,17 +36,22 @@ class Core {
 
   Table& table(Family f) noexcept { return f == Family::ipv4 ? *ipv4_ : *ipv6_; }
   Table* table_or_null(Family f) noexcept {
-    return f == Family::ipv4 ? ipv4_ : f == Family::ipv6 ? ipv6_ : nullptr;
+    return f == Family::ipv4 ? ipv4_.get() : f == Family::ipv6 ? ipv6_.get() : nullptr;
   }
   void destroy_tables() noexcept;
 
   const InstanceOptions options;
   // The forwarding fast path: indexes and next-hop groups
-  // (core/forwarding.h). Built first: the only member whose construction
-  // can throw (the Instance constructor has checked its views).
+  // (core/forwarding.h). Built first. Construction throws std::bad_alloc
+  // only from here and from the maps (their bucket arrays); members
+  // built before a throw are freed (the Instance constructor has checked
+  // the views and the bucket counts).
   Forwarding forwarding;
   HandleTable handles;
-  ObjectMap<NextHopKey, NextHopKeyHash, NextHop>* next_hops;
+  // Next hops are few (one per neighbour and interface an entity uses):
+  // their map's 4096 buckets (64 KiB) keep lists short up to ~8K of them.
+  static constexpr std::size_t kNextHopBuckets = 4096;
+  std::unique_ptr<ObjectMap<NextHopKey, NextHopKeyHash, NextHop>> next_hops;
 
   // Registration is a slow path: one mutex, never held while calling out.
   std::mutex registry_mu;
@@ -58,16 +64,23 @@ class Core {
   std::mutex list_mu;
 
   // Timers (route expiry, hold-down): see detail/timers.h.
-  Timers* const timers;
+  const std::unique_ptr<Timers> timers;
   // Set by ~Instance before it deregisters everyone: deletes then create
   // no hold-down entries.
   std::atomic<bool> stopping{false};
+  // Set by ~Instance once the timers are stopped and every registration
+  // is gone, before it deletes the routes: a delete then computes no best
+  // routes and publishes no change (nobody is left to see one). Relaxed:
+  // read by the thread that set it (no other may call in by then).
+  std::atomic<bool> bulk_teardown{false};
 
  private:
   ~Core();
   std::atomic<std::int64_t> refs_{1};
-  Table* ipv4_;
-  Table* ipv6_;
+  // Owned (unique_ptr: a constructor that throws, the destination maps'
+  // bucket arrays failing to allocate, frees what it built).
+  std::unique_ptr<Table> ipv4_;
+  std::unique_ptr<Table> ipv6_;
 };
 
 // ---- instance tags ------------------------------------------------------------
