@@ -291,6 +291,46 @@ TEST_F(RtmTest, HeldDownRouteIsReturnedAsHoldRouteUntilTheHoldEnds) {
   ASSERT_EQ(rtm().release_dest_info(b_, di), errc::ok);
 }
 
+// A route set holds no reference on its routes: a route stays allocated
+// while any set that lists it may be read, because the sets of a
+// destination are destroyed in the order they were current (core/dest.h).
+// A reader parked inside the first set, {ra, rb}, reads rb after rb was
+// deleted in a later set and every client reference on it is gone (under
+// ASan, rb freed early is a use after free here); ra, its answer, stays
+// referenced by a.
+TEST_F(RtmTest, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
+  const rtm::RouteHandle ra = add_held(a_, "10.0.0.0/8", 10);
+  const rtm::RouteHandle rb = add_held(b_, "10.0.0.0/8", 20);
+  rtm::DestInfo di;
+  errc got = errc::not_found;
+  {
+    HookParker park("fill_dest_info.set_protected");
+    std::thread t([&] {
+      got = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
+                                              rtm::kViewMaskUnicast, &di);
+    });
+    park.wait_arrived();  // inside {ra, rb}
+    rtm::RouteChangeFlags f = 0;
+    ASSERT_EQ(rtm().delete_route(a_, ra, &f), errc::ok);        // -> {rb}
+    const rtm::RouteHandle ra2 = add_held(a_, "10.0.0.0/8", 5);  // -> {rb, ra2}
+    remove(a_, ra2);                                            // -> {rb}
+    remove(b_, rb);  // -> empty: rb doomed in a later set, unreferenced; the destination goes
+    rtm::reclaim_all();
+    park.release();
+    t.join();
+  }
+  ASSERT_EQ(got, errc::ok);
+  EXPECT_EQ(di.address, P("10.0.0.0/8"));
+  ASSERT_EQ(di.number_of_views, 1u);
+  EXPECT_EQ(di.views[0].route.value, ra.value) << "the best route of the set it read";
+  EXPECT_EQ(rtm().release_dest_info(b_, di), errc::ok);
+  rtm::RouteInfo ri;
+  ASSERT_EQ(rtm().get_route_info(a_, ra, &ri, nullptr), errc::ok);
+  EXPECT_EQ(ri.state, rtm::kRouteStateDeleted);
+  EXPECT_EQ(rtm().release_route_info(a_, ri), errc::ok);
+  release(a_, ra);
+}
+
 TEST_F(RtmTest, DestRemovedFromTheMapWhileQueuedIsStillReturnedByGetChangedDests) {
   rtm::NotifyHandle n;
   ASSERT_EQ(rtm().register_for_change_notification(b_, rtm::kViewMaskAny, rtm::kChangeTypeAll,

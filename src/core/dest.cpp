@@ -24,10 +24,28 @@ RouteSet* RouteSet::shared_empty() noexcept {
   return &empty;
 }
 
+// acq_rel: the unit that reaches zero sees what the other holder did
+// before dropping its unit (the writer's fields were written before the
+// retirement that led to either drop). A loop, not a recursion: a reader
+// that stayed long in an old set may release a long chain at once.
 void RouteSet::destroy() noexcept {
-  for (std::uint32_t i = 0; i < size; ++i) unref_memory(routes[i]);
-  this->~RouteSet();
-  ::operator delete(this);
+  for (RouteSet* s = this; s != nullptr;) {
+    if (s->hold.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    for (Route* r = s->doomed; r != nullptr;) {
+      Route* next = r->doomed_next;  // before the drop, which may free r
+      unref_memory(r);
+      r = next;
+    }
+    RouteSet* succ = s->successor;
+    s->~RouteSet();
+    ::operator delete(s);
+    s = succ;
+  }
+}
+
+void RouteSet::doom(Route* r) noexcept {
+  r->doomed_next = doomed;
+  doomed = r;
 }
 
 // Map membership: one handle link.
@@ -38,7 +56,12 @@ void Dest::release_children() noexcept {
   // No handle links to drop at the revoke: a current hold entry holds its
   // route, which holds d, so d's current hold set is empty by then.
   RouteSet* s = routes.load(std::memory_order_acquire);
-  if (s != nullptr && s != RouteSet::shared_empty()) retire(s);
+  if (s != nullptr && s != RouteSet::shared_empty()) {
+    // Its last set: whatever it still lists (deleted routes kept as
+    // zombies) leaves with it.
+    for (std::uint32_t i = 0; i < s->size; ++i) s->doom(s->routes[i]);
+    retire(s);
+  }
   if (HoldDownSet* h = hold_down.load(std::memory_order_acquire)) retire(h);
   delete[] opaque.load(std::memory_order_acquire);
 }

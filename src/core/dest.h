@@ -16,18 +16,51 @@
 namespace rtm::detail {
 
 // An immutable snapshot of a destination's routes.
+//
+// Lifetimes (the chain). A set holds no reference on its routes. A route
+// has one memory reference for its membership, taken when it is built
+// (its first set) and dropped when the last set that contains it is
+// destroyed: the set a write replaced with one without it, which lists it
+// in `doomed`. That is enough because the sets of a destination are
+// destroyed in the order they were current: a set replaced by another
+// (`successor`, set by the writer before the old one is retired) keeps
+// one unit of `hold` on it, so the successor is destroyed only once both
+// its own hazard-pointer disposal and its predecessor's destruction have
+// dropped a unit. So while a reader protects set S, neither S nor any
+// later set of the destination is destroyed, and each route S lists is
+// doomed (if at all) in S or a later set: it still holds its membership
+// reference. The static empty set is no link: a set
+// that replaces it has no predecessor, and one replaced by it no
+// successor (no route is in sets on both sides of an empty one).
+// Costs: a write copies pointers and touches no route's count; a set's
+// destruction drops the references of the routes it doomed (usually one)
+// and one unit of its successor. The price: a reader that stays inside a
+// set keeps the later sets of that destination (each already retired) in
+// memory until it leaves, as with an epoch scheme.
 class RouteSet final : public Reclaimable {
  public:
   static RouteSet* create(std::uint32_t n) noexcept;  // null on OOM
-  // One immutable empty set in static storage, never destroyed: what a
-  // destination whose last route was deleted without memory for a new set
-  // points at (see delete_route_obj), so that the old set and its routes
-  // can still go.
+  // One immutable empty set in static storage, never destroyed (nor
+  // retired): what a new destination starts with, and what a destination
+  // points at once its last route is deleted (see delete_route_obj; also
+  // when no memory is left for a new set, so that the old set and its
+  // routes can still go).
   static RouteSet* shared_empty() noexcept;
+  // Drops one unit of hold (the disposal's; or, for a set never published,
+  // its only one); the last unit destroys the set, drops the membership
+  // references of its doomed routes and a unit of its successor.
   void destroy() noexcept override;
+  // Under the destination lock, by the writer replacing this (current)
+  // set with one that no longer lists r (or when the destination goes).
+  void doom(Route* r) noexcept;
 
+  // Written by writers under the destination lock before the set is
+  // retired, read by its destruction (after the retirement): see above.
+  std::atomic<std::uint32_t> hold{1};
+  RouteSet* successor = nullptr;
+  Route* doomed = nullptr;  // linked through Route::doomed_next
   std::uint32_t size = 0;
-  Route* routes[1];  // `size` entries, each a memory reference
+  Route* routes[1];  // `size` entries
 
  private:
   RouteSet() = default;
@@ -110,7 +143,7 @@ class NotifyReg;
 
 class Table {
  public:
-  explicit Table(Family f) : family(f) {}
+  Table(Family f, std::size_t buckets) : family(f), map(buckets) {}
   const Family family;
   // Registration slots, kMaxNotifyRegistrations (rtm/types.h) per table:
   // `regs[i]` is the active registration of slot i (or null); `slots_taken`

@@ -96,8 +96,8 @@ bool has_route_in(const Dest* d, ViewSet views, const Entity* owner) noexcept {
 //   longest-match structure per family (issue 15) and IPv6 without
 //   per-length probing (F6).
 //
-// Costs (one view with an index, not degraded; a map lookup is a split-list
-// find under a hazard pointer, has_route_in two hazard protections plus one
+// Costs (one view with an index, not degraded; a map lookup is a bucket
+// load and a list walk of a node or two under hazard pointers, has_route_in two hazard protections plus one
 // load per route of d):
 //   every index read      two relaxed flag loads (stopping, degraded) and
 //                         one read section (a load, two stores to the
@@ -181,13 +181,9 @@ Dest* lock_dest_for_update(Core& core, Table& t, const NetAddress& a, Guard& g) 
       std::this_thread::yield();  // its remover is erasing the node
       continue;
     }
-    RouteSet* empty = RouteSet::create(0);
-    if (empty == nullptr) return nullptr;
-    Dest* nd = detail::nothrow_new<Dest>(&core, &t, a, empty);
-    if (nd == nullptr) {
-      empty->destroy();
-      return nullptr;
-    }
+    // Born with the static empty set: its first route's set replaces it.
+    Dest* nd = detail::nothrow_new<Dest>(&core, &t, a, RouteSet::shared_empty());
+    if (nd == nullptr) return nullptr;
     core.handles.allocate(HandleKind::dest, nd);  // sets nd->handle
     if (nd->handle == 0) {
       unref_handle(nd);  // the map link it was built with: revoked, then freed

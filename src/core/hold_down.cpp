@@ -81,8 +81,9 @@ void hold_down_route(Core& core, Dest* d, Route* r, ViewSet views) noexcept {
     const int v = std::countr_zero(rest);
     const std::uint32_t ms = hs->hold_ms[v];
     const std::uint64_t deadline = ms == kInfinite ? UINT64_MAX : now + ms;
-    // The new hold set's memory reference; infallible: the current route
-    // set still holds one.
+    // The new hold set's memory reference; infallible: r's membership
+    // reference is still held (core/dest.h: r is doomed in the set this
+    // delete replaces, which is not destroyed yet).
     r->counts.try_add_memory();
     next->entries[next->size++] = HoldDownSet::Entry{r, v, deadline};
   }

@@ -9,6 +9,7 @@
 #include "core/refs.h"
 #include "core/route_select.h"
 #include "detail/fault.h"
+#include "detail/test_hook.h"
 
 namespace rtm::detail {
 
@@ -52,6 +53,7 @@ static errc fill_dest_info_once(Core& core, Entity* e, Dest* d, std::uint32_t pr
   if (err != errc::ok) return failed(err);  // d revoked: the caller's handle is gone
   Guard gs;
   const RouteSet* s = gs.protect(d->routes);
+  test_hook("fill_dest_info.set_protected", d);
   const GatheredRoutes gathered(s);
   if (!gathered.complete()) return failed(errc::not_enough_memory);
   const RouteView* routes = gathered.data();

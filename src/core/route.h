@@ -78,6 +78,9 @@ class Route final : public Object, public OwnedLink {
   // delete that reads it false after storing its state skips list_mu (the
   // Dekker argument, U1/U2 with L1/L2, is in core/route_lists.cpp).
   std::atomic<bool> listed{false};
+  // The next route doomed by the same set (RouteSet::doomed): set once,
+  // under the destination lock, when the route leaves its last set.
+  Route* doomed_next = nullptr;
 
  private:
   void revoke_children() noexcept override;

@@ -3,8 +3,8 @@
 //
 // Membership protocol. RouteList::routes, Route::list, RouteList::deleted
 // and RouteList::reserved change only under Core::list_mu. A list never
-// holds a deleted route, so its raw pointers are alive (the destination's
-// current route set holds them):
+// holds a deleted route, so its raw pointers are alive (each is in its
+// destination's current route set, so holds its membership reference):
 //
 // Insert (insert_routes, move_to_route_list), under list_mu:
 //   L1 r->listed.store(true, seq_cst)

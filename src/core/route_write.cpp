@@ -20,26 +20,36 @@
 
 namespace rtm::detail {
 
-// Publishes `next` as d's route set and retires the old one. Under d->lock.
+// Publishes `next` as d's route set and retires the old one, which the
+// caller made doom every route `next` no longer lists. Under d->lock.
 // release: the new set and every route it points to are fully built before
-// a reader's protect() (acquire) can see it.
+// a reader's protect() (acquire) can see it. The chain (core/dest.h): the
+// old set holds a unit of the new one until it is destroyed; both fields
+// are written before the old set is retired.
 void publish_routes(Dest* d, RouteSet* next) noexcept {
+  RouteSet* const empty = RouteSet::shared_empty();
+  RouteSet* const cur = d->routes.load(std::memory_order_relaxed);
+  if (cur != empty && next != empty) next->hold.store(2, std::memory_order_relaxed);
   RouteSet* old = d->routes.exchange(next, std::memory_order_acq_rel);
   d->last_changed.store(filetime_now(), std::memory_order_relaxed);
-  if (old != RouteSet::shared_empty()) detail::retire(old);
+  if (old != empty) {
+    if (next != empty) old->successor = next;
+    detail::retire(old);
+  }
 }
 
-// Copies the live routes of s but `except` into next->routes (room for
-// s->size), each with the new set's memory reference; returns how many.
-// Deleted entries left by an out-of-memory delete (zombies) are dropped
-// here. Under the destination's lock.
-std::uint32_t copy_live_routes(const RouteSet* s, const Route* except, RouteSet* next) noexcept {
+// Copies the live routes of s (d's current set) but `except` into
+// next->routes (room for s->size); returns how many. Those left out, and
+// deleted entries left by an out-of-memory delete (zombies), are doomed
+// in s (core/dest.h): next is to replace it. Under the destination's lock.
+std::uint32_t copy_live_routes(RouteSet* s, Route* except, RouteSet* next) noexcept {
   std::uint32_t j = 0;
   for (std::uint32_t i = 0; i < s->size; ++i) {
     Route* r = s->routes[i];
-    if (r == except || r->zombie.load(std::memory_order_relaxed)) continue;
-    // The new set's memory reference; infallible: the current set holds one.
-    r->counts.try_add_memory();
+    if (r == except || r->zombie.load(std::memory_order_relaxed)) {
+      s->doom(r);
+      continue;
+    }
     next->routes[j++] = r;
   }
   return j;
@@ -58,8 +68,12 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
     if (r->state.load(std::memory_order_relaxed) != kRouteStateCreated)
       return errc::invalid_handle;
     RouteSet* s = d->routes.load(std::memory_order_relaxed);
+    // In ~Instance's teardown nobody can observe the change: no
+    // registration is left, the forwarding indexes are not updated and
+    // nothing is held down (Core::bulk_teardown). So no best routes.
+    const bool quiet = core.bulk_teardown.load(std::memory_order_relaxed);
     BestState before, after;
-    best_state_locked(s, &before);
+    if (!quiet) best_state_locked(s, &before);
     const ViewSet views = r->data.load(std::memory_order_relaxed)->views;
     // The route leaves the table when the set without it is published;
     // its state is what get_route_info reports from now on. seq_cst: the
@@ -79,8 +93,12 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       }
     }
     if (held_views != 0) hold_down_route(core, d, r, held_views);
-    RouteSet* next = RouteSet::create(s->size - 1);
-    if (next != nullptr) {
+    // r is in s; with nothing else there, the static empty set will do.
+    RouteSet* next = s->size == 1 ? RouteSet::shared_empty() : RouteSet::create(s->size - 1);
+    if (next == RouteSet::shared_empty()) {
+      s->doom(r);
+      publish_routes(d, next);
+    } else if (next != nullptr) {
       next->size = copy_live_routes(s, r, next);
       publish_routes(d, next);
     } else {
@@ -92,16 +110,19 @@ errc delete_route_obj(Core& core, Route* r, RouteChangeFlags* flags) {
       // left, the shared empty set needs no memory, and retiring the old
       // set lets its routes (which hold d) go.
       r->zombie.store(true, std::memory_order_release);
-      if (!has_live_route(s))
+      if (!has_live_route(s)) {
+        for (std::uint32_t i = 0; i < s->size; ++i) s->doom(s->routes[i]);
         publish_routes(d, RouteSet::shared_empty());
-      else
+      } else
         d->last_changed.store(filetime_now(), std::memory_order_relaxed);
     }
     const RouteSet* cur = d->routes.load(std::memory_order_relaxed);
-    best_state_locked(cur, &after);
-    change = summarize(before, after, views, nullptr, &out);
-    change.all |= held_views;
-    update_forwarding(core, d, before, after, change.fwd);  // before d can leave its map
+    if (!quiet) {
+      best_state_locked(cur, &after);
+      change = summarize(before, after, views, nullptr, &out);
+      change.all |= held_views;
+      update_forwarding(core, d, before, after, change.fwd);  // before d can leave its map
+    }
     if (!has_live_route(cur) && !has_hold_down_route(d)) {
       remove_empty_dest(d);
       removed = true;
@@ -264,11 +285,11 @@ void unwind_unpublished_route(Entity* e, Route* route, bool ref_taken) noexcept 
 // Creates a route of e with version `data` and publishes it in d (locked;
 // s its current set). Everything that can fail is done before the route's
 // handle is published (last), and the route is built with the links
-// publishing needs (its table link, the new set's memory reference), so no
+// publishing needs (its table link, its membership reference), so no
 // other entity's reference_handles / dereference_handles on the new handle
 // can bring it to zero. On failure `data` is given back and d leaves the
 // map if the add had created it.
-errc publish_new_route(Core& core, Dest* d, const RouteSet* s, Entity* e, NextHop* neighbour,
+errc publish_new_route(Core& core, Dest* d, RouteSet* s, Entity* e, NextHop* neighbour,
                        RouteData* data, bool want_ref, Guard& gr, Route** out) {
   RouteSet* next = RouteSet::create(s->size + 1);
   auto fail = [&](errc why) {
@@ -346,7 +367,7 @@ errc add_route_obj(Core& core, Entity* e, const RouteAdd& a, RouteChangeFlags* f
   if (a.target) d->lock.lock();
   std::unique_lock lock(d->lock, std::adopt_lock);
 
-  const RouteSet* s = d->routes.load(std::memory_order_relaxed);
+  RouteSet* s = d->routes.load(std::memory_order_relaxed);
   Route* route = a.target;
   if (route != nullptr && route->state.load(std::memory_order_relaxed) != kRouteStateCreated) {
     discard_route_data(data);
@@ -369,7 +390,7 @@ errc add_route_obj(Core& core, Entity* e, const RouteAdd& a, RouteChangeFlags* f
       }
     }
     touched |= replace_route_data(d, route, data);
-    gr.assign(route);  // alive: the current set holds it (we are under the lock)
+    gr.assign(route);  // alive: it is in the current set (we are under the lock)
   } else {
     // Read before s is replaced (publish_new_route retires it).
     const bool first = !has_live_route(s);

@@ -13,11 +13,13 @@
 
 namespace rtm::detail {
 
-// Publishes `next` as d's route set and retires the old one. Under d->lock.
+// Publishes `next` as d's route set and retires the old one (which must
+// have doomed every route next does not list: core/dest.h). Under d->lock.
 void publish_routes(Dest* d, RouteSet* next) noexcept;
-// Copies the live routes of s but `except` (null: none) into next->routes,
-// each with a memory reference; returns how many. Under the destination lock.
-std::uint32_t copy_live_routes(const RouteSet* s, const Route* except, RouteSet* next) noexcept;
+// Copies the live routes of s, d's current set, but `except` (null: none)
+// into next->routes; those left out are doomed in s. Returns how many.
+// Under the destination lock.
+std::uint32_t copy_live_routes(RouteSet* s, Route* except, RouteSet* next) noexcept;
 
 // What add_route asks, its arguments checked by the API.
 struct RouteAdd {
