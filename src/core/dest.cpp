@@ -19,9 +19,12 @@ RouteSet* RouteSet::create(std::uint32_t n) noexcept {
   return s;
 }
 
+// Never destroyed: an Instance with static storage duration may be torn
+// down after the function-local statics (tests/static_instance_test.cpp).
 RouteSet* RouteSet::shared_empty() noexcept {
-  static RouteSet empty;
-  return &empty;
+  alignas(RouteSet) static unsigned char storage[sizeof(RouteSet)];
+  static RouteSet* const empty = new (storage) RouteSet();
+  return empty;
 }
 
 // acq_rel: the unit that reaches zero sees what the other holder did
