@@ -10,6 +10,7 @@
 
 #include <rtmv2/rtmv2.h>
 
+#include "core/dest.h"
 #include "core/route.h"
 #include "test_hook_util.h"
 #include "test_util.h"
@@ -331,6 +332,34 @@ TEST_F(RtmTest, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
   release(a_, ra);
 }
 
+// A set waiting in the retired array of a thread gone idle (libcds
+// disposes an array only when it fills, or its thread calls in or leaves)
+// keeps the later sets of its chain, and the routes they doomed: a chain
+// is at most kChainMax sets (core/dest.h), so 10,000 add/delete cycles on
+// the destination meanwhile leave a few dozen routes allocated, not
+// 10,000 (before the bound: every one, until the idle thread exited).
+TEST_F(RtmTest, AnIdleThreadsRetiredSetKeepsABoundedNumberOfLaterRoutes) {
+  rtm::EntityHandle c;
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 7, 1}, {}, &c), errc::ok);
+  Gate added, done;
+  std::thread idle([&] {
+    EXPECT_EQ(add(a_, "10.0.0.0/8", 10), errc::ok);  // {ra}
+    EXPECT_EQ(add(b_, "10.0.0.0/8", 20), errc::ok);  // {ra, rb}: {ra} retired here
+    added.open();
+    done.wait();  // attached and idle: its retired array is not disposed
+  });
+  added.wait();
+  CounterSnapshot at;
+  for (int i = 0; i < 10000; ++i) remove(c, add_held(c, "10.0.0.0/8", 30));
+  rtm::reclaim_all();  // this thread's retired sets: disposed
+  const std::int64_t live = at.live_delta(rtm::HandleKind::route);
+  EXPECT_LE(live, 2 * static_cast<int>(rtm::detail::kChainMax))
+      << "routes kept by the idle thread's set";
+  done.open();
+  idle.join();
+  EXPECT_EQ(rtm().deregister_entity(c), errc::ok);
+}
+
 TEST_F(RtmTest, DestRemovedFromTheMapWhileQueuedIsStillReturnedByGetChangedDests) {
   rtm::NotifyHandle n;
   ASSERT_EQ(rtm().register_for_change_notification(b_, rtm::kViewMaskAny, rtm::kChangeTypeAll,
@@ -438,4 +467,7 @@ TEST(CApiReferences, HandlesAreRefusedRightAfterTheirLastRelease) {
   ASSERT_EQ(RtmReleaseEntities(b, un, ents), NO_ERROR);
   EXPECT_EQ(RtmGetEntityInfo(b, a, &ei), static_cast<DWORD>(ERROR_INVALID_HANDLE));
   ASSERT_EQ(RtmDeregisterEntity(b), NO_ERROR);
+  // Free what is left retired here, so a later test's object counts in
+  // this process start clean.
+  rtm::reclaim_all();
 }

@@ -89,7 +89,8 @@ struct InstanceOptions {
   // destinations / buckets nodes past the second). The defaults fit a
   // full table, 1M IPv4 and 256K IPv6 destinations, and cost 20 MiB; an
   // instance that stays small can ask for fewer. Above 2^28 the
-  // constructor throws std::invalid_argument.
+  // constructor throws std::invalid_argument; without memory for the
+  // arrays, std::bad_alloc.
   std::uint32_t ipv4_buckets = 1u << 20;
   std::uint32_t ipv6_buckets = 1u << 18;
 };

@@ -139,7 +139,7 @@ errc Instance::get_exact_match_route(EntityHandle caller, const NetAddress& addr
       }
     }
     if (best == nullptr) return errc::not_found;
-    gr.assign(best);  // alive: s holds it, and gs still protects s
+    gr.assign(best);  // alive: s lists it, and gs still protects s (core/dest.h)
     // The route's reference first: it fails if the route was revoked
     // after s was taken (deleted and released), and the search starts
     // again from the current set; once held, the route's links keep what

@@ -1,6 +1,7 @@
 // core/dest.cpp — destinations, route sets, hold-down sets and keys (core/dest.h).
 #include "core/dest.h"
 
+#include <cassert>
 #include <cstring>
 #include <new>
 
@@ -34,6 +35,8 @@ RouteSet* RouteSet::shared_empty() noexcept {
 void RouteSet::destroy() noexcept {
   for (RouteSet* s = this; s != nullptr;) {
     if (s->hold.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (s->holds_routes)
+      for (std::uint32_t i = 0; i < s->size; ++i) unref_memory(s->routes[i]);
     for (Route* r = s->doomed; r != nullptr;) {
       Route* next = r->doomed_next;  // before the drop, which may free r
       unref_memory(r);
@@ -60,9 +63,10 @@ void Dest::release_children() noexcept {
   // route, which holds d, so d's current hold set is empty by then.
   RouteSet* s = routes.load(std::memory_order_acquire);
   if (s != nullptr && s != RouteSet::shared_empty()) {
-    // Its last set: whatever it still lists (deleted routes kept as
-    // zombies) leaves with it.
-    for (std::uint32_t i = 0; i < s->size; ++i) s->doom(s->routes[i]);
+    // Its last set lists nothing: a route it listed would still hold its
+    // membership reference (the set is not destroyed), so its memory
+    // reference on d, and d would not be here.
+    assert(s->size == 0);
     retire(s);
   }
   if (HoldDownSet* h = hold_down.load(std::memory_order_acquire)) retire(h);

@@ -34,9 +34,18 @@ namespace rtm::detail {
 // successor (no route is in sets on both sides of an empty one).
 // Costs: a write copies pointers and touches no route's count; a set's
 // destruction drops the references of the routes it doomed (usually one)
-// and one unit of its successor. The price: a reader that stays inside a
-// set keeps the later sets of that destination (each already retired) in
-// memory until it leaves, as with an epoch scheme.
+// and one unit of its successor.
+// Bounded garbage. A set not yet destroyed keeps the later sets of its
+// chain: one a reader stays in, and also one waiting in the retired array
+// of a thread that went idle (libcds disposes an array only when it fills
+// or its thread calls in or leaves). So a chain is at most kChainMax sets
+// long: the write that would make it longer breaks it instead, the old
+// set taking a memory reference on each route it lists (dropped at its
+// destruction) and the new one starting a chain of its own, with no
+// predecessor. Routes listed on both sides are then kept by the old set
+// until every set before it is gone, as at an empty set. One reference
+// per route every kChainMax writes of a destination.
+inline constexpr std::uint8_t kChainMax = 32;
 class RouteSet final : public Reclaimable {
  public:
   static RouteSet* create(std::uint32_t n) noexcept;  // null on OOM
@@ -56,10 +65,12 @@ class RouteSet final : public Reclaimable {
 
   // Written by writers under the destination lock before the set is
   // retired, read by its destruction (after the retirement): see above.
-  std::atomic<std::uint32_t> hold{1};
+  std::atomic<std::uint16_t> hold{1};
+  std::uint8_t depth = 0;  // sets before it in its chain
+  bool holds_routes = false;  // a chain break: a memory reference on each route listed
+  std::uint32_t size = 0;
   RouteSet* successor = nullptr;
   Route* doomed = nullptr;  // linked through Route::doomed_next
-  std::uint32_t size = 0;
   Route* routes[1];  // `size` entries
 
  private:

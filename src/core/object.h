@@ -8,7 +8,7 @@
 //                  │            │  └─H+M─> NextHop (neighbour) ─H+M─> Entity
 //                  │            ├─M─> RouteData (current and old versions) ─M─> NextHop...
 //                  │            └─H─> NextHop... (the hops of its current version)
-//                  ├─M─> RouteSet (current and old) ─M─> Route...
+//                  ├─M─> RouteSet (current and old) ─M─> Route (doomed; all at a chain break)
 //                  └─M─> HoldDownSet (current and old) ─M─> Route...; current entries ─H─> Route
 //   NextHop ─M─> NextHopData (its current attribute version; old ones retired)
 //
@@ -17,10 +17,11 @@
 //   destination queue entry is one handle link too (the consumer hands out
 //   its handle).
 // - A Route is in its destination from add_route until delete_route: one
-//   handle link (the "table link"), taken at construction. Each RouteSet
-//   snapshot holds a memory reference on each of its routes, dropped when
-//   the set is destroyed — after every reader that could still see the set
-//   has let go of it — so a route found in a set is readable; a client
+//   handle link (the "table link"), taken at construction, and one memory
+//   reference for its membership in sets, dropped when the last set that
+//   lists it is destroyed; the sets of a destination are destroyed in the
+//   order they were current (core/dest.h), after every reader that could
+//   still see them has let go, so a route found in a set is readable; a client
 //   reference on it (add_ref) can fail once it is revoked, and readers then
 //   retry from the current set or skip it.
 // - A RouteData is an immutable version of a route's attributes, replaced

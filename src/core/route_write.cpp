@@ -28,12 +28,24 @@ namespace rtm::detail {
 // are written before the old set is retired.
 void publish_routes(Dest* d, RouteSet* next) noexcept {
   RouteSet* const empty = RouteSet::shared_empty();
-  RouteSet* const cur = d->routes.load(std::memory_order_relaxed);
-  if (cur != empty && next != empty) next->hold.store(2, std::memory_order_relaxed);
+  RouteSet* const cur = d->routes.load(std::memory_order_relaxed);  // what the exchange returns
+  bool link = false;
+  if (cur != empty && next != empty) {
+    if (cur->depth + 1 < kChainMax) {
+      next->depth = static_cast<std::uint8_t>(cur->depth + 1);
+      next->hold.store(2, std::memory_order_relaxed);
+      link = true;
+    } else {
+      // The chain breaks here (core/dest.h). Infallible: each route cur
+      // lists still holds its membership reference (cur is current).
+      for (std::uint32_t i = 0; i < cur->size; ++i) cur->routes[i]->counts.try_add_memory();
+      cur->holds_routes = true;
+    }
+  }
   RouteSet* old = d->routes.exchange(next, std::memory_order_acq_rel);
   d->last_changed.store(filetime_now(), std::memory_order_relaxed);
   if (old != empty) {
-    if (next != empty) old->successor = next;
+    if (link) old->successor = next;
     detail::retire(old);
   }
 }
