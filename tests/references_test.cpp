@@ -332,6 +332,38 @@ TEST_F(RtmTest, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
   release(a_, ra);
 }
 
+// The same across chain breaks: a reader parked inside {ra, rb} while 100
+// writes (three breaks) go by, then rb is deleted and released in a later
+// chain. rb stays allocated through the reference the breaking set took
+// (under ASan, a missing one is a use after free here).
+TEST_F(RtmTest, AReaderInsideAnOldRouteSetOutlivesChainBreaks) {
+  const rtm::RouteHandle ra = add_held(a_, "10.0.0.0/8", 10);
+  const rtm::RouteHandle rb = add_held(b_, "10.0.0.0/8", 20);
+  rtm::EntityHandle c;
+  ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 7, 1}, {}, &c), errc::ok);
+  rtm::DestInfo di;
+  errc got = errc::not_found;
+  {
+    HookParker park("fill_dest_info.set_protected");
+    std::thread t([&] {
+      got = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
+                                              rtm::kViewMaskUnicast, &di);
+    });
+    park.wait_arrived();  // inside {ra, rb}
+    for (int i = 0; i < 50; ++i) remove(c, add_held(c, "10.0.0.0/8", 30));  // 100 sets
+    remove(b_, rb);
+    rtm::reclaim_all();
+    park.release();
+    t.join();
+  }
+  ASSERT_EQ(got, errc::ok);
+  ASSERT_EQ(di.number_of_views, 1u);
+  EXPECT_EQ(di.views[0].route.value, ra.value);
+  EXPECT_EQ(rtm().release_dest_info(b_, di), errc::ok);
+  remove(a_, ra);
+  EXPECT_EQ(rtm().deregister_entity(c), errc::ok);
+}
+
 // A set waiting in the retired array of a thread gone idle (libcds
 // disposes an array only when it fills, or its thread calls in or leaves)
 // keeps the later sets of its chain, and the routes they doomed: a chain
@@ -353,6 +385,7 @@ TEST_F(RtmTest, AnIdleThreadsRetiredSetKeepsABoundedNumberOfLaterRoutes) {
   for (int i = 0; i < 10000; ++i) remove(c, add_held(c, "10.0.0.0/8", 30));
   rtm::reclaim_all();  // this thread's retired sets: disposed
   const std::int64_t live = at.live_delta(rtm::HandleKind::route);
+  EXPECT_GT(live, 0) << "the idle thread's set keeps its chain (else this tests nothing)";
   EXPECT_LE(live, 2 * static_cast<int>(rtm::detail::kChainMax))
       << "routes kept by the idle thread's set";
   done.open();

@@ -57,7 +57,8 @@ class RouteSet final : public Reclaimable {
   static RouteSet* shared_empty() noexcept;
   // Drops one unit of hold (the disposal's; or, for a set never published,
   // its only one); the last unit destroys the set, drops the membership
-  // references of its doomed routes and a unit of its successor.
+  // references of its doomed routes (and, at a chain break, the references
+  // it took on every route it lists) and a unit of its successor.
   void destroy() noexcept override;
   // Under the destination lock, by the writer replacing this (current)
   // set with one that no longer lists r (or when the destination goes).

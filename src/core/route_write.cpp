@@ -24,8 +24,9 @@ namespace rtm::detail {
 // caller made doom every route `next` no longer lists. Under d->lock.
 // release: the new set and every route it points to are fully built before
 // a reader's protect() (acquire) can see it. The chain (core/dest.h): the
-// old set holds a unit of the new one until it is destroyed; both fields
-// are written before the old set is retired.
+// old set holds a unit of the new one until it is destroyed, or, where
+// the chain breaks, a memory reference on each route it lists; all of it
+// is written before the old set is retired.
 void publish_routes(Dest* d, RouteSet* next) noexcept {
   RouteSet* const empty = RouteSet::shared_empty();
   RouteSet* const cur = d->routes.load(std::memory_order_relaxed);  // what the exchange returns
