@@ -14,7 +14,10 @@ namespace rtm::detail {
 // ---- core -----------------------------------------------------------------------------
 
 Core::Core(const InstanceOptions& o, std::uint8_t tag, std::uint32_t index_base)
-    : options(o), forwarding(o.forwarding_views & o.views_supported), handles(tag, index_base), next_hops(std::make_unique<ObjectMap<NextHopKey, NextHopKeyHash, NextHop>>(kNextHopBuckets)),
+    : options(o),
+      forwarding(o.forwarding_views & o.views_supported),
+      handles(tag, index_base),
+      next_hops(std::make_unique<ObjectMap<NextHopKey, NextHopKeyHash, NextHop>>(kNextHopBuckets)),
       timers(std::make_unique<Timers>(this, o.clock, &fire_timer)),
       ipv4_(std::make_unique<Table>(Family::ipv4, o.ipv4_buckets)),
       ipv6_(std::make_unique<Table>(Family::ipv6, o.ipv6_buckets)) {}

@@ -97,8 +97,8 @@ bool has_route_in(const Dest* d, ViewSet views, const Entity* owner) noexcept {
 //   per-length probing (F6).
 //
 // Costs (one view with an index, not degraded; a map lookup is a bucket
-// load and a list walk of a node or two under hazard pointers, has_route_in two hazard protections plus one
-// load per route of d):
+// load and a list walk of a node or two under hazard pointers,
+// has_route_in two hazard protections plus one load per route of d):
 //   every index read      two relaxed flag loads (stopping, degraded) and
 //                         one read section (a load, two stores to the
 //                         thread's own slot; no locked instruction)

@@ -25,8 +25,8 @@ void RouteData::destroy() noexcept {
 }
 
 // The table link (handle side) and its membership reference (the memory
-// reference its sets share: core/dest.h). The caller has taken both kinds of link on d, o and n, and
-// the handle links on rd's hops.
+// reference its sets share: core/dest.h). The caller has taken both kinds
+// of link on d, o and n, and the handle links on rd's hops.
 Route::Route(Core* c, Dest* d, Entity* o, NextHop* n, RouteData* rd) noexcept
     : Object(c, HandleKind::route, 1, 1), dest(d), owner(o), neighbour(n), data(rd) {}
 

@@ -79,7 +79,6 @@ class ObjectMap {
   // instance, ~0.5 s under ASan).
   struct Map : Base {
     using Base::Base;
-    std::size_t buckets() const noexcept { return this->bucket_count(); }
     // Empties the map and frees its bucket array; the object is then left
     // undestroyed (an empty bucket list owns nothing).
     void dismantle() noexcept {
@@ -97,12 +96,11 @@ class ObjectMap {
     // libcds rounds its argument up to the power of two *above* it (its
     // MSB counts from 1): n - 1 gives exactly n buckets.
     map_ = new (storage_) Map(n - 1, 1);
-    assert(map_->buckets() == n);
+    assert(map_->bucket_count() == n);
   }
   ~ObjectMap() { destroy_storage(); }
   ObjectMap(const ObjectMap&) = delete;
   ObjectMap& operator=(const ObjectMap&) = delete;
-  std::size_t buckets() const noexcept { return map_ != nullptr ? map_->buckets() : 0; }
 
   // The object for k, protected by `guard`, or null.
   T* find(const Key& k, Guard& guard) {
