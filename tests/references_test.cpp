@@ -6,6 +6,7 @@
 // The races are widened with HookParker (tests/test_hook_util.h) at the
 // add_route.* points of src/core/route_write.cpp; before the fixes the first three
 // were use-after-free reports under the asan preset.
+#include <functional>
 #include <thread>
 
 #include <rtmv2/rtmv2.h>
@@ -292,34 +293,47 @@ TEST_F(RtmTest, HeldDownRouteIsReturnedAsHoldRouteUntilTheHoldEnds) {
   ASSERT_EQ(rtm().release_dest_info(b_, di), errc::ok);
 }
 
-// A route set holds no reference on its routes: a route stays allocated
-// while any set that lists it may be read, because the sets of a
-// destination are destroyed in the order they were current (core/dest.h).
-// A reader parked inside the first set, {ra, rb}, reads rb after rb was
-// deleted in a later set and every client reference on it is gone (under
-// ASan, rb freed early is a use after free here); ra, its answer, stays
-// referenced by a.
-TEST_F(RtmTest, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
-  const rtm::RouteHandle ra = add_held(a_, "10.0.0.0/8", 10);
-  const rtm::RouteHandle rb = add_held(b_, "10.0.0.0/8", 20);
-  rtm::DestInfo di;
-  errc got = errc::not_found;
-  {
+// Route sets hold no reference on their routes (core/dest.h): these park a
+// reader inside a set while later sets delete its routes.
+class RouteSetLifetime : public RtmTest {
+ protected:
+  // b's exact-match get of 10.0.0.0/8, parked inside the route set it
+  // protects while `meanwhile` runs, then a reclaim; its answer in *di.
+  errc get_parked_inside_set(const std::function<void()>& meanwhile, rtm::DestInfo* di) {
+    errc got = errc::not_found;
     HookParker park("fill_dest_info.set_protected");
     std::thread t([&] {
       got = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskUnicast, &di);
+                                              rtm::kViewMaskUnicast, di);
     });
-    park.wait_arrived();  // inside {ra, rb}
-    rtm::RouteChangeFlags f = 0;
-    ASSERT_EQ(rtm().delete_route(a_, ra, &f), errc::ok);        // -> {rb}
-    const rtm::RouteHandle ra2 = add_held(a_, "10.0.0.0/8", 5);  // -> {rb, ra2}
-    remove(a_, ra2);                                            // -> {rb}
-    remove(b_, rb);  // -> empty: rb doomed in a later set, unreferenced; the destination goes
+    park.wait_arrived();
+    meanwhile();
     rtm::reclaim_all();
     park.release();
     t.join();
+    return got;
   }
+};
+
+// A route stays allocated while any set that lists it may be read,
+// because the sets of a destination are destroyed in the order they were
+// current. A reader parked inside the first set, {ra, rb}, reads rb after
+// rb was deleted in a later set and every client reference on it is gone
+// (under ASan, rb freed early is a use after free here); ra, its answer,
+// stays referenced by a.
+TEST_F(RouteSetLifetime, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
+  const rtm::RouteHandle ra = add_held(a_, "10.0.0.0/8", 10);
+  const rtm::RouteHandle rb = add_held(b_, "10.0.0.0/8", 20);
+  rtm::DestInfo di;
+  const errc got = get_parked_inside_set(
+      [&] {  // inside {ra, rb}
+        rtm::RouteChangeFlags f = 0;
+        ASSERT_EQ(rtm().delete_route(a_, ra, &f), errc::ok);        // -> {rb}
+        const rtm::RouteHandle ra2 = add_held(a_, "10.0.0.0/8", 5);  // -> {rb, ra2}
+        remove(a_, ra2);                                            // -> {rb}
+        remove(b_, rb);  // -> empty: rb doomed in a later set, unreferenced; the destination goes
+      },
+      &di);
   ASSERT_EQ(got, errc::ok);
   EXPECT_EQ(di.address, P("10.0.0.0/8"));
   ASSERT_EQ(di.number_of_views, 1u);
@@ -336,26 +350,18 @@ TEST_F(RtmTest, AReaderInsideAnOldRouteSetReadsRoutesDeletedInLaterSets) {
 // writes (three breaks) go by, then rb is deleted and released in a later
 // chain. rb stays allocated through the reference the breaking set took
 // (under ASan, a missing one is a use after free here).
-TEST_F(RtmTest, AReaderInsideAnOldRouteSetOutlivesChainBreaks) {
+TEST_F(RouteSetLifetime, AReaderInsideAnOldRouteSetOutlivesChainBreaks) {
   const rtm::RouteHandle ra = add_held(a_, "10.0.0.0/8", 10);
   const rtm::RouteHandle rb = add_held(b_, "10.0.0.0/8", 20);
   rtm::EntityHandle c;
   ASSERT_EQ(rtm().register_entity({0, rtm::Family::ipv4, 7, 1}, {}, &c), errc::ok);
   rtm::DestInfo di;
-  errc got = errc::not_found;
-  {
-    HookParker park("fill_dest_info.set_protected");
-    std::thread t([&] {
-      got = rtm().get_exact_match_destination(b_, P("10.0.0.0/8"), rtm::kBestProtocol,
-                                              rtm::kViewMaskUnicast, &di);
-    });
-    park.wait_arrived();  // inside {ra, rb}
-    for (int i = 0; i < 50; ++i) remove(c, add_held(c, "10.0.0.0/8", 30));  // 100 sets
-    remove(b_, rb);
-    rtm::reclaim_all();
-    park.release();
-    t.join();
-  }
+  const errc got = get_parked_inside_set(
+      [&] {  // inside {ra, rb}
+        for (int i = 0; i < 50; ++i) remove(c, add_held(c, "10.0.0.0/8", 30));  // 100 sets
+        remove(b_, rb);
+      },
+      &di);
   ASSERT_EQ(got, errc::ok);
   ASSERT_EQ(di.number_of_views, 1u);
   EXPECT_EQ(di.views[0].route.value, ra.value);
