@@ -278,7 +278,7 @@ TEST_F(RtmTest, GetsOfLinkedObjectsMakeNoHoldRecords) {
     return "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
   };
   for (int i = 0; i < kPrefixes; ++i) routes.push_back(add_held(a_, prefix(i).c_str(), 10));
-  const std::int64_t before = rtm::detail::g_hold_records.load();
+  const std::int64_t before = rtm::detail::hold_records_live();
   for (int i = 0; i < kPrefixes; ++i) {
     rtm::DestInfo di;
     ASSERT_EQ(exact(rtm(), b_, prefix(i).c_str(), &di), errc::ok);
@@ -286,7 +286,7 @@ TEST_F(RtmTest, GetsOfLinkedObjectsMakeNoHoldRecords) {
   }
   // Only the ledger's spares: one in each entry (at most 3/4 of its 256
   // slots) and the pool (trimmed to the capacity).
-  EXPECT_LE(rtm::detail::g_hold_records.load() - before, 2 * 256);
+  EXPECT_LE(rtm::detail::hold_records_live() - before, 2 * 256);
   // References held across the deletion: the fold moves them into records.
   rtm::DestInfo held;
   ASSERT_EQ(exact(rtm(), b_, prefix(0).c_str(), &held), errc::ok);

@@ -112,8 +112,8 @@ std::size_t Instance::dest_count(Family family) const {
 ObjectCounters object_counters() noexcept {
   ObjectCounters c;
   for (int i = 0; i < detail::kHandleKindCount; ++i) {
-    c.allocated[i] = detail::g_allocated[i].load(std::memory_order_relaxed);
-    c.freed[i] = detail::g_freed[i].load(std::memory_order_relaxed);
+    c.allocated[i] = detail::g_object_counts.sum(detail::kAllocatedIndex + i);
+    c.freed[i] = detail::g_object_counts.sum(detail::kFreedIndex + i);
   }
   return c;
 }

@@ -1,11 +1,10 @@
 // core/entity.cpp — entities (core/entity.h).
 #include "core/entity.h"
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
-#include "detail/tls.h"
+#include "detail/sharded_counter.h"
 
 namespace rtm::detail {
 
@@ -28,15 +27,6 @@ Entity::~Entity() {
 #endif
 }
 
-namespace {
-std::atomic<unsigned> g_next_owned_shard{0};
-thread_local unsigned t_owned_shard RTM_TLS_IE = ~0u;
-}  // namespace
-
-unsigned my_owned_shard(unsigned n) noexcept {
-  unsigned s = t_owned_shard;
-  if (s == ~0u) t_owned_shard = s = g_next_owned_shard.fetch_add(1, std::memory_order_relaxed);
-  return s % n;
-}
+unsigned my_owned_shard(unsigned n) noexcept { return counter_shard() % n; }
 
 }  // namespace rtm::detail

@@ -10,9 +10,7 @@
 
 namespace rtm::detail {
 
-std::atomic<std::int64_t> g_allocated[kHandleKindCount] = {};
-std::atomic<std::int64_t> g_freed[kHandleKindCount] = {};
-std::atomic<std::int64_t> g_hold_records{0};
+ShardedCounters<2 * kHandleKindCount + 1> g_object_counts;
 
 // ---- HoldList -------------------------------------------------------------------
 
@@ -67,7 +65,7 @@ Object::Object(Core* c, HandleKind k, std::uint64_t handle_links,
       kind(k),
       ref_mode(uses_ledgers(k) ? kLinked : kCounted) {
   c->ref();
-  g_allocated[kind_index(k)].fetch_add(1, std::memory_order_relaxed);
+  g_object_counts.add(kAllocatedIndex + kind_index(k), 1);
 }
 
 void Object::destroy() noexcept {
@@ -75,7 +73,7 @@ void Object::destroy() noexcept {
   Core* c = core;
   const int k = kind_index(kind);
   delete this;
-  g_freed[k].fetch_add(1, std::memory_order_relaxed);
+  g_object_counts.add(kFreedIndex + k, 1);
   c->unref();
 }
 

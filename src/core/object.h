@@ -61,16 +61,28 @@
 #include "detail/handle_table.h"
 #include "detail/reclaim.h"
 #include "detail/refcount.h"
+#include "detail/sharded_counter.h"
 
 namespace rtm::detail {
+
+// Handle kinds (HandleKind's values 0..7): the size of per-kind counter arrays.
+inline constexpr int kHandleKindCount = 8;
+
+// Process-wide counts: objects allocated and freed per kind (see
+// rtm::object_counters()) and hold records live. Sharded (one line per
+// thread, detail/sharded_counter.h): every write path counts objects, and
+// one shared counter line would be written by every writer thread.
+inline constexpr int kAllocatedIndex = 0;                  // + kind_index
+inline constexpr int kFreedIndex = kHandleKindCount;       // + kind_index
+inline constexpr int kHoldRecordsIndex = 2 * kHandleKindCount;
+extern ShardedCounters<2 * kHandleKindCount + 1> g_object_counts;
+// Hold records alive (made, not yet freed).
+inline std::int64_t hold_records_live() noexcept { return g_object_counts.sum(kHoldRecordsIndex); }
 
 class Core;
 class RouteData;
 
 // ---- per-entity hold records ------------------------------------------------
-
-// Hold records alive (made, not yet freed), for tests.
-extern std::atomic<std::int64_t> g_hold_records;
 
 // How many references one entity holds on one object. Made for the
 // counted references (at their Get) and for the ledger references a fold
@@ -78,9 +90,9 @@ extern std::atomic<std::int64_t> g_hold_records;
 // Get of a linked object alone.
 struct Hold {
   explicit Hold(std::uint64_t e) noexcept : entity(e) {
-    g_hold_records.fetch_add(1, std::memory_order_relaxed);
+    g_object_counts.add(kHoldRecordsIndex, 1);
   }
-  ~Hold() { g_hold_records.fetch_sub(1, std::memory_order_relaxed); }
+  ~Hold() { g_object_counts.add(kHoldRecordsIndex, -1); }
   Hold(const Hold&) = delete;
   Hold& operator=(const Hold&) = delete;
   std::uint64_t entity;  // the entity's handle value; set before the record is pushed
@@ -121,8 +133,6 @@ class HoldList {
 
 // Index of a handle kind in per-kind counter arrays.
 constexpr int kind_index(HandleKind k) noexcept { return static_cast<int>(k); }
-// Handle kinds (HandleKind's values 0..7): the size of per-kind counter arrays.
-inline constexpr int kHandleKindCount = 8;
 static_assert(kind_index(HandleKind::route_list) + 1 == kHandleKindCount);
 
 class Object : public Reclaimable {
@@ -191,8 +201,6 @@ constexpr bool uses_ledgers(HandleKind k) noexcept {
          k == HandleKind::entity;
 }
 
-// Process-wide object counters (see rtm::object_counters()).
-extern std::atomic<std::int64_t> g_allocated[kHandleKindCount];
-extern std::atomic<std::int64_t> g_freed[kHandleKindCount];
+
 
 }  // namespace rtm::detail
