@@ -88,21 +88,18 @@ class LockedTable {
   // Adds or replaces `owner`'s route; returns true if the destination was created.
   bool add(Addr addr, unsigned len, BRoute r) {
     std::lock_guard<Mutex> l(m_);
-    auto& slot = maps_[len][addr];
-    if (!slot) {
-      slot = std::make_shared<BDest>(BDest{addr, static_cast<std::uint8_t>(len), {}});
-      ++count_[len];
-    } else if (slot.use_count() > 1) {
-      // A reader holds it: copy on write, so readers never see a torn vector.
-      slot = std::make_shared<BDest>(*slot);
-    }
-    for (auto& x : slot->routes)
-      if (x.owner == r.owner) {
-        x = r;
-        return false;
-      }
-    slot->routes.push_back(r);
-    return slot->routes.size() == 1;
+    return add_locked(addr, len, r);
+  }
+  // A loader's batch: add() for n routes under one lock acquisition (the
+  // counterpart of rtm's add_routes).
+  struct Add {
+    Addr addr;
+    unsigned len;
+    BRoute r;
+  };
+  void add_batch(const Add* adds, std::size_t n) {
+    std::lock_guard<Mutex> l(m_);
+    for (std::size_t i = 0; i < n; ++i) add_locked(adds[i].addr, adds[i].len, adds[i].r);
   }
   bool remove(Addr addr, unsigned len, std::uint32_t owner) {
     std::lock_guard<Mutex> l(m_);
@@ -144,6 +141,23 @@ class LockedTable {
   }
 
  private:
+  bool add_locked(Addr addr, unsigned len, BRoute r) {
+    auto& slot = maps_[len][addr];
+    if (!slot) {
+      slot = std::make_shared<BDest>(BDest{addr, static_cast<std::uint8_t>(len), {}});
+      ++count_[len];
+    } else if (slot.use_count() > 1) {
+      // A reader holds it: copy on write, so readers never see a torn vector.
+      slot = std::make_shared<BDest>(*slot);
+    }
+    for (auto& x : slot->routes)
+      if (x.owner == r.owner) {
+        x = r;
+        return false;
+      }
+    slot->routes.push_back(r);
+    return slot->routes.size() == 1;
+  }
   struct ReadLock {
     explicit ReadLock(Mutex& m) : m_(m) {
       if constexpr (kSharedReads) m_.lock_shared(); else m_.lock();

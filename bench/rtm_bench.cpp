@@ -29,7 +29,8 @@
 //   update:{shared,disjoint}  N writers add / replace / withdraw routes on
 //       1,024 shared prefixes or 1,024 of their own each.
 //   load:{full.1w,full.2w}  the whole table (v4 + v6, one route each) into
-//       a fresh table by 1 or 2 writers, and its teardown (counter).
+//       a fresh table by 1 or 2 writers in batches of 256 (add_routes; the
+//       baselines lock once a batch), and its teardown (counter).
 //   load:deregister_empty  deregistering an entity with no routes while the
 //       whole table is loaded.
 //   drain:{full_load,churn}  changed destinations drained by one consumer
@@ -883,8 +884,12 @@ void Walk(benchmark::State& state) {
 // ---- load -----------------------------------------------------------------------
 
 // The whole table (v4 + v6, one route per prefix) into a fresh table by
-// `writers` threads (prefixes dealt round-robin), then its teardown.
-// Returns {load seconds, teardown seconds}.
+// `writers` threads (prefixes dealt round-robin), in batches of
+// kLoadBatch routes (rtm's add_routes; the baselines' add_batch, one lock
+// acquisition a batch), then its teardown.
+// Returns {load seconds (-1 if a route failed), teardown seconds}.
+constexpr std::size_t kLoadBatch = 256;
+
 template <class Impl>
 std::pair<double, double> load_once(int writers) {
   World& w = world();
@@ -896,24 +901,33 @@ std::pair<double, double> load_once(int writers) {
       for (int fam = 0; fam < 2; ++fam)
         t->register_entity({0, family_of(fam), 14, static_cast<std::uint32_t>(k + 1)}, {},
                            &es[static_cast<std::size_t>(2 * k + fam)]);
+    std::atomic<bool> failed{false};
     const auto t0 = Clock::now();
     std::vector<std::thread> ts;
     for (int k = 0; k < writers; ++k)
       ts.emplace_back([&, k] {
+        std::vector<rtm::RouteAddItem> batch(kLoadBatch);
         for (int fam = 0; fam < 2; ++fam) {
           const auto& ps = w.table.p[fam];
+          std::size_t n = 0;
+          auto flush = [&] {
+            if (t->add_routes(es[static_cast<std::size_t>(2 * k + fam)], std::span(batch.data(), n)) !=
+                rtm::errc::ok)
+              failed.store(true, std::memory_order_relaxed);
+            n = 0;
+          };
           for (std::size_t i = static_cast<std::size_t>(k); i < ps.size();
                i += static_cast<std::size_t>(writers)) {
-            rtm::RouteInfo ri;
-            ri.pref = {10, 20};
-            rtm::RouteChangeFlags ch = 0;
-            t->add_route(es[static_cast<std::size_t>(2 * k + fam)], nullptr, ps[i], ri,
-                         rtm::kInfinite, &ch);
+            rtm::RouteAddItem& it = batch[n++];
+            it.dest = ps[i];
+            it.info.pref = {10, 20};
+            if (n == kLoadBatch) flush();
           }
+          if (n != 0) flush();
         }
       });
     for (auto& th : ts) th.join();
-    load_s = since(t0);
+    load_s = failed.load() ? -1.0 : since(t0);  // -1: Load() reports the failure
     const auto t1 = Clock::now();
     t.reset();
     teardown_s = since(t1);
@@ -929,12 +943,21 @@ std::pair<double, double> load_once(int writers) {
     for (int k = 0; k < writers; ++k)
       ts.emplace_back([&, k] {
         const BRoute r{static_cast<std::uint32_t>(k + 1), 20, 10};
-        const auto& p4 = w.table.p[0];
-        for (std::size_t i = static_cast<std::size_t>(k); i < p4.size(); i += static_cast<std::size_t>(writers))
-          t4->add(v4(p4[i]), p4[i].length(), r);
-        const auto& p6 = w.table.p[1];
-        for (std::size_t i = static_cast<std::size_t>(k); i < p6.size(); i += static_cast<std::size_t>(writers))
-          t6->add(v6(p6[i]), p6[i].length(), r);
+        auto load = [&](auto& table, const auto& ps, auto key) {
+          std::vector<typename std::remove_reference_t<decltype(table)>::Add> batch;
+          batch.reserve(kLoadBatch);
+          for (std::size_t i = static_cast<std::size_t>(k); i < ps.size();
+               i += static_cast<std::size_t>(writers)) {
+            batch.push_back({key(ps[i]), ps[i].length(), r});
+            if (batch.size() == kLoadBatch) {
+              table.add_batch(batch.data(), batch.size());
+              batch.clear();
+            }
+          }
+          table.add_batch(batch.data(), batch.size());
+        };
+        load(*t4, w.table.p[0], [](const rtm::NetAddress& a) { return v4(a); });
+        load(*t6, w.table.p[1], [](const rtm::NetAddress& a) { return v6(a); });
       });
     for (auto& th : ts) th.join();
     load_s = since(t0);
@@ -952,6 +975,10 @@ void Load(benchmark::State& state) {
   const std::size_t routes = w.table.p[0].size() + w.table.p[1].size();
   for (auto _ : state) {
     const auto [load_s, teardown_s] = load_once<Impl>(static_cast<int>(state.range(0)));
+    if (load_s < 0) {
+      state.SkipWithError("an add_routes item failed");
+      return;
+    }
     state.SetIterationTime(load_s);
     state.counters["teardown_s"] = teardown_s;
     state.counters["teardown_routes_per_s"] = static_cast<double>(routes) / std::max(1e-9, teardown_s);

@@ -15,7 +15,8 @@
 // cover race, core/forwarding.cpp), and each prefix has one writer: its
 // log is authoritative. A writer has an IPv4 and an IPv6 entity and at
 // most one route per prefix; it adds it, replaces it (same route, another
-// version) or deletes it. Version v of prefix p (0..kVersions-1) has
+// version) or deletes it, one prefix at a time or, every other round, up
+// to four at once with add_routes and delete_routes. Version v of prefix p (0..kVersions-1) has
 // 1 + v % 3 next hops with interface indexes iface(p, v, j) unique over
 // the run, so an answer names the prefix and the version it came from,
 // and its hops are compared field by field (a torn or foreign record is a
@@ -459,7 +460,7 @@ bool forwarding(const Options& o, Report& rep) {
   }
   // The route handle of each present route (its writer's reference).
   std::vector<rtm::RouteHandle> routes(w.prefixes.size());
-  std::atomic<std::uint64_t> adds{0}, replaces{0}, deletes{0};
+  std::atomic<std::uint64_t> adds{0}, replaces{0}, deletes{0}, bulk_writes{0};
   std::atomic<std::uint64_t> calls[3] = {{0}, {0}, {0}};  // single, forward4_batch, forward6_batch
   std::atomic<std::uint64_t> by_call[4] = {{0}, {0}, {0}, {0}};
   std::atomic<std::uint64_t> checked{0}, routed{0}, unrouted{0}, unchecked{0}, mismatches{0},
@@ -473,49 +474,124 @@ bool forwarding(const Options& o, Report& rep) {
       for (std::size_t pid = 0; pid < w.prefixes.size(); ++pid)
         if (w.prefixes[pid].writer == t) mine.push_back(pid);
       std::uint64_t na = 0, nr = 0, nd = 0;
+      // One round writes one prefix with add_route / delete_route, or (every
+      // other round) up to kBulk distinct prefixes with one add_routes and
+      // one delete_routes. Each write of a bulk round is logged as its own
+      // write whose L2 is the round's two calls (its effect point is inside
+      // one of them: b before both, e after both).
+      constexpr std::size_t kBulk = 4;
+      std::vector<std::size_t> pids;
+      std::vector<State> befores, afters;
+      std::vector<std::uint64_t> bs;
+      std::vector<rtm::RouteAddItem> add_items;
+      std::vector<std::size_t> add_pids;
+      std::vector<rtm::RouteDeleteItem> del_items;
+      std::vector<std::size_t> del_pids;
+      std::uint64_t bulk_rounds = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        const std::size_t pid = mine[rng() % mine.size()];
-        const Prefix& x = w.prefixes[pid];
-        Log& log = *w.logs[pid];
-        const rtm::EntityHandle e = me[t][x.p.family() == rtm::Family::ipv6];
-        const State before = log.cur;  // only this thread writes it
-        const State after = before != kAbsent && rng() % 3 == 0
-                                ? kAbsent
-                                : static_cast<State>(rng() % kVersions);  // may equal before
-        std::uint64_t b;
-        {  // L1
-          std::lock_guard<std::mutex> l(log.m);
+        const bool bulk = rng() % 2 == 0;
+        pids.clear();
+        const std::size_t want = bulk ? 1 + rng() % kBulk : 1;
+        for (std::size_t tries = 0; pids.size() < want && tries < 4 * kBulk; ++tries) {
+          const std::size_t pid = mine[rng() % mine.size()];
+          if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+        }
+        befores.assign(pids.size(), kAbsent);
+        afters.assign(pids.size(), kAbsent);
+        bs.assign(pids.size(), 0);
+        for (std::size_t i = 0; i < pids.size(); ++i) {
+          Log& log = *w.logs[pids[i]];
+          befores[i] = log.cur;  // only this thread writes it
+          afters[i] = befores[i] != kAbsent && rng() % 3 == 0
+                          ? kAbsent
+                          : static_cast<State>(rng() % kVersions);  // may equal before
+          std::lock_guard<std::mutex> l(log.m);  // L1
           log.pending = true;
-          log.pending_after = after;
-          b = w.clock.fetch_add(1);
-          log.pending_b = b;
+          log.pending_after = afters[i];
+          bs[i] = w.clock.fetch_add(1);
+          log.pending_b = bs[i];
         }
-        rtm::RouteChangeFlags ch = 0;  // L2
-        if (after == kAbsent) {
-          expect(rep, rtm.delete_route(e, routes[pid], &ch), rtm::errc::ok, "delete_route");
-          expect(rep, rtm.release_routes(e, {&routes[pid], 1}), rtm::errc::ok, "release_routes");
-          routes[pid] = {};
-          ++nd;
-        } else {
-          rtm::RouteInfo ri;
-          ri.next_hops = x.lists[after];
-          // routes[pid] null: a new route (referenced into routes[pid]);
-          // else an update of that route.
-          expect(rep, rtm.add_route(e, &routes[pid], x.p, ri, rtm::kInfinite, &ch), rtm::errc::ok,
-                 "add_route");
-          ++(before == kAbsent ? na : nr);
+        // L2. Adds: routes[pid] null: a new route (referenced into
+        // routes[pid]); else an update of that route.
+        add_items.clear();
+        add_pids.clear();
+        del_items.clear();
+        del_pids.clear();
+        for (std::size_t i = 0; i < pids.size(); ++i) {
+          const std::size_t pid = pids[i];
+          const Prefix& x = w.prefixes[pid];
+          if (afters[i] == kAbsent) {
+            rtm::RouteDeleteItem d;
+            d.route = routes[pid];
+            del_items.push_back(d);
+            del_pids.push_back(pid);
+            ++nd;
+          } else {
+            rtm::RouteAddItem a;
+            a.dest = x.p;
+            a.info.next_hops = x.lists[afters[i]];
+            a.handle = &routes[pid];
+            add_items.push_back(a);
+            add_pids.push_back(pid);
+            ++(befores[i] == kAbsent ? na : nr);
+          }
         }
-        {  // L3
+        // A bulk round's prefixes may be of both families: one call per
+        // family's entity (the call's caller is one entity).
+        for (int fam = 0; fam < 2; ++fam) {
+          const rtm::EntityHandle e = me[t][fam];
+          const rtm::Family f = fam ? rtm::Family::ipv6 : rtm::Family::ipv4;
+          if (!bulk) {
+            for (std::size_t i = 0; i < add_items.size(); ++i) {
+              if (add_items[i].dest.family() != f) continue;
+              rtm::RouteChangeFlags ch = 0;
+              expect(rep, rtm.add_route(e, add_items[i].handle, add_items[i].dest,
+                                        add_items[i].info, rtm::kInfinite, &ch),
+                     rtm::errc::ok, "add_route");
+            }
+            for (std::size_t i = 0; i < del_items.size(); ++i) {
+              if (w.prefixes[del_pids[i]].p.family() != f) continue;
+              rtm::RouteChangeFlags ch = 0;
+              expect(rep, rtm.delete_route(e, del_items[i].route, &ch), rtm::errc::ok,
+                     "delete_route");
+            }
+            continue;
+          }
+          std::vector<rtm::RouteAddItem> fa;
+          std::vector<rtm::RouteDeleteItem> fd;
+          for (const auto& a : add_items)
+            if (a.dest.family() == f) fa.push_back(a);
+          for (std::size_t i = 0; i < del_items.size(); ++i)
+            if (w.prefixes[del_pids[i]].p.family() == f) fd.push_back(del_items[i]);
+          if (!fa.empty()) {
+            expect(rep, rtm.add_routes(e, fa), rtm::errc::ok, "add_routes");
+            for (const auto& a : fa) expect(rep, a.result, rtm::errc::ok, "add_routes item");
+          }
+          if (!fd.empty()) {
+            expect(rep, rtm.delete_routes(e, fd), rtm::errc::ok, "delete_routes");
+            for (const auto& d : fd) expect(rep, d.result, rtm::errc::ok, "delete_routes item");
+          }
+        }
+        for (std::size_t i = 0; i < del_pids.size(); ++i) {
+          const rtm::EntityHandle e = me[t][w.prefixes[del_pids[i]].p.family() == rtm::Family::ipv6];
+          expect(rep, rtm.release_routes(e, {&routes[del_pids[i]], 1}), rtm::errc::ok,
+                 "release_routes");
+          routes[del_pids[i]] = {};
+        }
+        for (std::size_t i = 0; i < pids.size(); ++i) {  // L3
+          Log& log = *w.logs[pids[i]];
           std::lock_guard<std::mutex> l(log.m);
           const std::uint64_t end = w.clock.fetch_add(1);
           Entry& slot = log.ring[log.n % kRing];
           if (log.n >= kRing) log.floor_e = slot.e;
-          slot = Entry{b, end, before, after};
+          slot = Entry{bs[i], end, befores[i], afters[i]};
           ++log.n;
-          log.cur = after;
+          log.cur = afters[i];
           log.pending = false;
         }
+        bulk_rounds += bulk;
       }
+      bulk_writes += bulk_rounds;
       adds += na;
       replaces += nr;
       deletes += nd;
@@ -605,11 +681,12 @@ bool forwarding(const Options& o, Report& rep) {
     rep.ops += n[0] + n[1] + n[2];
   });
 
-  rep.check(adds > 0 && replaces > 0 && deletes > 0,
+  rep.check(adds > 0 && replaces > 0 && deletes > 0 && bulk_writes > 0,
             "writers added " + std::to_string(adds.load()) + ", replaced " +
                 std::to_string(replaces.load()) + " and deleted " + std::to_string(deletes.load()) +
                 " routes on " + std::to_string(w.prefixes.size()) + " nested prefixes (" +
-                std::to_string(writers) + " writers)");
+                std::to_string(writers) + " writers; " + std::to_string(bulk_writes.load()) +
+                " rounds by add_routes / delete_routes)");
   rep.check(calls[0] > 0 && calls[1] > 0 && calls[2] > 0 && routed > 0 && unrouted > 0,
             "calls: forward " + std::to_string(calls[0].load()) + ", forward4_batch " +
                 std::to_string(calls[1].load()) + ", forward6_batch " +

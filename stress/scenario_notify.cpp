@@ -1,4 +1,5 @@
-// Scenario 4: writers churn routes on a shared set of destinations while
+// Scenario 4: writers churn routes on a shared set of destinations (one
+// route at a time, or a few at once with add_routes / delete_routes) while
 // several registrations drain their changed-destination queues; another
 // thread keeps creating and deleting registrations.
 //
@@ -130,7 +131,41 @@ bool notify(const Options& o, Report& rep) {
     std::mt19937_64 rng(o.seed * 1000 + t);
     std::uint64_t ops = 0;
     if (t < writers) {
+      std::vector<rtm::RouteAddItem> adds;
+      std::vector<rtm::RouteHandle> hs;
+      std::vector<rtm::RouteDeleteItem> dels;
       while (!stop.load(std::memory_order_relaxed)) {
+        if (rng() % 2 == 0) {
+          // A bulk round: up to 4 destinations added (or updated) in one
+          // add_routes, some deleted again in one delete_routes.
+          const std::size_t m = 1 + rng() % 4;
+          adds.assign(m, rtm::RouteAddItem{});
+          hs.assign(m, rtm::RouteHandle{});
+          for (std::size_t i = 0; i < m; ++i) {
+            const std::size_t k = rng() % n;  // a repeat is an update of the route just added
+            started[k].fetch_add(1, std::memory_order_seq_cst);
+            adds[i].dest = prefixes[k];
+            adds[i].info.pref = {0, static_cast<std::uint32_t>(rng() % 1000)};
+            adds[i].handle = &hs[i];
+          }
+          expect(rep, rtm.add_routes(wr[t], adds), rtm::errc::ok, "add_routes");
+          dels.clear();
+          for (std::size_t i = 0; i < m; ++i) {
+            if (adds[i].result != rtm::errc::ok || rng() % 3 != 0) continue;
+            if (std::any_of(dels.begin(), dels.end(), [&](const auto& d) { return d.route == hs[i]; }))
+              continue;  // one delete per route
+            started[index[adds[i].dest.to_string()]].fetch_add(1, std::memory_order_seq_cst);
+            rtm::RouteDeleteItem d;
+            d.route = hs[i];
+            dels.push_back(d);
+          }
+          expect(rep, rtm.delete_routes(wr[t], dels), rtm::errc::ok, "delete_routes");
+          for (std::size_t i = 0; i < m; ++i)
+            if (adds[i].result == rtm::errc::ok)
+              expect(rep, rtm.release_routes(wr[t], {&hs[i], 1}), rtm::errc::ok, "release_routes");
+          ops += m;
+          continue;
+        }
         const std::size_t k = rng() % n;
         started[k].fetch_add(1, std::memory_order_seq_cst);  // log first, then change
         rtm::RouteInfo ri;

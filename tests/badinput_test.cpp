@@ -381,6 +381,37 @@ std::vector<Case> cases() {
        [](World& w) { RTM_ROUTE_CHANGE_FLAGS f = 0; return RtmDeleteRouteToDest(w.a, w.stale_route, &f); }},
       {"RtmDeleteRouteToDest", "wrong kind (a destination)", INVH,
        [](World& w) { RTM_ROUTE_CHANGE_FLAGS f = 0; return RtmDeleteRouteToDest(w.a, w.dest, &f); }},
+      {"RtmxAddRoutes", "null handle", INVH,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it{nullptr, &w.p10, &ri, INFINITE, 0, 0}; return RtmxAddRoutes(nullptr, nullptr, 1, &it); }},
+      {"RtmxAddRoutes", "junk handle", INVH,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it{nullptr, &w.p10, &ri, INFINITE, 0, 0}; return RtmxAddRoutes(kJunk, nullptr, 1, &it); }},
+      {"RtmxAddRoutes", "null array", INVP, [](World& w) { return RtmxAddRoutes(w.a, nullptr, 1, nullptr); }},
+      {"RtmxAddRoutes", "zero count, null array (adds nothing)", NO_ERROR,
+       [](World& w) { return RtmxAddRoutes(w.a, nullptr, 0, nullptr); }},
+      {"RtmxAddRoutes", "zero count, junk caller", INVH, [](World&) { return RtmxAddRoutes(kJunk, nullptr, 0, nullptr); }},
+      {"RtmxAddRoutes", "an item's null address (its Status too)", INVP,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it{nullptr, nullptr, &ri, INFINITE, 0, 0}; DWORD rc = RtmxAddRoutes(w.a, nullptr, 1, &it); return rc == it.Status ? rc : kSetupFailed; }},
+      {"RtmxAddRoutes", "an item's null route info", INVP,
+       [](World& w) { RTMX_ROUTE_ADD it{nullptr, &w.p10, nullptr, INFINITE, 0, 0}; return RtmxAddRoutes(w.a, nullptr, 1, &it); }},
+      {"RtmxAddRoutes", "an item's bad address family", INVP,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it{nullptr, &w.bad_family, &ri, INFINITE, 0, 0}; return RtmxAddRoutes(w.a, nullptr, 1, &it); }},
+      {"RtmxAddRoutes", "update of another entity's route", DENIED,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTM_ROUTE_HANDLE h = w.route; RTMX_ROUTE_ADD it{&h, &w.p10, &ri, INFINITE, 0, 0}; return RtmxAddRoutes(w.b, nullptr, 1, &it); }},
+      {"RtmxAddRoutes", "another entity's route list (every Status too)", DENIED,
+       [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it[2] = {{nullptr, &w.p10, &ri, INFINITE, 0, 0}, {nullptr, &w.p10, &ri, INFINITE, 0, 0}}; DWORD rc = RtmxAddRoutes(w.a, w.b_list, 2, it); return rc == it[0].Status && rc == it[1].Status ? rc : kSetupFailed; }},
+      {"RtmxAddRoutes", "zero count, junk route list", INVH, [](World& w) { return RtmxAddRoutes(w.a, kJunk, 0, nullptr); }},
+      {"RtmxDeleteRoutes", "null handle", INVH,
+       [](World& w) { RTMX_ROUTE_DELETE it{w.route, 0, 0}; return RtmxDeleteRoutes(nullptr, 1, &it); }},
+      {"RtmxDeleteRoutes", "null array", INVP, [](World& w) { return RtmxDeleteRoutes(w.a, 1, nullptr); }},
+      {"RtmxDeleteRoutes", "zero count, null array (deletes nothing)", NO_ERROR,
+       [](World& w) { return RtmxDeleteRoutes(w.a, 0, nullptr); }},
+      {"RtmxDeleteRoutes", "zero count, junk caller", INVH, [](World&) { return RtmxDeleteRoutes(kJunk, 0, nullptr); }},
+      {"RtmxDeleteRoutes", "another entity's route", DENIED,
+       [](World& w) { RTMX_ROUTE_DELETE it{w.route, 0, 0}; return RtmxDeleteRoutes(w.b, 1, &it); }},
+      {"RtmxDeleteRoutes", "stale route handle", INVH,
+       [](World& w) { RTMX_ROUTE_DELETE it{w.stale_route, 0, 0}; return RtmxDeleteRoutes(w.a, 1, &it); }},
+      {"RtmxDeleteRoutes", "wrong kind (a destination)", INVH,
+       [](World& w) { RTMX_ROUTE_DELETE it{w.dest, 0, 0}; return RtmxDeleteRoutes(w.a, 1, &it); }},
       {"RtmGetExactMatchRoute", "null route handle out", INVP,
        [](World& w) { return RtmGetExactMatchRoute(w.a, &w.p10, RTM_MATCH_NONE, nullptr, 0, RTM_VIEW_MASK_UCAST, nullptr); }},
       {"RtmGetExactMatchRoute", "bad address family", INVP,
@@ -973,9 +1004,9 @@ TEST(BadInputMatrix, EveryCaseGetsItsDocumentedCodeAndChangesNothing) {
     ++n;
   }
   EXPECT_GE(n, 200);
-  EXPECT_EQ(functions.size(), 67u)
-      << "every RTMv2 function and every RtmxForward* / forwarding-session extension with an error "
-         "code has at least one row";
+  EXPECT_EQ(functions.size(), 69u)
+      << "every RTMv2 function and every RtmxForward* / forwarding-session / bulk-write extension "
+         "with an error code has at least one row";
 }
 
 // The controls: the well-formed calls on the same world succeed, so each

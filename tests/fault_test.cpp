@@ -472,3 +472,71 @@ TEST(AllocationFailure, ACommitWithoutMemoryForAFoldedObjectGivesItsLedgerUnitsB
 }
 
 }  // namespace
+
+namespace {
+
+// A bulk add with each of its allocations failing in turn: the item that
+// met the failure reports not_enough_memory and left nothing (no
+// destination, no reference), the others are done, and everything is
+// freed at the end.
+TEST(AllocationFailure, ABulkAddFailsOnlyTheItemThatRanOutOfMemory) {
+  const rtm::ObjectCounters before = rtm::object_counters();
+  const char* prefixes[3] = {"10.0.0.0/8", "10.1.0.0/16", "10.1.2.128/25"};
+  std::uint64_t sites = 0;
+  for (std::uint64_t k = 0; k == 0 || k <= sites; ++k) {
+    rtm::Instance inst(small_maps());
+    rtm::EntityHandle a;
+    ASSERT_EQ(inst.register_entity({0, rtm::Family::ipv4, 14, 1}, {}, &a), errc::ok);
+    rtm::RouteHandle h[3];
+    std::vector<rtm::RouteAddItem> items(3);
+    for (int i = 0; i < 3; ++i) {
+      items[i].dest = P(prefixes[i]);
+      items[i].info.pref = {0, 20};
+      items[i].handle = &h[i];
+    }
+    rtm::fault_injection::fail_allocation(k);
+    const errc r = inst.add_routes(a, items);
+    if (k == 0) sites = rtm::fault_injection::allocations();
+    const bool fired = rtm::fault_injection::fired();
+    rtm::fault_injection::fail_allocation(0);
+    EXPECT_EQ(fired, k != 0) << "allocation " << k;
+    int failed = 0, done = 0;
+    for (int i = 0; i < 3; ++i) {
+      rtm::DestInfo di;
+      const errc found = inst.get_exact_match_destination(a, items[i].dest, rtm::kBestProtocol,
+                                                          rtm::kViewMaskUnicast, &di);
+      if (found == errc::ok) {
+        EXPECT_EQ(inst.release_dest_info(a, di), errc::ok);
+      }
+      // A failure absorbed by design (the forwarding index degrades) leaves the item done.
+      if (items[i].result == errc::ok) {
+        ++done;
+        EXPECT_EQ(found, errc::ok) << prefixes[i] << ", allocation " << k;
+        EXPECT_NE(h[i].value, 0u);
+        EXPECT_EQ(inst.release_routes(a, {&h[i], 1}), errc::ok);
+      } else {
+        ++failed;
+        EXPECT_EQ(items[i].result, errc::not_enough_memory) << prefixes[i] << ", allocation " << k;
+        EXPECT_EQ(found, errc::not_found) << prefixes[i] << " left behind, allocation " << k;
+        EXPECT_EQ(h[i].value, 0u);
+      }
+    }
+    EXPECT_LE(failed, 1) << "one allocation failed, so at most one item";
+    EXPECT_EQ(done + failed, 3);
+    EXPECT_EQ(r, failed ? errc::not_enough_memory : errc::ok);
+    rtm::Outstanding o;
+    ASSERT_EQ(inst.outstanding(a, &o), errc::ok);
+    EXPECT_EQ(o.total(), 0) << "allocation " << k;
+    std::int64_t still = -1;
+    EXPECT_EQ(inst.deregister_entity(a, &still), errc::ok);
+    EXPECT_EQ(still, 0);
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_GT(sites, 10u);
+  rtm::reclaim_all();
+  const rtm::ObjectCounters after = rtm::object_counters();
+  for (int k = 1; k < 8; ++k)
+    EXPECT_EQ(after.allocated[k] - before.allocated[k], after.freed[k] - before.freed[k]) << k;
+}
+
+}  // namespace

@@ -1,7 +1,7 @@
 /* rtmv2_c_test.c — C11 test of the RTMv2 C API (include/rtmv2/rtmv2.h): every function, all
  * implemented, on its success path and its documented error paths (REFERENCE.md; the rtm
  * rules of the header, include/rtm/instance.h and the README where the reference is silent);
- * and the forwarding fast path of include/rtmv2/rtmv2_ext.h (RtmxForward*).
+ * and the extensions of include/rtmv2/rtmv2_ext.h (RtmxForward*, the bulk writes).
  * Reference counts are checked through the API: a reference no longer held cannot be released
  * again (ERROR_INVALID_PARAMETER), so "the second release fails" proves a Get/Release pair is
  * balanced. Each area uses its own RTM instance id, so entity events stay within it.
@@ -2265,6 +2265,123 @@ static void test_forwarding_sessions(void) {
   CHECK_RC(RtmDeregisterEntity(c6), NO_ERROR); CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
 }
 
+/* ---- bulk writes (RtmxAddRoutes, RtmxDeleteRoutes) ------------------------------- */
+
+/* More items than one chunk of the C wrapper (64): conversion failures at
+ * 0, 63, 64 and 100 shift the others within their chunk; every item has a
+ * handle, which must name its own prefix. */
+static void test_bulk_chunks(void) {
+  enum { N = 130 };
+  RTM_ENTITY_HANDLE a = reg(23, AF_INET, 8, NULL);
+  RTM_NET_ADDRESS d[N];
+  RTMX_ROUTE_ADD adds[N];
+  RTMX_ROUTE_DELETE dels[N];
+  RTM_ROUTE_HANDLE h[N];
+  PRTM_ROUTE_INFO ri = (PRTM_ROUTE_INFO)calloc(1, RTM_SIZE_OF_ROUTE_INFO(16));
+  ULONG count = 0;
+  unsigned i, ok = 1, n = 0;
+  ri->PrefInfo.Preference = 20; ri->BelongsToViews = UC;
+  for (i = 0; i < N; ++i) {
+    v4(&d[i], 10, i / 256, i % 256, 0, 24);
+    h[i] = NULL;
+    memset(&adds[i], 0, sizeof adds[i]);
+    adds[i].RouteHandle = &h[i]; adds[i].DestAddress = &d[i]; adds[i].RouteInfo = ri;
+    adds[i].TimeToLive = INFINITE;
+  }
+  adds[0].DestAddress = NULL; adds[63].RouteInfo = NULL; adds[64].DestAddress = NULL;
+  adds[100].RouteInfo = NULL;
+  CHECK_RC(RtmxAddRoutes(a, NULL, N, adds), INVP);
+  for (i = 0; i < N; ++i) {
+    const int bad = i == 0 || i == 63 || i == 64 || i == 100;
+    if (bad) {
+      ok &= adds[i].Status == ERROR_INVALID_PARAMETER && h[i] == NULL;
+      continue;
+    }
+    ok &= adds[i].Status == NO_ERROR && h[i] != NULL;
+    if (h[i] != NULL) {
+      RTM_NET_ADDRESS got;
+      memset(&got, 0, sizeof got);
+      ok &= RtmGetRouteInfo(a, h[i], NULL, &got) == NO_ERROR && got.NumBits == 24 &&
+            memcmp(got.AddrBits, d[i].AddrBits, 4) == 0;
+      dels[n].RouteHandle = h[i];
+      ++n;
+    }
+  }
+  CHECK(ok);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == N - 4);
+  CHECK_RC(RtmxDeleteRoutes(a, n, dels), NO_ERROR);
+  for (i = 0, ok = 1; i < n; ++i) ok &= dels[i].Status == NO_ERROR;
+  CHECK(ok);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 0);
+  for (i = 0, ok = 1; i < n; ++i) ok &= RtmReleaseRoutes(a, 1, &dels[i].RouteHandle) == NO_ERROR;
+  CHECK(ok);
+  CHECK_RC(RtmxGetHeldReferences(a, &count), NO_ERROR); CHECK(count == 0);
+  CHECK_RC(RtmDeregisterEntity(a), NO_ERROR);
+  free(ri);
+}
+
+static void test_bulk_writes(void) {
+  RTM_ENTITY_HANDLE a = reg(22, AF_INET, 8, NULL), b = reg(22, AF_INET, 9, NULL);
+  RTM_NET_ADDRESS d[4];
+  PRTM_ROUTE_INFO ri[4];
+  RTMX_ROUTE_ADD adds[4];
+  RTMX_ROUTE_DELETE dels[4];
+  RTM_ROUTE_HANDLE h[4] = {NULL, NULL, NULL, NULL}, hb = NULL;
+  ULONG count = 0;
+  unsigned i;
+  for (i = 0; i < 4; ++i) {
+    ri[i] = (PRTM_ROUTE_INFO)calloc(1, RTM_SIZE_OF_ROUTE_INFO(16));
+    ri[i]->PrefInfo.Preference = 10 + i; ri[i]->BelongsToViews = UC;
+    v4(&d[i], 10, i, 0, 0, 16);
+    memset(&adds[i], 0, sizeof adds[i]);
+    adds[i].RouteHandle = &h[i]; adds[i].DestAddress = &d[i]; adds[i].RouteInfo = ri[i];
+    adds[i].TimeToLive = INFINITE;
+  }
+  ri[2]->BelongsToViews = 0;  /* refused alone */
+  /* Argument errors: nothing done. */
+  CHECK_RC(RtmxAddRoutes(a, NULL, 0, NULL), NO_ERROR);
+  CHECK_RC(RtmxAddRoutes(a, NULL, 1, NULL), INVP);
+  adds[0].Status = 77;
+  CHECK_RC(RtmxAddRoutes(BOGUS, NULL, 4, adds), INVH);
+  CHECK(adds[0].Status == ERROR_INVALID_HANDLE && adds[3].Status == ERROR_INVALID_HANDLE);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 0);
+  /* Each item as RtmAddRouteToDest would do it: the third fails alone. */
+  CHECK_RC(RtmxAddRoutes(a, NULL, 4, adds), INVP);
+  CHECK(adds[0].Status == NO_ERROR && adds[1].Status == NO_ERROR);
+  CHECK(adds[2].Status == ERROR_INVALID_PARAMETER && adds[3].Status == NO_ERROR);
+  CHECK(adds[0].ChangeFlags == (RTM_ROUTE_CHANGE_FIRST | RTM_ROUTE_CHANGE_NEW | RTM_ROUTE_CHANGE_BEST));
+  CHECK(h[0] != NULL && h[1] != NULL && h[2] == NULL && h[3] != NULL);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 3);
+  /* A NULL DestAddress in one item: that item only. */
+  adds[1].DestAddress = NULL; adds[1].RouteHandle = NULL; adds[2].RouteHandle = NULL;
+  ri[2]->BelongsToViews = UC;
+  for (i = 0; i < 3; ++i) adds[i].ChangeFlags = 0;  /* in: no RTM_ROUTE_CHANGE_NEW */
+  CHECK_RC(RtmxAddRoutes(a, NULL, 3, adds), INVP);
+  CHECK(adds[0].Status == NO_ERROR && adds[0].ChangeFlags == RTM_ROUTE_CHANGE_BEST);  /* an update */
+  CHECK(adds[1].Status == INVP);
+  CHECK(adds[2].Status == NO_ERROR && h[2] == NULL);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 4);
+  /* Deletes: b may not delete a's route; a route twice fails the second time. */
+  CHECK(add_route(b, &hb, &d[0], 50, 0, UC, NULL, 0) == NO_ERROR);
+  dels[0].RouteHandle = h[0]; dels[1].RouteHandle = hb; dels[2].RouteHandle = h[0];
+  dels[3].RouteHandle = h[1];
+  CHECK_RC(RtmxDeleteRoutes(a, 0, NULL), NO_ERROR);
+  CHECK_RC(RtmxDeleteRoutes(a, 1, NULL), INVP);
+  CHECK_RC(RtmxDeleteRoutes(a, 4, dels), ERROR_ACCESS_DENIED);
+  CHECK(dels[0].Status == NO_ERROR && dels[0].ChangeFlags == RTM_ROUTE_CHANGE_BEST);
+  CHECK(dels[1].Status == ERROR_ACCESS_DENIED && dels[2].Status == ERROR_INVALID_HANDLE);
+  CHECK(dels[3].Status == NO_ERROR);
+  CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 3);
+  /* Each handle out of the add was referenced once. */
+  CHECK_RC(RtmReleaseRoutes(a, 1, &h[0]), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &h[1]), NO_ERROR);
+  CHECK_RC(RtmReleaseRoutes(a, 1, &h[3]), NO_ERROR); CHECK_RC(RtmReleaseRoutes(a, 1, &h[3]), INVP);
+  CHECK_RC(RtmReleaseRoutes(b, 1, &hb), NO_ERROR);
+  CHECK_RC(RtmxGetHeldReferences(a, &count), NO_ERROR); CHECK(count == 0);
+  CHECK_RC(RtmDeregisterEntity(a), NO_ERROR); CHECK_RC(RtmDeregisterEntity(b), NO_ERROR);
+  for (i = 0; i < 4; ++i) free(ri[i]);
+  test_bulk_chunks();
+}
+
 int main(void) {
   RTM_ENTITY_HANDLE h;
   g_ri = (RTM_ROUTE_INFO*)calloc(1, RTM_SIZE_OF_ROUTE_INFO(16));
@@ -2275,7 +2392,7 @@ int main(void) {
   test_entities(); test_next_hops(); test_routes(); test_dests();
   test_notification(); test_refcount(); test_addresses(); test_enums(); test_route_lists();
   test_methods(); test_opaque(); test_route_locks(); test_next_hop_pointers(); test_hold();
-  test_forwarding(); test_forwarding_sessions();
+  test_forwarding(); test_forwarding_sessions(); test_bulk_writes();
   free(g_ri);
   if (g_failures != 0) {
     printf("rtmv2_c_test: FAILED (%d of %d checks)\n", g_failures, g_checks);

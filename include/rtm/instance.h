@@ -67,6 +67,29 @@ class Core;
 struct InstanceAccess;
 }
 
+// One route of Instance::add_routes: add_route's arguments, and its results.
+struct RouteAddItem {
+  NetAddress dest;
+  RouteInfo info;
+  std::uint32_t time_to_live = kInfinite;
+  // In and out as add_route's `handle`: null, a pointer to a null handle
+  // (to get a referenced handle of the route) or to the route to update.
+  RouteHandle* handle = nullptr;
+  // In: always create a route (add_route's kRouteChangeNew on input). An
+  // input of its own, so that an array submitted again after a successful
+  // call (change_flags then holding kRouteChangeNew) means the same thing.
+  bool force_new = false;
+  RouteChangeFlags change_flags = 0;  // out: as add_route's (0 when the item failed)
+  errc result = errc::ok;             // out: what add_route returned for this item
+};
+
+// One route of Instance::delete_routes.
+struct RouteDeleteItem {
+  RouteHandle route;
+  RouteChangeFlags change_flags = 0;  // out: as delete_route's (0 when the item failed)
+  errc result = errc::ok;             // out: what delete_route returned for this item
+};
+
 struct InstanceOptions {
   std::uint16_t instance_id = 0;
   // Views the instance supports (bit i = view i); default unicast+multicast.
@@ -202,6 +225,21 @@ class Instance {
   // Deletes a route; only its owner may. The destination goes when its last
   // route goes. The handle stays valid (State deleted) until released.
   errc delete_route(EntityHandle caller, RouteHandle route, RouteChangeFlags* change_flags);
+  // Bulk writes, for loaders and peer resets: add_route (delete_route) for
+  // each item in order, for one caller (resolved once per call) and one
+  // route list. Items are independent: each gets the result and change
+  // flags its single-route call would have returned, a failed item changes
+  // nothing, and it does not stop the items after it. add_route is the
+  // one-item case of add_routes (one write path); the call only saves the
+  // per-call work and overlaps the cache misses of a few items ahead.
+  // Returns ok when every item succeeded, else the first failed item's
+  // result. When the call itself fails (the caller is not a registered
+  // entity of this instance, or `list` is not the caller's live route
+  // list) nothing is done and every item's result is that error. An empty
+  // span does nothing, after those checks. Change notifications are queued per
+  // destination as each item is done; callbacks run when the call returns.
+  errc add_routes(EntityHandle caller, std::span<RouteAddItem> items, RouteListHandle list = {});
+  errc delete_routes(EntityHandle caller, std::span<RouteDeleteItem> items);
   // Fills *info (optional) and *dest_address (optional).
   errc get_route_info(EntityHandle caller, RouteHandle route, RouteInfo* info,
                       NetAddress* dest_address);

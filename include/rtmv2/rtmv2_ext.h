@@ -2,8 +2,9 @@
  *
  * Introspection a C client, a test or a fuzzer can use to check the
  * reference-count contract from outside: how many references an entity
- * holds, and how many destinations a table has; and the forwarding fast
- * path (RtmxForward*, below). Prefixed Rtmx so they never collide with
+ * holds, and how many destinations a table has; the forwarding fast
+ * path (RtmxForward*, below); and bulk writes (RtmxAddRoutes,
+ * RtmxDeleteRoutes). Prefixed Rtmx so they never collide with
  * RTMv2 names. Thread-safe like every RTMv2 call.
  */
 #ifndef RTMV2_RTMV2_EXT_H
@@ -207,6 +208,56 @@ DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, con
 DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
                                      const RTM_NET_ADDRESS* Addresses, UINT Count,
                                      const RTMX_FORWARDING_RESULT** Results, PUINT NumFound);
+
+/* ---- bulk writes (rtm::Instance::add_routes / delete_routes) -------------------
+ *
+ * For loaders and peer resets: RtmAddRouteToDest (RtmDeleteRouteToDest) for
+ * each of NumRoutes items in order, for one caller and one route list,
+ * without the per-call work of NumRoutes calls (the caller is resolved once
+ * per call, and the cache misses of the next route overlap the current
+ * one's). Items are independent: each gets in Status what its single call
+ * would have returned, and, on NO_ERROR, its outputs; a failed item
+ * changes nothing and does not stop the items after it.
+ *
+ * Returns NO_ERROR when every item succeeded, else the first failed item's
+ * Status. ERROR_INVALID_PARAMETER with nothing done (no Status written) for
+ * Routes NULL with NumRoutes > 0. ERROR_INVALID_HANDLE for a bad
+ * RtmRegHandle, and RtmxAddRoutes' errors of RouteListHandle (as
+ * RtmAddRouteToDest's), with nothing done and every Status set to it.
+ * NumRoutes 0 (Routes may be NULL): nothing done, after checking the caller
+ * (and the list) as above. */
+
+/* One route of RtmxAddRoutes: RtmAddRouteToDest's arguments (NotifyType and
+ * NotifyHandle, which RTMv2 uses only to skip the caller's own
+ * notification, are not taken). RouteHandle, DestAddress and RouteInfo as
+ * there (RouteHandle optional, in/out; RouteInfo's NextHopsList holds
+ * RouteInfo->NextHopsList.NumNextHops entries); ChangeFlags in/out as
+ * there: on success it holds RTM_ROUTE_CHANGE_NEW for a route created, so
+ * reset it before submitting the array again (RTM_ROUTE_CHANGE_NEW on
+ * input forces a new route); Status out. The RouteHandle pointers of one
+ * call must not alias (each is read before and written after its chunk of
+ * 64 items runs). */
+typedef struct _RTMX_ROUTE_ADD {
+  PRTM_ROUTE_HANDLE RouteHandle;
+  PRTM_NET_ADDRESS DestAddress;
+  PRTM_ROUTE_INFO RouteInfo;
+  ULONG TimeToLive;
+  RTM_ROUTE_CHANGE_FLAGS ChangeFlags;
+  DWORD Status;
+} RTMX_ROUTE_ADD, *PRTMX_ROUTE_ADD;
+
+DWORD WINAPI RtmxAddRoutes(RTM_ENTITY_HANDLE RtmRegHandle, RTM_ROUTE_LIST_HANDLE RouteListHandle,
+                           UINT NumRoutes, PRTMX_ROUTE_ADD Routes);
+
+/* One route of RtmxDeleteRoutes: ChangeFlags and Status out. */
+typedef struct _RTMX_ROUTE_DELETE {
+  RTM_ROUTE_HANDLE RouteHandle;
+  RTM_ROUTE_CHANGE_FLAGS ChangeFlags;
+  DWORD Status;
+} RTMX_ROUTE_DELETE, *PRTMX_ROUTE_DELETE;
+
+DWORD WINAPI RtmxDeleteRoutes(RTM_ENTITY_HANDLE RtmRegHandle, UINT NumRoutes,
+                              PRTMX_ROUTE_DELETE Routes);
 
 #ifdef __cplusplus
 }

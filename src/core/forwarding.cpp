@@ -181,6 +181,17 @@ void degrade(Forwarding& f) noexcept { f.degraded.store(true, std::memory_order_
 
 }  // namespace
 
+void prefetch_forwarding(Core& core, const NetAddress& a) noexcept {
+  Forwarding& f = core.forwarding;
+  const bool v4 = a.family() == Family::ipv4;
+  for (int slot = 0; slot < f.count(); ++slot) {
+    if (v4)
+      f.v4[slot]->prefetch_for_write(key4(a));
+    else
+      f.v6[slot]->prefetch_for_write(key6(a));
+  }
+}
+
 void update_forwarding(Core& core, Dest* d, const BestState& before, const BestState& after,
                        ViewSet changed) noexcept {
   Forwarding& f = core.forwarding;

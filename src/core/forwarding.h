@@ -67,6 +67,10 @@ class alignas(64) Forwarding {
 void update_forwarding(Core& core, Dest* d, const BestState& before, const BestState& after,
                        ViewSet changed) noexcept;
 
+// A hint for a writer about to add a route to `a`: prefetches a's entries
+// in the family's indexes (bulk writes issue it a few routes ahead).
+void prefetch_forwarding(Core& core, const NetAddress& a) noexcept;
+
 // Readers (rtm/forwarding.h has the contract).
 errc forward_one(Core& core, ViewId view, const NetAddress& a, ForwardingResult* out,
                  ForwardingDetail* detail) noexcept;

@@ -153,7 +153,10 @@ errc reserve_route_list_slot(Core& core, RouteList* l) noexcept {  // R1
   if (l->deleted) return errc::invalid_handle;
   try {
     fault_throw();
-    l->routes.reserve(l->routes.size() + l->reserved + 1);
+    // Geometric growth: an exact reserve would reallocate the whole vector
+    // on every add into the list (quadratic for a loader; review F3).
+    const std::size_t need = l->routes.size() + l->reserved + 1;
+    if (need > l->routes.capacity()) l->routes.reserve(std::max(need, 2 * l->routes.capacity()));
   } catch (...) {
     return errc::not_enough_memory;
   }

@@ -86,6 +86,21 @@ class ObjectMap {
         if (!b->empty()) b->clear();  // retires its nodes: API context
       typename Base::bucket_table_allocator().deallocate(this->m_Buckets, this->bucket_count());
     }
+    using Bucket = typename Base::internal_bucket_type;  // a List, with its own traits
+    // The bucket k hashes to (as the base's protected bucket(k)).
+    const Bucket& bucket_of(const Key& k) const noexcept {
+      return this->m_Buckets[this->hash_value(k)];
+    }
+  };
+  // The first node of a bucket's list, read through the list's protected
+  // head() (a member pointer formed in a derived class may be applied to
+  // any bucket). Relaxed: for a prefetch only; the node may be gone.
+  struct Peek : Map::Bucket {
+    using B = typename Map::Bucket;
+    static const void* first_node(const B& b) noexcept {
+      const typename B::head_type& (B::*head)() const = &Peek::head;
+      return (b.*head)().load(std::memory_order_relaxed).ptr();
+    }
   };
 
  public:
@@ -134,6 +149,17 @@ class ObjectMap {
   }
 
   std::size_t size() const { return map_->size(); }
+
+  // Hints for bulk writes, which issue them a few keys ahead, so that a
+  // find or insert of k a little later does not wait for memory: the first
+  // brings k's bucket toward the cache (the bucket array is fixed at
+  // construction), the second, issued once the bucket is there, the first
+  // node of its list (a node a search of k visits first; a prefetch of one
+  // freed meanwhile is harmless).
+  void prefetch_bucket(const Key& k) const noexcept { __builtin_prefetch(&map_->bucket_of(k)); }
+  void prefetch_first_node(const Key& k) const noexcept {
+    if (const void* n = Peek::first_node(map_->bucket_of(k))) __builtin_prefetch(n);
+  }
 
 
   // Destroys the libcds map (its nodes are retired: API context only),
