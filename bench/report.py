@@ -335,7 +335,14 @@ def goal_checks(r):
         m = P.get("mem:rtm")
         if not m or "rss_per_dest" not in m:
             return "no measurement"
-        return ("%.0f B RSS per destination" % m["rss_per_dest"], m["rss_per_dest"], 200.0, False)
+        text = "%.0f B RSS per destination" % m["rss_per_dest"]
+        if "stats_bytes_in_use" in m and m.get("dests"):
+            # The instance's own account (Instance::stats): objects x sizes, no malloc overhead.
+            kinds = ["destinations", "routes", "route_versions", "route_sets", "map_nodes",
+                     "map_buckets", "handle_slots", "forwarding"]
+            parts = ", ".join("%s %.0f" % (k, m.get("stats_%s_bytes" % k, 0) / m["dests"]) for k in kinds)
+            text += " (stats(): %.0f B in use: %s)" % (m["stats_bytes_in_use"] / m["dests"], parts)
+        return (text, m["rss_per_dest"], 200.0, False)
 
     def M2():
         s = P.get("rs:1")

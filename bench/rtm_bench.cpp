@@ -1079,6 +1079,17 @@ int process_memory(const std::string& which) {
                   static_cast<unsigned long long>(st.index_bytes(1)),
                   static_cast<unsigned long long>(st.total_bytes()), table.p[0].size(), table.p[1].size());
     extra = b;
+    // The instance's own account of its memory (rtm/stats.h), beside RSS.
+    rtm::InstanceStats is;
+    if (t->stats(&is) == rtm::errc::ok) {
+      extra += ", \"stats_bytes_in_use\": " + std::to_string(is.bytes_in_use()) +
+               ", \"stats_retired_not_freed\": " + std::to_string(is.retired_not_freed) +
+               ", \"stats_hold_records\": " + std::to_string(is.hold_records);
+      for (int k = 0; k < rtm::kMemoryKinds; ++k)
+        extra += std::string(", \"stats_") + rtm::to_string(static_cast<rtm::MemoryKind>(k)) +
+                 "_bytes\": " + std::to_string(is.memory[k].bytes);
+      std::fprintf(stderr, "%s\n", is.summary().c_str());
+    }
   } else if (which == "mutex" || which == "shared_mutex") {
     auto* t4 = new rtm_bench::SharedMutexTable();  // same layout as the mutex one
     auto* t6 = new rtm_bench::SharedMutexTable6();
@@ -1157,6 +1168,8 @@ int process_route_server(int writers) {
   const double load_s = since(t0);
   const std::int64_t rss_all = rss_bytes();
   const double routes = static_cast<double>(ps.size()) * kPeers;
+  rtm::InstanceStats is;  // the instance's own account, beside RSS (stderr: the report keeps stdout)
+  if (t->stats(&is) == rtm::errc::ok) std::fprintf(stderr, "rs:%d %s\n", writers, is.summary().c_str());
   std::printf("{\"process\": \"rs:%d\", \"peers\": %d, \"dests\": %zu, \"routes\": %.0f, "
               "\"load_s\": %.3f, \"routes_per_s\": %.1f",
               writers, kPeers, ps.size(), routes, load_s, routes / load_s);

@@ -334,6 +334,9 @@ int main(int argc, char** argv) {
                 routes_loaded, load_seconds, routes_loaded / load_seconds / 1e6);
     std::printf("  destinations         %zu IPv4, %zu IPv6\n", rtm.dest_count(rtm::Family::ipv4),
                 rtm.dest_count(rtm::Family::ipv6));
+    rtm::InstanceStats stats;
+    if (rtm.stats(&stats) == rtm::errc::ok)
+      std::printf("  stats                %s\n", stats.summary().c_str());
     std::printf("  churn                %.0f updates/s (1 writer)\n", updates / churn_seconds);
     std::printf("  lookups              %.2f M LPM/s (%u threads, %.1f%% hits)\n",
                 lookups / churn_seconds / 1e6, lookup_threads,

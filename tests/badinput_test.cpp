@@ -381,6 +381,11 @@ std::vector<Case> cases() {
        [](World& w) { RTM_ROUTE_CHANGE_FLAGS f = 0; return RtmDeleteRouteToDest(w.a, w.stale_route, &f); }},
       {"RtmDeleteRouteToDest", "wrong kind (a destination)", INVH,
        [](World& w) { RTM_ROUTE_CHANGE_FLAGS f = 0; return RtmDeleteRouteToDest(w.a, w.dest, &f); }},
+      {"RtmxGetStats", "null handle", INVH, [](World&) { RTMX_STATS st; return RtmxGetStats(nullptr, &st); }},
+      {"RtmxGetStats", "junk handle", INVH, [](World&) { RTMX_STATS st; return RtmxGetStats(kJunk, &st); }},
+      {"RtmxGetStats", "stale entity handle", INVH,
+       [](World& w) { RTMX_STATS st; return RtmxGetStats(forge(w.a), &st); }},
+      {"RtmxGetStats", "null stats", INVP, [](World& w) { return RtmxGetStats(w.a, nullptr); }},
       {"RtmxAddRoutes", "null handle", INVH,
        [](World& w) { RTM_ROUTE_INFO ri{}; ri.BelongsToViews = 1; RTMX_ROUTE_ADD it{nullptr, &w.p10, &ri, INFINITE, 0, 0}; return RtmxAddRoutes(nullptr, nullptr, 1, &it); }},
       {"RtmxAddRoutes", "junk handle", INVH,
@@ -1004,8 +1009,8 @@ TEST(BadInputMatrix, EveryCaseGetsItsDocumentedCodeAndChangesNothing) {
     ++n;
   }
   EXPECT_GE(n, 200);
-  EXPECT_EQ(functions.size(), 69u)
-      << "every RTMv2 function and every RtmxForward* / forwarding-session / bulk-write extension "
+  EXPECT_EQ(functions.size(), 70u)
+      << "every RTMv2 function and every RtmxForward* / forwarding-session / stats / bulk-write extension "
          "with an error code has at least one row";
 }
 

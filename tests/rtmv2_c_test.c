@@ -2361,6 +2361,15 @@ static void test_bulk_writes(void) {
   CHECK(adds[1].Status == INVP);
   CHECK(adds[2].Status == NO_ERROR && h[2] == NULL);
   CHECK_RC(RtmxGetDestCount(a, &count), NO_ERROR); CHECK(count == 4);
+  {
+    RTMX_STATS st;
+    CHECK_RC(RtmxGetStats(a, NULL), INVP); CHECK_RC(RtmxGetStats(BOGUS, &st), INVH);
+    CHECK_RC(RtmxGetStats(a, &st), NO_ERROR);
+    CHECK(st.Destinations[0] == 4 && st.Destinations[1] == 0 && st.Routes[0] == 4);
+    CHECK(st.NumEntities == 2 && st.EntityRoutes == 4 && st.EntityHeldReferences == 3);
+    CHECK(st.Memory[RTMX_MEMORY_DESTINATIONS].Objects == 4 && st.Memory[RTMX_MEMORY_ROUTES].Bytes > 0);
+    CHECK(st.BytesInUse >= st.Memory[RTMX_MEMORY_MAP_BUCKETS].Bytes && st.NumRegistrations == 0);
+  }
   /* Deletes: b may not delete a's route; a route twice fails the second time. */
   CHECK(add_route(b, &hb, &d[0], 50, 0, UC, NULL, 0) == NO_ERROR);
   dels[0].RouteHandle = h[0]; dels[1].RouteHandle = hb; dels[2].RouteHandle = h[0];

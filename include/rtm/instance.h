@@ -58,6 +58,7 @@
 #include <rtm/error.h>
 #include <rtm/forwarding.h>
 #include <rtm/info.h>
+#include <rtm/stats.h>
 #include <rtm/types.h>
 
 namespace rtm {
@@ -508,6 +509,12 @@ class Instance {
 
   // Number of destinations currently in the table of `family`.
   std::size_t dest_count(Family family) const;
+  // What the instance holds and the bytes it uses (rtm/stats.h): counts
+  // per family, bytes per object kind, every entity's routes, next hops
+  // and references held, every registration's queue depth. Any thread, no
+  // caller entity (a monitoring thread may call it). invalid_parameter
+  // for a null `out`; not_enough_memory if the vectors cannot be filled.
+  errc stats(InstanceStats* out) const;
 
   // Invocations of `entity`'s methods waiting for a resume (for tests).
   std::size_t method_waiters(EntityHandle entity) const;

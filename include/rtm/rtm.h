@@ -7,3 +7,4 @@
 #include <rtm/instance.h>
 #include <rtm/types.h>
 #include <rtm/raii.h>
+#include <rtm/stats.h>

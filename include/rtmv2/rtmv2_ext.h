@@ -3,8 +3,8 @@
  * Introspection a C client, a test or a fuzzer can use to check the
  * reference-count contract from outside: how many references an entity
  * holds, and how many destinations a table has; the forwarding fast
- * path (RtmxForward*, below); and bulk writes (RtmxAddRoutes,
- * RtmxDeleteRoutes). Prefixed Rtmx so they never collide with
+ * path (RtmxForward*, below); what an instance holds (RtmxGetStats); and
+ * bulk writes (RtmxAddRoutes, RtmxDeleteRoutes). Prefixed Rtmx so they never collide with
  * RTMv2 names. Thread-safe like every RTMv2 call.
  */
 #ifndef RTMV2_RTMV2_EXT_H
@@ -208,6 +208,54 @@ DWORD WINAPI RtmxSessionLookupBatch4(const RTMX_FORWARDING_SESSION* Session, con
 DWORD WINAPI RtmxSessionLookupBatch6(const RTMX_FORWARDING_SESSION* Session,
                                      const RTM_NET_ADDRESS* Addresses, UINT Count,
                                      const RTMX_FORWARDING_RESULT** Results, PUINT NumFound);
+
+/* ---- what the instance holds (rtm::Instance::stats, rtm/stats.h) ---------------
+ *
+ * Counts per family, bytes in use per object kind, and the calling
+ * entity's own figures, read on their own while writers may run (exact
+ * when nothing writes). Bytes are the live objects' counts times their
+ * sizes (rtm/stats.h lists what is left out); RSS is the ground truth.
+ * ERROR_INVALID_HANDLE for a bad RtmRegHandle (it must be a registered
+ * entity), ERROR_INVALID_PARAMETER for a NULL Stats,
+ * ERROR_NOT_ENOUGH_MEMORY if the figures could not be gathered. */
+
+/* Indexes of RTMX_STATS.Memory (the order of rtm::MemoryKind). */
+#define RTMX_MEMORY_DESTINATIONS 0
+#define RTMX_MEMORY_ROUTES 1
+#define RTMX_MEMORY_ROUTE_VERSIONS 2
+#define RTMX_MEMORY_ROUTE_SETS 3
+#define RTMX_MEMORY_NEXT_HOPS 4
+#define RTMX_MEMORY_ENTITIES 5
+#define RTMX_MEMORY_MAP_NODES 6
+#define RTMX_MEMORY_MAP_BUCKETS 7
+#define RTMX_MEMORY_HANDLE_SLOTS 8
+#define RTMX_MEMORY_FORWARDING 9
+#define RTMX_MEMORY_KINDS 10
+
+typedef struct _RTMX_MEMORY_USE {
+  ULONGLONG Objects;
+  ULONGLONG Bytes;
+  ULONGLONG PooledBytes; /* no pools yet: 0 */
+} RTMX_MEMORY_USE, *PRTMX_MEMORY_USE;
+
+typedef struct _RTMX_STATS {
+  ULONGLONG Destinations[2]; /* [0] AF_INET, [1] AF_INET6 */
+  ULONGLONG Routes[2];
+  ULONGLONG NextHops[2];
+  RTMX_MEMORY_USE Memory[RTMX_MEMORY_KINDS];
+  ULONGLONG BytesInUse;      /* the sum of Memory[].Bytes */
+  ULONGLONG RetiredNotFreed; /* process-wide: retired, waiting for a scan */
+  ULONGLONG HoldRecords;     /* process-wide: per-(entity, object) hold records */
+  UINT NumEntities;          /* registered, both families */
+  UINT NumRegistrations;     /* change-notification registrations */
+  ULONGLONG QueuedDests;     /* changed destinations queued, summed over them */
+  /* The calling entity's own. */
+  ULONGLONG EntityRoutes;
+  ULONGLONG EntityNextHops;
+  ULONGLONG EntityHeldReferences;
+} RTMX_STATS, *PRTMX_STATS;
+
+DWORD WINAPI RtmxGetStats(RTM_ENTITY_HANDLE RtmRegHandle, PRTMX_STATS Stats);
 
 /* ---- bulk writes (rtm::Instance::add_routes / delete_routes) -------------------
  *

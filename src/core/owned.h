@@ -80,6 +80,7 @@ class OwnedSet {
       o->prev = &sh.head;
       sh.head.next->prev = o;
       sh.head.next = o;
+      ++sh.count;
     }
     sh.mu.unlock();
   }
@@ -93,6 +94,7 @@ class OwnedSet {
       o->prev->next = o->next;
       o->next->prev = o->prev;
       o->prev = o->next = nullptr;
+      --sh.count;
     }
     sh.mu.unlock();
   }
@@ -111,6 +113,7 @@ class OwnedSet {
       sh.head.next = o->next;
       o->next->prev = &sh.head;
       o->prev = o->next = nullptr;
+      --sh.count;
     }
     sh.mu.unlock();
     return h;
@@ -121,6 +124,18 @@ class OwnedSet {
   void drain(F&& f) {
     for (unsigned s = 0; s < Shards; ++s)
       for (std::uint64_t h; (h = pop<T>(s)) != 0;) f(h);
+  }
+
+  // Objects linked, summed over the shards (each read under its lock: no
+  // snapshot across shards). For stats.
+  std::uint64_t size() noexcept {
+    std::uint64_t n = 0;
+    for (Shard& s : shards_) {
+      s.mu.lock();
+      n += s.count;
+      s.mu.unlock();
+    }
+    return n;
   }
 
   // True if every shard is empty (for checks at the owner's destruction).
@@ -137,7 +152,8 @@ class OwnedSet {
  private:
   struct alignas(64) Shard {
     TinyMutex mu;
-    OwnedLink head;  // sentinel of a circular list
+    OwnedLink head;          // sentinel of a circular list
+    std::uint64_t count = 0;  // objects linked
   };
   Shard shards_[Shards];
 };

@@ -107,6 +107,13 @@ class HandleTable {
 
   std::uint8_t instance_tag() const noexcept { return tag_; }
 
+  // For stats: slots handed out so far (live handles and recycled free
+  // slots; a slot is never freed) and the bytes of one.
+  std::uint64_t slots_handed_out() const noexcept {
+    return next_unused_.load(std::memory_order_relaxed);
+  }
+  static constexpr std::size_t slot_bytes() noexcept { return sizeof(Slot); }
+
  private:
   struct Slot {
     std::atomic<std::uint64_t> handle{0};

@@ -97,6 +97,7 @@ class ObjectMap {
   // any bucket). Relaxed: for a prefetch only; the node may be gone.
   struct Peek : Map::Bucket {
     using B = typename Map::Bucket;
+    static constexpr std::size_t kNodeBytes = sizeof(typename B::node_type);
     static const void* first_node(const B& b) noexcept {
       const typename B::head_type& (B::*head)() const = &Peek::head;
       return (b.*head)().load(std::memory_order_relaxed).ptr();
@@ -149,6 +150,12 @@ class ObjectMap {
   }
 
   std::size_t size() const { return map_->size(); }
+  // Sizes, for stats: a node (one per key) and the bucket array.
+  static constexpr std::size_t node_bytes() noexcept { return Peek::kNodeBytes; }
+  std::size_t bucket_count() const noexcept { return map_->bucket_count(); }
+  std::size_t bucket_bytes() const noexcept {
+    return map_->bucket_count() * sizeof(typename Map::Bucket);
+  }
 
   // Hints for bulk writes, which issue them a few keys ahead, so that a
   // find or insert of k a little later does not wait for memory: the first

@@ -1,5 +1,7 @@
 #include "detail/reclaim.h"
 
+#include "detail/sharded_counter.h"
+
 #include "detail/deferred.h"
 #include "detail/ledger.h"
 
@@ -89,6 +91,25 @@ thread_local unsigned t_scope_depth RTM_TLS_IE = 0;
 
 __thread cds::gc::hp::thread_data* t_hp_record RTM_TLS_IE = nullptr;
 
+// Retired (retire()'s entry) and freed (destroy_retired) objects: their
+// difference is retired_not_freed().
+ShardedCounters<2> g_retire_counts;
+
+namespace {
+void destroy_retired(Reclaimable* r) noexcept {
+  r->destroy();
+  g_retire_counts.add(1, 1);
+}
+}  // namespace
+
+std::int64_t retired_not_freed() noexcept {
+  // Frees summed first: an object freed after that sum was retired before
+  // its free, so it is counted in neither or only as retired; the result
+  // is never negative (but for relaxed sums racing adders).
+  const std::int64_t freed = g_retire_counts.sum(1);
+  return g_retire_counts.sum(0) - freed;
+}
+
 void dispose_trampoline(void* p) noexcept {
   hp_annotate_acquire(p);  // pairs with the releases in Guard and retire()
   auto* r = static_cast<Reclaimable*>(p);
@@ -98,7 +119,7 @@ void dispose_trampoline(void* p) noexcept {
   }
   bool outer = t_in_disposer;
   t_in_disposer = true;
-  r->destroy();
+  destroy_retired(r);
   t_in_disposer = outer;
 }
 
@@ -210,7 +231,7 @@ void reclaim_now(Reclaimable* p) noexcept {
       continue;
     }
     hp_annotate_acquire(r);
-    r->destroy();
+    destroy_retired(r);
   }
   t_in_now = false;
 }
@@ -235,6 +256,7 @@ ReclaimNowScope::~ReclaimNowScope() {
 }
 
 void retire(Reclaimable* p) noexcept {
+  g_retire_counts.add(0, 1);
   hp_annotate_release(p);
   if (t_in_disposer) {
     push(g_pending, p, &p->pending_next_);
@@ -278,7 +300,7 @@ void reclaim_pending() noexcept {
   t_in_now = false;
   while (p != nullptr) {
     Reclaimable* next = p->pending_next_;
-    p->destroy();
+    destroy_retired(p);
     p = next;
   }
   t_now_depth = depth;

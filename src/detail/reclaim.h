@@ -294,4 +294,8 @@ void reclaim_pending() noexcept;
 // own retired array, retired arrays of exited threads).
 void reclaim_all_now() noexcept;
 
+// Objects retired (retire()) and not yet freed, process-wide: waiting for
+// a hazard-pointer scan, in a retired array, or for a guard. For stats.
+std::int64_t retired_not_freed() noexcept;
+
 }  // namespace rtm::detail
